@@ -1,0 +1,38 @@
+import path from 'node:path';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { errorHandler, notFound } from './errors.ts';
+import type { ProcessIdentity } from './identity.ts';
+import type { Logger } from './log.ts';
+import { apiRoutes } from './routes/api.ts';
+import { demoRoutes } from './routes/demo.ts';
+import { type Health, healthRoutes } from './routes/health.ts';
+import { homeRoutes } from './routes/home.ts';
+
+export interface AppDeps {
+  readonly identity: ProcessIdentity;
+  readonly health: Health;
+  readonly production: boolean;
+  readonly log: Logger;
+}
+
+const publicDir = path.join(import.meta.dirname, '..', 'public');
+
+/** The Express app as a value: it never listens and never reads process.env. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Heroku's router is exactly one proxy hop: trust its X-Forwarded-* and nothing before it.
+  app.set('trust proxy', 1);
+  app.use(helmet());
+
+  app.use(healthRoutes(deps.health));
+  app.use(homeRoutes(deps.identity));
+  app.use('/static', express.static(publicDir, { maxAge: deps.production ? '1h' : 0 }));
+  app.use('/api', apiRoutes(deps.identity));
+  app.use('/demo', demoRoutes(deps.identity));
+
+  app.use(notFound);
+  app.use(errorHandler({ production: deps.production, log: deps.log }));
+  return app;
+}

@@ -1,0 +1,280 @@
+// The supervisor. It imports nothing of the app, so its memory stays small and a broken
+// route cannot take it down. Each worker's state only moves forward:
+// starting -> ready -> draining -> exited (a worker may also exit from any state).
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from '../log.ts';
+import { type Backoff, DEFAULT_BACKOFF, restartDelay } from './backoff.ts';
+import { isWorkerMessage, type PrimaryMessage, type WorkerMessage } from './messages.ts';
+
+export interface PrimaryOptions {
+  /** The file each worker runs. */
+  readonly exec: string;
+  readonly workers: number;
+  readonly log: Logger;
+  readonly shutdownTimeoutMs: number;
+  readonly readyTimeoutMs: number;
+  /** A worker whose RSS passes this is replaced the rolling way. */
+  readonly memoryBudgetBytes: number;
+  readonly backoff?: Backoff;
+  /** Consecutive workers that die before they are ready, after which the primary gives up. */
+  readonly crashLoopLimit?: number;
+  /** A worker up this long has proven the deploy works: the restart backoff starts over. */
+  readonly stableAfterMs?: number;
+}
+
+export interface Supervisor {
+  /** Drain every worker and exit; idempotent. */
+  shutdown(reason: string): void;
+  /** Kill every worker now. */
+  force(): void;
+  /** Replace the workers one at a time, without dropping a request. */
+  reload(): void;
+  /** Resolves with the exit code once every worker is gone. */
+  readonly exited: Promise<number>;
+}
+
+type WorkerState = 'starting' | 'ready' | 'draining' | 'exited';
+
+interface Member {
+  readonly worker: Worker;
+  readonly forkedAt: number;
+  state: WorkerState;
+  readyAt?: number;
+  /** The primary asked it to go: its exit is expected. */
+  retiring: boolean;
+  /** Forked to take an old worker's place: if it never comes up, the old one stays. */
+  readonly replacement: boolean;
+  /** Why it could not start, as the worker said. */
+  failure?: string;
+  rss?: number;
+  readonly ready: PromiseWithResolvers<boolean>;
+  readonly gone: PromiseWithResolvers<void>;
+}
+
+const MB = 1024 * 1024;
+const since = (start: number) => Math.round(performance.now() - start);
+
+export function startPrimary(options: PrimaryOptions): Supervisor {
+  const { log, workers: target } = options;
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const crashLoopLimit = options.crashLoopLimit ?? 5;
+  const stableAfterMs = options.stableAfterMs ?? 10_000;
+
+  const members = new Map<number, Member>();
+  const restartTimers = new Set<NodeJS.Timeout>();
+  const exited = Promise.withResolvers<number>();
+  const bootStarted = performance.now();
+  let phase: 'booting' | 'running' | 'stopping' = 'booting';
+  const stopping = () => phase === 'stopping';
+  let rolling = false;
+  let restarts = 0;
+  let bootFailures = 0;
+  let exitCode = 0;
+  let stopStarted = 0;
+  let deadline: NodeJS.Timeout | undefined;
+
+  cluster.setupPrimary({ exec: options.exec });
+
+  const ids = (m: Member) => ({ worker: m.worker.id, pid: m.worker.process.pid });
+  const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
+
+  const handlers: { [K in WorkerMessage['type']]: (m: Member, message: Extract<WorkerMessage, { type: K }>) => void } = {
+    ready(m, message) {
+      m.state = 'ready';
+      m.readyAt = performance.now();
+      bootFailures = 0;
+      m.ready.resolve(true);
+      log.info('worker ready', { ...ids(m), port: message.port, ms: since(m.forkedAt) });
+      if (phase === 'booting' && serving().length === target) {
+        phase = 'running';
+        log.info('cluster ready', { workers: target, port: message.port, ms: since(bootStarted) });
+      }
+    },
+    failed(m, message) {
+      m.failure = message.reason;
+    },
+    stats(m, message) {
+      m.rss = message.rss;
+      if (message.rss > options.memoryBudgetBytes && m.state === 'ready' && !m.retiring && phase === 'running' && !rolling) {
+        log.warn('worker over its memory budget: replacing it', {
+          ...ids(m),
+          rssMb: Math.round(message.rss / MB),
+          budgetMb: Math.round(options.memoryBudgetBytes / MB),
+        });
+        rolling = true;
+        void replace(m).finally(() => {
+          rolling = false;
+        });
+      }
+    },
+  };
+
+  function fork(replacement = false): Member {
+    const worker = cluster.fork();
+    const m: Member = {
+      worker,
+      replacement,
+      forkedAt: performance.now(),
+      state: 'starting',
+      retiring: false,
+      ready: Promise.withResolvers<boolean>(),
+      gone: Promise.withResolvers<void>(),
+    };
+    members.set(worker.id, m);
+    const readyTimer = setTimeout(() => {
+      if (m.state !== 'starting') return;
+      m.failure = `not ready within ${options.readyTimeoutMs} ms`;
+      log.error('worker not ready in time: killing it', { ...ids(m), timeoutMs: options.readyTimeoutMs });
+      worker.process.kill('SIGKILL');
+    }, options.readyTimeoutMs);
+    worker.on('message', (message: unknown) => {
+      if (!isWorkerMessage(message)) return;
+      const handle = handlers[message.type] as (m: Member, message: WorkerMessage) => void;
+      handle(m, message);
+    });
+    worker.on('exit', (code: number | null, signal: string | null) => {
+      clearTimeout(readyTimer);
+      onExit(m, code, signal);
+    });
+    return m;
+  }
+
+  function retire(m: Member): void {
+    m.retiring = true;
+    if (m.state === 'ready' && m.worker.isConnected()) {
+      m.state = 'draining';
+      const message: PrimaryMessage = { type: 'drain' };
+      m.worker.send(message);
+    } else {
+      // Not listening yet: there is nothing to drain.
+      m.worker.process.kill('SIGTERM');
+    }
+  }
+
+  function onExit(m: Member, code: number | null, signal: string | null): void {
+    const everReady = m.readyAt !== undefined;
+    m.state = 'exited';
+    members.delete(m.worker.id);
+    m.ready.resolve(false);
+    m.gone.resolve();
+    const expected = m.retiring || phase === 'stopping';
+    const uptimeMs = m.readyAt === undefined ? 0 : since(m.readyAt);
+    (expected ? log.info : log.warn)('worker exited', { ...ids(m), code, signal, expected, uptimeMs });
+
+    if (phase === 'stopping') {
+      if (code !== 0) exitCode = Math.max(exitCode, 1);
+      if (members.size === 0) finish();
+      return;
+    }
+    // Retired by a reload or the memory budget, or a replacement that never came up:
+    // replace() already knows, and the old worker still serves.
+    if (expected || (m.replacement && !everReady)) return;
+
+    if (!everReady) {
+      bootFailures += 1;
+      if (bootFailures >= crashLoopLimit) {
+        const cause = m.failure ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
+        log.error('crash loop: workers keep dying before they are ready; stopping the dyno', {
+          failures: bootFailures,
+          cause,
+        });
+        exitCode = 1;
+        stopAll(`crash loop (${cause})`);
+        return;
+      }
+    } else if (uptimeMs >= stableAfterMs) {
+      restarts = 0;
+    }
+    const delayMs = restartDelay(restarts, backoff);
+    restarts += 1;
+    log.info('restarting worker', { after: m.worker.id, delayMs, attempt: restarts });
+    const timer = setTimeout(() => {
+      restartTimers.delete(timer);
+      fork();
+    }, delayMs);
+    restartTimers.add(timer);
+  }
+
+  /** Fork the new worker, wait until it is ready, then drain the old one. */
+  async function replace(old: Member): Promise<boolean> {
+    const fresh = fork(true);
+    log.info('replacement started', { old: old.worker.id, new: fresh.worker.id });
+    if (!(await fresh.ready.promise)) {
+      log.error('replacement failed before it was ready: the old worker keeps serving', {
+        old: old.worker.id,
+        new: fresh.worker.id,
+        cause: fresh.failure ?? 'exited',
+      });
+      return false;
+    }
+    if (phase === 'stopping') return false;
+    retire(old);
+    await old.gone.promise;
+    return true;
+  }
+
+  async function reload(): Promise<void> {
+    if (phase !== 'running' || rolling) {
+      log.warn('reload ignored', { because: rolling ? 'a replacement is in progress' : phase });
+      return;
+    }
+    rolling = true;
+    const started = performance.now();
+    const olds = serving();
+    log.info('rolling reload started', { workers: olds.length });
+    try {
+      for (const [index, old] of olds.entries()) {
+        if (stopping()) return;
+        if (old.state !== 'ready') continue;
+        log.info('reload step', { step: index + 1, of: olds.length, replacing: old.worker.id });
+        if (!(await replace(old))) {
+          log.error('rolling reload stopped: the remaining old workers keep serving', { step: index + 1 });
+          return;
+        }
+      }
+      log.info('rolling reload finished', { workers: olds.length, ms: since(started) });
+    } finally {
+      rolling = false;
+    }
+  }
+
+  function stopAll(reason: string): void {
+    phase = 'stopping';
+    stopStarted = performance.now();
+    for (const timer of restartTimers) clearTimeout(timer);
+    restartTimers.clear();
+    log.info('shutting down', { reason, workers: members.size, timeoutMs: options.shutdownTimeoutMs });
+    if (members.size === 0) return finish();
+    for (const m of members.values()) if (!m.retiring) retire(m);
+    deadline = setTimeout(() => {
+      log.error('shutdown deadline passed: killing the workers still draining', {
+        workers: [...members.keys()],
+        timeoutMs: options.shutdownTimeoutMs,
+      });
+      exitCode = 1;
+      for (const m of members.values()) m.worker.process.kill('SIGKILL');
+    }, options.shutdownTimeoutMs);
+  }
+
+  function finish(): void {
+    clearTimeout(deadline);
+    log.info('shutdown complete', { ms: since(stopStarted), exitCode });
+    exited.resolve(exitCode);
+  }
+
+  for (let i = 0; i < target; i += 1) fork();
+
+  return {
+    shutdown(reason) {
+      if (phase === 'stopping') log.info('already shutting down', { reason });
+      else stopAll(reason);
+    },
+    force() {
+      log.warn('forced stop: killing every worker', { workers: members.size });
+      for (const m of members.values()) m.worker.process.kill('SIGKILL');
+      exited.resolve(130);
+    },
+    reload: () => void reload(),
+    exited: exited.promise,
+  };
+}

@@ -1,0 +1,89 @@
+// The whole configuration surface, parsed from an env object so tests can feed
+// any environment without touching process.env. Every variable is documented in
+// README.md, .env.example and app.json; test/docs.test.ts keeps the four in step.
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
+export type NodeEnv = (typeof NODE_ENVS)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** The cap on every worker-count variable: above it, a typo is likelier than a machine. */
+export const MAX_WORKERS = 128;
+
+/** What the environment says about worker count; the rule lives in concurrency.ts. */
+export interface ConcurrencySettings {
+  readonly webConcurrency: number | undefined;
+  /** `heroku/nodejs` when the buildpack, not a person, filled WEB_CONCURRENCY from memory. */
+  readonly webConcurrencySetBy: string | undefined;
+  readonly clusterWorkers: number | undefined;
+  readonly herokuAvailableParallelism: number | undefined;
+  /** MB one worker may use; undefined means "derive from the machine's memory". */
+  readonly webMemoryMb: number | undefined;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly nodeEnv: NodeEnv;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly shutdownTimeoutMs: number;
+  readonly workerReadyTimeoutMs: number;
+  readonly concurrency: ConcurrencySettings;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  readonly variable: string;
+
+  constructor(variable: string, value: string, allowed: string) {
+    super(`${variable}=${JSON.stringify(value)} is not valid: expected ${allowed}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+function wholeNumber(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(name, raw, `a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, raw, `one of ${allowed.join(', ')}`);
+  }
+  return raw as T;
+}
+
+/** Parses and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
+  const config: Config = {
+    port: wholeNumber(env, 'PORT', 0, 65535) ?? 3000,
+    nodeEnv,
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, nodeEnv === 'production' ? 'json' : 'pretty'),
+    // Heroku sends SIGKILL 30 s after SIGTERM: our deadline must come first.
+    shutdownTimeoutMs: (wholeNumber(env, 'SHUTDOWN_TIMEOUT', 1, 3600) ?? 25) * 1000,
+    // Heroku fails a boot that has not bound $PORT within 60 s.
+    workerReadyTimeoutMs: (wholeNumber(env, 'WORKER_READY_TIMEOUT', 1, 3600) ?? 30) * 1000,
+    concurrency: Object.freeze({
+      webConcurrency: wholeNumber(env, 'WEB_CONCURRENCY', 1, MAX_WORKERS),
+      webConcurrencySetBy: env.WEB_CONCURRENCY_SET_BY,
+      clusterWorkers: wholeNumber(env, 'CLUSTER_WORKERS', 1, MAX_WORKERS),
+      herokuAvailableParallelism: wholeNumber(env, 'HEROKU_AVAILABLE_PARALLELISM', 1, MAX_WORKERS),
+      webMemoryMb: wholeNumber(env, 'WEB_MEMORY', 16, 1_048_576),
+    }),
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,41 @@
+import { STATUS_CODES } from 'node:http';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from './log.ts';
+
+export const notFound: RequestHandler = (req, res) => {
+  res.status(404).json({ error: STATUS_CODES[404], message: `No route for ${req.method} ${req.path}` });
+};
+
+interface HttpError {
+  status?: unknown;
+  statusCode?: unknown;
+  /** Set by http-errors (body-parser) and our own 4xx errors: the message is safe to show. */
+  expose?: unknown;
+}
+
+function statusOf(err: HttpError): number {
+  const status = Number(err.status ?? err.statusCode);
+  return Number.isInteger(status) && status >= 400 && status <= 599 ? status : 500;
+}
+
+/**
+ * Every error becomes JSON. Express 5 routes rejected promises here too, so async
+ * handlers need no wrapper. Stack traces reach the client only outside production.
+ */
+export function errorHandler(options: { production: boolean; log: Logger }): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const error = err instanceof Error ? err : new Error(String(err));
+    const status = statusOf(err as HttpError);
+    const exposed = status < 500 && (err as HttpError).expose !== false;
+    if (status >= 500) options.log.error('request failed', { method: req.method, path: req.path, err: error });
+    res.status(status).json({
+      error: STATUS_CODES[status] ?? 'Error',
+      ...(exposed || !options.production ? { message: error.message } : {}),
+      ...(options.production ? {} : { stack: error.stack?.split('\n') }),
+    });
+  };
+}

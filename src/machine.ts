@@ -1,0 +1,16 @@
+import os from 'node:os';
+import type { MachineFacts } from './concurrency.ts';
+
+/**
+ * Reads what this machine allows. libuv already reads the cgroup (v2 memory.max, v1
+ * memory.limit_in_bytes) for process.constrainedMemory() and the CPU quota for
+ * os.availableParallelism(); with no memory limit it reports a huge number, so the
+ * machine's memory bounds it.
+ */
+export function readMachineFacts(): MachineFacts {
+  const constrained = process.constrainedMemory();
+  return {
+    availableParallelism: os.availableParallelism(),
+    memoryLimitBytes: Math.min(constrained > 0 ? constrained : Number.POSITIVE_INFINITY, os.totalmem()),
+  };
+}

@@ -1,0 +1,31 @@
+import express, { Router } from 'express';
+import type { ProcessIdentity } from '../identity.ts';
+
+/** Express's own default, said out loud: a larger body is answered 413. */
+export const BODY_LIMIT = '100kb';
+
+export function processInfo(identity: ProcessIdentity) {
+  const memory = process.memoryUsage();
+  return {
+    pid: identity.pid,
+    workerId: identity.workerId,
+    uptimeSeconds: Math.round(process.uptime() * 10) / 10,
+    node: process.version,
+    memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal },
+  };
+}
+
+export function apiRoutes(identity: ProcessIdentity): Router {
+  const router = Router();
+  router.get('/info', (_req, res) => {
+    res.json(processInfo(identity));
+  });
+  router.post('/echo', express.json({ limit: BODY_LIMIT }), (req, res) => {
+    if (!req.is('application/json')) {
+      res.status(415).json({ error: 'Unsupported Media Type', message: 'Send a JSON body with Content-Type: application/json' });
+      return;
+    }
+    res.json({ received: req.body });
+  });
+  return router;
+}

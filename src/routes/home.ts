@@ -1,0 +1,47 @@
+import { Router } from 'express';
+import type { ProcessIdentity } from '../identity.ts';
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(identity: ProcessIdentity): string {
+  const served = identity.workerId === null ? `the single process (pid ${identity.pid})` : `worker ${identity.workerId} (pid ${identity.pid})`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>express-cluster-starter</title>
+<link rel="stylesheet" href="/static/style.css">
+</head>
+<body>
+<main>
+<h1>express-cluster-starter</h1>
+<p class="served">This page was served by <strong id="served-by">${escapeHtml(served)}</strong>.
+Reload it: with more than one worker, another process may answer.</p>
+<h2>What is running</h2>
+<p><code>node start.ts</code> starts one worker process per core this machine really has
+(<code>WEB_CONCURRENCY</code> overrides it). A small primary process supervises them: it replaces a
+worker that dies, reloads them one at a time on <code>SIGHUP</code>, and on <code>SIGTERM</code>
+lets every request in flight finish before it exits.</p>
+<h2>Try it</h2>
+<ul>
+<li><a href="/api/info">/api/info</a>: this process as JSON (pid, worker id, uptime, memory)</li>
+<li><a href="/demo/cpu?ms=200">/demo/cpu?ms=200</a>: burns 200 ms of CPU. One process serves these one at a time; a cluster serves one per worker.</li>
+<li><a href="/demo/sleep?ms=200">/demo/sleep?ms=200</a>: waits 200 ms without blocking: a single process serves thousands of these at once.</li>
+<li><a href="/healthz">/healthz</a> and <a href="/readyz">/readyz</a>: liveness and readiness</li>
+<li><code>curl -X POST -H 'content-type: application/json' -d '{"hello":"world"}' /api/echo</code></li>
+</ul>
+</main>
+</body>
+</html>
+`;
+}
+
+export function homeRoutes(identity: ProcessIdentity): Router {
+  const router = Router();
+  router.get('/', (_req, res) => {
+    res.type('html').send(page(identity));
+  });
+  return router;
+}

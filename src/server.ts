@@ -1,0 +1,70 @@
+// Listening and draining: the only place that owns sockets.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ServeOptions {
+  readonly port: number;
+  /** Time a client has to send its headers: bounds slowloris-style clients. */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send its whole request; Heroku's router gives up after 30 s anyway. */
+  readonly requestTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  /** Requests whose response has not finished yet. */
+  inFlight(): number;
+  /**
+   * Stop accepting, close idle keep-alive sockets now, let in-flight requests finish
+   * with `Connection: close`. Resolves when the last connection is gone. Idempotent.
+   */
+  close(): Promise<void>;
+  /** Destroy every socket, in flight or not: the deadline has passed. */
+  destroy(): void;
+}
+
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export function serve(handler: http.RequestListener, options: ServeOptions): Promise<RunningServer> {
+  const inFlight = new Set<http.ServerResponse>();
+  let closing: Promise<void> | undefined;
+
+  const server = http.createServer((req, res) => {
+    inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      // A response that began before close() may have kept its socket alive: now it is idle.
+      if (closing) server.closeIdleConnections();
+    });
+    if (closing) res.setHeader('Connection', 'close');
+    handler(req, res);
+  });
+  server.headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+
+  const running = (port: number): RunningServer => ({
+    port,
+    inFlight: () => inFlight.size,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const res of inFlight) {
+          if (!res.headersSent) res.setHeader('Connection', 'close');
+        }
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+    destroy: () => server.closeAllConnections(),
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    // No host: Node binds `::` with dual stack, which newer dynos need (IPv6) and IPv4 clients still reach.
+    server.listen(options.port, () => {
+      server.off('error', reject);
+      resolve(running((server.address() as AddressInfo).port));
+    });
+  });
+}

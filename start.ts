@@ -1,0 +1,53 @@
+// Entry point: `node start.ts` (Procfile, npm start). Reads the config, decides how many
+// workers, then either supervises a cluster or, with one worker, serves from this process.
+import { fileURLToPath } from 'node:url';
+import { startPrimary } from './src/cluster/primary.ts';
+import { planWorkers } from './src/concurrency.ts';
+import { type Config, ConfigError, loadConfig } from './src/config.ts';
+import { processLogger } from './src/log.ts';
+import { readMachineFacts } from './src/machine.ts';
+import { onSignals } from './src/signals.ts';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // One line, no stack: the variable, the value and what is allowed say it all.
+    process.stderr.write(`Configuration error: ${err.message}\n`);
+    process.exit(1);
+  }
+}
+
+const config = configOrExit();
+const plan = planWorkers(config.concurrency, readMachineFacts());
+const single = plan.count === 1;
+const log = processLogger(config, single ? 'app' : 'primary');
+log.info(`starting ${plan.count} ${single ? 'worker: serving from this process' : 'workers'} on port ${config.port}`, {
+  workers: plan.count,
+  source: plan.source,
+  reason: plan.reason,
+  ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
+  port: config.port,
+});
+
+if (single) {
+  // Imported only here, so a primary never loads Express or the routes.
+  const { runWorker } = await import('./src/cluster/worker.ts');
+  await runWorker(config);
+} else {
+  const supervisor = startPrimary({
+    exec: fileURLToPath(import.meta.resolve('./src/cluster/worker.ts')),
+    workers: plan.count,
+    log,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    readyTimeoutMs: config.workerReadyTimeoutMs,
+    memoryBudgetBytes: plan.webMemoryMb * 1024 * 1024,
+  });
+  onSignals({
+    shutdown: (signal) => supervisor.shutdown(signal),
+    force: () => supervisor.force(),
+    reload: () => supervisor.reload(),
+  });
+  process.exit(await supervisor.exited);
+}
