@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { errorHandler, notFound } from './errors.ts';
 import type { ProcessIdentity } from './identity.ts';
 import type { Logger } from './log.ts';
+import { requestLog } from './request-log.ts';
 import { apiRoutes } from './routes/api.ts';
 import { demoRoutes } from './routes/demo.ts';
 import { type Health, healthRoutes } from './routes/health.ts';
@@ -25,6 +26,7 @@ export function createApp(deps: AppDeps): Express {
   // Heroku's router is exactly one proxy hop: trust its X-Forwarded-* and nothing before it.
   app.set('trust proxy', 1);
   app.use(helmet());
+  app.use(requestLog(deps.log));
 
   app.use(healthRoutes(deps.health));
   app.use(homeRoutes(deps.identity));

@@ -9,12 +9,7 @@ export interface MachineFacts {
   readonly memoryLimitBytes: number;
 }
 
-export type WorkerSource =
-  | 'WEB_CONCURRENCY'
-  | 'CLUSTER_WORKERS'
-  | 'HEROKU_AVAILABLE_PARALLELISM'
-  | 'cores'
-  | 'memory';
+export type WorkerSource = 'WEB_CONCURRENCY' | 'CLUSTER_WORKERS' | 'HEROKU_AVAILABLE_PARALLELISM' | 'cores' | 'memory';
 
 export interface WorkerPlan {
   readonly count: number;
@@ -58,10 +53,20 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
     Object.freeze({ count, source, reason, overridden: Object.freeze(overridden), webMemoryMb });
 
   if (webConcurrency !== undefined && !fromBuildpack) {
-    return plan(webConcurrency, 'WEB_CONCURRENCY', `WEB_CONCURRENCY=${webConcurrency}`, overriddenBy('WEB_CONCURRENCY'));
+    return plan(
+      webConcurrency,
+      'WEB_CONCURRENCY',
+      `WEB_CONCURRENCY=${webConcurrency}`,
+      overriddenBy('WEB_CONCURRENCY'),
+    );
   }
   if (clusterWorkers !== undefined) {
-    return plan(clusterWorkers, 'CLUSTER_WORKERS', `CLUSTER_WORKERS=${clusterWorkers}`, overriddenBy('CLUSTER_WORKERS'));
+    return plan(
+      clusterWorkers,
+      'CLUSTER_WORKERS',
+      `CLUSTER_WORKERS=${clusterWorkers}`,
+      overriddenBy('CLUSTER_WORKERS'),
+    );
   }
 
   const cores = hap ?? machine.availableParallelism;
@@ -71,6 +76,7 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
     ? `WEB_CONCURRENCY=${webConcurrency} set by ${BUILDPACK_MARKER} from memory`
     : `${memoryMb} MB / WEB_MEMORY ${webMemoryMb} MB = ${memoryBound}`;
   const count = Math.min(cores, memoryBound, MAX_WORKERS);
-  const source: WorkerSource = cores <= memoryBound ? (hap === undefined ? 'cores' : 'HEROKU_AVAILABLE_PARALLELISM') : 'memory';
+  const source: WorkerSource =
+    cores <= memoryBound ? (hap === undefined ? 'cores' : 'HEROKU_AVAILABLE_PARALLELISM') : 'memory';
   return plan(count, source, `min(${coresLabel}, ${memoryLabel})`, overriddenBy('HEROKU_AVAILABLE_PARALLELISM'));
 }

@@ -1,10 +1,75 @@
 // The whole configuration surface, parsed from an env object so tests can feed
-// any environment without touching process.env. Every variable is documented in
-// README.md, .env.example and app.json; test/docs.test.ts keeps the four in step.
+// any environment without touching process.env. VARIABLES below is the documentation:
+// test/docs.test.ts checks that README.md, .env.example and app.json say the same.
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
+
+export interface VariableDoc {
+  readonly default: string;
+  readonly description: string;
+  /**
+   * Whether app.json offers it on the Deploy button. Not for those the platform owns
+   * (PORT) or that must stay unset for the worker-count rule to decide.
+   */
+  readonly deployButton: boolean;
+}
+
+export const VARIABLES = {
+  PORT: {
+    default: '3000',
+    description: 'Port to listen on (0 to 65535; 0 picks a free one). Heroku sets it: never set it there.',
+    deployButton: false,
+  },
+  NODE_ENV: {
+    default: 'development',
+    description: 'development, production or test. production hides error details from clients.',
+    deployButton: true,
+  },
+  LOG_LEVEL: { default: 'info', description: 'debug, info, warn, error or silent.', deployButton: true },
+  LOG_FORMAT: {
+    default: 'json in production, else pretty',
+    description: 'json (one JSON object per line) or pretty (readable lines for a terminal).',
+    deployButton: true,
+  },
+  SHUTDOWN_TIMEOUT: {
+    default: '25',
+    description: 'Seconds to let in-flight requests finish on SIGTERM before what is left is killed (1 to 3600).',
+    deployButton: true,
+  },
+  WORKER_READY_TIMEOUT: {
+    default: '30',
+    description: 'Seconds a new worker has to start listening before it counts as failed (1 to 3600).',
+    deployButton: true,
+  },
+  WEB_CONCURRENCY: {
+    default: 'unset: one per core, bounded by memory',
+    description: 'Number of worker processes (1 to 128). 1 serves from a single process, with no cluster.',
+    deployButton: false,
+  },
+  CLUSTER_WORKERS: {
+    default: 'unset',
+    description: 'Older name for WEB_CONCURRENCY (1 to 128); WEB_CONCURRENCY wins when both are set.',
+    deployButton: false,
+  },
+  WEB_MEMORY: {
+    default: '512 (2048 above 16 GB)',
+    description: 'MB one worker may use (16 to 1048576): bounds the worker count, and a worker past it is replaced.',
+    deployButton: false,
+  },
+  HEROKU_AVAILABLE_PARALLELISM: {
+    default: 'set by Heroku on newer dynos',
+    description: "The dyno's CPU count, as Heroku reports it (1 to 128); used in place of the CPUs Node sees.",
+    deployButton: false,
+  },
+  WEB_CONCURRENCY_SET_BY: {
+    default: 'set by the Node buildpack',
+    description:
+      'heroku/nodejs when the buildpack derived WEB_CONCURRENCY from memory: then it is capped by the cores.',
+    deployButton: false,
+  },
+} as const satisfies Record<string, VariableDoc>;
 
 export type NodeEnv = (typeof NODE_ENVS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -46,7 +111,9 @@ export class ConfigError extends Error {
   }
 }
 
-function wholeNumber(env: Env, name: string, min: number, max: number): number | undefined {
+type Variable = keyof typeof VARIABLES;
+
+function wholeNumber(env: Env, name: Variable, min: number, max: number): number | undefined {
   const raw = env[name];
   if (raw === undefined) return undefined;
   const value = raw.trim();
@@ -56,7 +123,7 @@ function wholeNumber(env: Env, name: string, min: number, max: number): number |
   return Number(value);
 }
 
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(env: Env, name: Variable, allowed: readonly T[], fallback: T): T {
   const raw = env[name];
   if (raw === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(raw)) {

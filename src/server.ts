@@ -30,7 +30,9 @@ export function serve(handler: http.RequestListener, options: ServeOptions): Pro
   const inFlight = new Set<http.ServerResponse>();
   let closing: Promise<void> | undefined;
 
-  const server = http.createServer((req, res) => {
+  // Node checks header and request timeouts on this tick; its 30 s default would let a
+  // slow client overstay the timeouts below by up to 30 s.
+  const server = http.createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     inFlight.add(res);
     res.once('close', () => {
       inFlight.delete(res);

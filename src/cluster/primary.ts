@@ -78,36 +78,43 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   const ids = (m: Member) => ({ worker: m.worker.id, pid: m.worker.process.pid });
   const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
 
-  const handlers: { [K in WorkerMessage['type']]: (m: Member, message: Extract<WorkerMessage, { type: K }>) => void } = {
-    ready(m, message) {
-      m.state = 'ready';
-      m.readyAt = performance.now();
-      bootFailures = 0;
-      m.ready.resolve(true);
-      log.info('worker ready', { ...ids(m), port: message.port, ms: since(m.forkedAt) });
-      if (phase === 'booting' && serving().length === target) {
-        phase = 'running';
-        log.info('cluster ready', { workers: target, port: message.port, ms: since(bootStarted) });
-      }
-    },
-    failed(m, message) {
-      m.failure = message.reason;
-    },
-    stats(m, message) {
-      m.rss = message.rss;
-      if (message.rss > options.memoryBudgetBytes && m.state === 'ready' && !m.retiring && phase === 'running' && !rolling) {
-        log.warn('worker over its memory budget: replacing it', {
-          ...ids(m),
-          rssMb: Math.round(message.rss / MB),
-          budgetMb: Math.round(options.memoryBudgetBytes / MB),
-        });
-        rolling = true;
-        void replace(m).finally(() => {
-          rolling = false;
-        });
-      }
-    },
-  };
+  const handlers: { [K in WorkerMessage['type']]: (m: Member, message: Extract<WorkerMessage, { type: K }>) => void } =
+    {
+      ready(m, message) {
+        m.state = 'ready';
+        m.readyAt = performance.now();
+        bootFailures = 0;
+        m.ready.resolve(true);
+        log.info('worker ready', { ...ids(m), port: message.port, ms: since(m.forkedAt) });
+        if (phase === 'booting' && serving().length === target) {
+          phase = 'running';
+          log.info('cluster ready', { workers: target, port: message.port, ms: since(bootStarted) });
+        }
+      },
+      failed(m, message) {
+        m.failure = message.reason;
+      },
+      stats(m, message) {
+        m.rss = message.rss;
+        if (
+          message.rss > options.memoryBudgetBytes &&
+          m.state === 'ready' &&
+          !m.retiring &&
+          phase === 'running' &&
+          !rolling
+        ) {
+          log.warn('worker over its memory budget: replacing it', {
+            ...ids(m),
+            rssMb: Math.round(message.rss / MB),
+            budgetMb: Math.round(options.memoryBudgetBytes / MB),
+          });
+          rolling = true;
+          void replace(m).finally(() => {
+            rolling = false;
+          });
+        }
+      },
+    };
 
   function fork(replacement = false): Member {
     const worker = cluster.fork();
@@ -244,7 +251,10 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     for (const timer of restartTimers) clearTimeout(timer);
     restartTimers.clear();
     log.info('shutting down', { reason, workers: members.size, timeoutMs: options.shutdownTimeoutMs });
-    if (members.size === 0) return finish();
+    if (members.size === 0) {
+      finish();
+      return;
+    }
     for (const m of members.values()) if (!m.retiring) retire(m);
     deadline = setTimeout(() => {
       log.error('shutdown deadline passed: killing the workers still draining', {

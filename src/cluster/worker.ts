@@ -2,8 +2,8 @@
 // only process when there is one worker (start.ts imports it). Either way it drains once,
 // whichever asks first: SIGTERM, SIGINT, the primary's `drain` message, or a fatal error.
 import cluster from 'node:cluster';
-import type { Express } from 'express';
-import { createApp } from '../app.ts';
+import type { RequestListener } from 'node:http';
+import { type AppDeps, createApp } from '../app.ts';
 import { type Config, loadConfig } from '../config.ts';
 import type { ProcessIdentity } from '../identity.ts';
 import { processLogger } from '../log.ts';
@@ -14,8 +14,8 @@ import { isPrimaryMessage, type WorkerMessage } from './messages.ts';
 export interface WorkerOptions {
   /** How often a cluster worker reports its memory to the primary. */
   readonly statsIntervalMs?: number;
-  /** Lets a test fixture add a faulty route to the real app. */
-  readonly extendApp?: (app: Express) => void;
+  /** The app to serve; test fixtures wrap the real one in a faulty one. */
+  readonly app?: (deps: AppDeps) => RequestListener;
 }
 
 export const DEFAULT_STATS_INTERVAL_MS = 5_000;
@@ -82,8 +82,7 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     void stop('uncaught exception', 1);
   });
 
-  const app = createApp({ identity, health, production: config.nodeEnv === 'production', log });
-  options.extendApp?.(app);
+  const app = (options.app ?? createApp)({ identity, health, production: config.nodeEnv === 'production', log });
   try {
     server = await serve(app, { port: config.port });
   } catch (err) {

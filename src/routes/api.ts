@@ -17,12 +17,15 @@ export function processInfo(identity: ProcessIdentity) {
 
 export function apiRoutes(identity: ProcessIdentity): Router {
   const router = Router();
-  router.get('/info', (_req, res) => {
-    res.json(processInfo(identity));
+  // clientIp and protocol show `trust proxy` at work: what the router saw, not what a client claims.
+  router.get('/info', (req, res) => {
+    res.json({ ...processInfo(identity), clientIp: req.ip, protocol: req.protocol });
   });
   router.post('/echo', express.json({ limit: BODY_LIMIT }), (req, res) => {
     if (!req.is('application/json')) {
-      res.status(415).json({ error: 'Unsupported Media Type', message: 'Send a JSON body with Content-Type: application/json' });
+      res
+        .status(415)
+        .json({ error: 'Unsupported Media Type', message: 'Send a JSON body with Content-Type: application/json' });
       return;
     }
     res.json({ received: req.body });

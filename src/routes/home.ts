@@ -1,11 +1,13 @@
 import { Router } from 'express';
 import type { ProcessIdentity } from '../identity.ts';
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(identity: ProcessIdentity): string {
-  const served = identity.workerId === null ? `the single process (pid ${identity.pid})` : `worker ${identity.workerId} (pid ${identity.pid})`;
+  const served =
+    identity.workerId === null
+      ? `the single process (pid ${identity.pid})`
+      : `worker ${identity.workerId} (pid ${identity.pid})`;
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -1,0 +1,20 @@
+import type { TestContext } from 'node:test';
+import { createApp } from '../../src/app.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
+import { serve } from '../../src/server.ts';
+
+export const silentLog: Logger = createLogger({ level: 'silent', format: 'json', base: {} });
+
+/** The real app on a real port, closed when the test ends. */
+export async function startApp(t: TestContext, options: { production?: boolean } = {}) {
+  const health = { draining: false };
+  const app = createApp({
+    identity: { pid: process.pid, workerId: null },
+    health,
+    production: options.production ?? false,
+    log: silentLog,
+  });
+  const server = await serve(app, { port: 0 });
+  t.after(() => server.close());
+  return { url: `http://127.0.0.1:${server.port}`, health, server };
+}

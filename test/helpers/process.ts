@@ -1,0 +1,117 @@
+// Runs an entry file as Heroku runs a dyno: its own process group, JSON logs on stdout,
+// signals sent to the whole group.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { TestContext } from 'node:test';
+
+export const ROOT = path.join(import.meta.dirname, '..', '..');
+
+export interface LogLine {
+  readonly msg: string;
+  readonly proc: string;
+  readonly pid: number;
+  readonly [field: string]: unknown;
+}
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface Dyno {
+  readonly child: ChildProcess;
+  readonly logs: LogLine[];
+  /** Lines that were not JSON: a config error, a crash before the logger existed. */
+  readonly stderr: string[];
+  readonly exited: Promise<Exit>;
+  /** Resolves with the first line (already seen or still to come) that matches. */
+  waitFor(what: string, match: (line: LogLine) => boolean): Promise<LogLine>;
+  /** Every process of the dyno, as Heroku signals them. */
+  signalGroup(signal: NodeJS.Signals): void;
+}
+
+export function startDyno(t: TestContext, env: Record<string, string>, entry = 'start.ts'): Dyno {
+  const child = spawn(process.execPath, [entry], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_FORMAT: 'json', NODE_ENV: 'test', ...env },
+  });
+  const logs: LogLine[] = [];
+  const stderr: string[] = [];
+  const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }) as Exit);
+
+  createInterface({ input: child.stdout! }).on('line', (text) => {
+    let line: LogLine;
+    try {
+      line = JSON.parse(text) as LogLine;
+    } catch {
+      stderr.push(text);
+      return;
+    }
+    logs.push(line);
+    for (const waiter of waiters) {
+      if (waiter.match(line)) {
+        waiters.delete(waiter);
+        waiter.resolve(line);
+      }
+    }
+  });
+  createInterface({ input: child.stderr! }).on('line', (text) => stderr.push(text));
+
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {}
+      await exited;
+    }
+  });
+
+  return {
+    child,
+    logs,
+    stderr,
+    exited,
+    waitFor(what, match) {
+      const seen = logs.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.add({ match, resolve });
+        // If the dyno exits first, the line will never come: say which one we waited for.
+        void exited.then((exit) => {
+          setImmediate(() => {
+            const late = logs.find(match);
+            if (late) resolve(late);
+            else reject(new Error(`exited (${JSON.stringify(exit)}) before "${what}". Logs:\n${dump(logs, stderr)}`));
+          });
+        });
+      });
+    },
+    signalGroup(signal) {
+      process.kill(-child.pid!, signal);
+    },
+  };
+}
+
+export const byMsg =
+  (msg: string, fields: Record<string, unknown> = {}) =>
+  (line: LogLine) =>
+    line.msg === msg && Object.entries(fields).every(([key, value]) => line[key] === value);
+
+function dump(logs: LogLine[], stderr: string[]): string {
+  return [...logs.map((l) => JSON.stringify(l)), ...stderr].join('\n');
+}
+
+/** The pid of every live process in the dyno's group. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

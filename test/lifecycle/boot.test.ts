@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { request } from '../helpers/http.ts';
+import { byMsg, startDyno } from '../helpers/process.ts';
+
+describe('boot', () => {
+  for (const [variable, value] of [
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['NODE_ENV', 'prod'],
+    ['LOG_LEVEL', 'loud'],
+    ['WEB_CONCURRENCY', '0'],
+    ['WEB_CONCURRENCY', '1.5'],
+    ['CLUSTER_WORKERS', ''],
+  ] as const) {
+    it(`${variable}=${JSON.stringify(value)} stops the boot with exit 1 and one line naming it`, async (t) => {
+      const dyno = startDyno(t, { [variable]: value });
+      const exit = await dyno.exited;
+      assert.equal(exit.code, 1);
+      assert.deepEqual(dyno.logs, [], 'nothing else starts');
+      assert.equal(dyno.stderr.length, 1, dyno.stderr.join('\n'));
+      assert.match(
+        dyno.stderr[0] ?? '',
+        new RegExp(`^Configuration error: ${variable}="${value}" is not valid: expected `),
+      );
+    });
+  }
+
+  it('WEB_CONCURRENCY=1 serves from this one process: no primary, no cluster', async (t) => {
+    const dyno = startDyno(t, { WEB_CONCURRENCY: '1' });
+    const listening = await dyno.waitFor('listening', byMsg('listening'));
+    assert.equal(listening.pid, dyno.child.pid);
+    const info = (await request(`http://127.0.0.1:${listening.port}/api/info`)).json() as Record<string, unknown>;
+    assert.equal(info.pid, dyno.child.pid);
+    assert.equal(info.workerId, null);
+    assert.ok(dyno.logs.every((line) => line.proc === 'app'));
+    const boot = await dyno.waitFor('boot line', byMsg('starting 1 worker: serving from this process on port 0'));
+    assert.equal(boot.source, 'WEB_CONCURRENCY');
+  });
+
+  it('starts WEB_CONCURRENCY workers, says why, and spreads connections across them', async (t) => {
+    const dyno = startDyno(t, { WEB_CONCURRENCY: '3', CLUSTER_WORKERS: '2' });
+    const ready = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
+    const boot = dyno.logs[0];
+    assert.equal(boot?.msg, 'starting 3 workers on port 0');
+    assert.equal(boot?.source, 'WEB_CONCURRENCY');
+    assert.deepEqual(boot?.overridden, ['CLUSTER_WORKERS=2'], 'the log says which setting lost');
+    const workerPids = dyno.logs.filter(byMsg('worker ready')).map((line) => line.pid);
+    assert.equal(new Set(workerPids).size, 3);
+    assert.ok(!workerPids.includes(dyno.child.pid as number), 'workers are not the primary');
+
+    const servedBy = new Set<number>();
+    for (let i = 0; i < 6; i += 1) {
+      const info = (await request(`http://127.0.0.1:${ready.port}/api/info`)).json() as { pid: number };
+      servedBy.add(info.pid);
+    }
+    assert.deepEqual([...servedBy].sort(), [...workerPids].sort(), 'every worker served a connection');
+  });
+
+  it('CLUSTER_WORKERS sets the count when WEB_CONCURRENCY is unset', async (t) => {
+    const dyno = startDyno(t, { CLUSTER_WORKERS: '2' });
+    const ready = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
+    assert.equal(ready.workers, 2);
+    assert.equal(dyno.logs[0]?.source, 'CLUSTER_WORKERS');
+  });
+
+  it('a buildpack WEB_CONCURRENCY is capped by the cores', async (t) => {
+    const dyno = startDyno(t, {
+      WEB_CONCURRENCY: '28',
+      WEB_CONCURRENCY_SET_BY: 'heroku/nodejs',
+      HEROKU_AVAILABLE_PARALLELISM: '2',
+    });
+    const ready = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
+    assert.equal(ready.workers, 2);
+    assert.match(
+      String(dyno.logs[0]?.reason),
+      /HEROKU_AVAILABLE_PARALLELISM=2, WEB_CONCURRENCY=28 set by heroku\/nodejs/,
+    );
+  });
+
+  it('a port already in use ends the dyno with exit 1 and the cause', async (t) => {
+    const blocker = net.createServer().listen(0);
+    await new Promise((resolve) => blocker.once('listening', resolve));
+    t.after(() => blocker.close());
+    const port = (blocker.address() as net.AddressInfo).port;
+    const dyno = startDyno(t, { WEB_CONCURRENCY: '2', PORT: String(port) });
+    const exit = await dyno.exited;
+    assert.equal(exit.code, 1);
+    const crashLoop = await dyno.waitFor(
+      'crash loop',
+      byMsg('crash loop: workers keep dying before they are ready; stopping the dyno'),
+    );
+    assert.match(String(crashLoop.cause), /EADDRINUSE/);
+  });
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { describe, it } from 'node:test';
+import { request } from '../helpers/http.ts';
+import { byMsg, type Dyno, isAlive, startDyno } from '../helpers/process.ts';
+
+const READY = { 1: 'listening', 2: 'cluster ready' } as const;
+
+async function bootAndFindPort(dyno: Dyno, workers: 1 | 2): Promise<number> {
+  const ready = await dyno.waitFor(READY[workers], byMsg(READY[workers]));
+  return ready.port as number;
+}
+
+/** Resolves once a worker logs that the request is in flight, so the signal lands mid-request. */
+async function slowRequestInFlight(dyno: Dyno, port: number, ms: number) {
+  const started = dyno.logs.length;
+  // Settles to the error instead of rejecting: a cut-off request is an outcome we assert.
+  const reply = request(`http://127.0.0.1:${port}/demo/sleep?ms=${ms}`).catch((err: Error) => err);
+  await dyno.waitFor('request arrived', (line) => line.msg === 'request started' && dyno.logs.indexOf(line) >= started);
+  // Wrapped, or awaiting this function would wait for the reply itself.
+  return { reply };
+}
+
+for (const workers of [1, 2] as const) {
+  describe(`SIGTERM to the process group (${workers === 1 ? 'single process' : 'cluster of 2'})`, () => {
+    it('lets the slow request in flight finish with 200 and Connection: close, then exits 0', async (t) => {
+      const dyno = startDyno(t, { WEB_CONCURRENCY: String(workers), LOG_LEVEL: 'debug' });
+      const port = await bootAndFindPort(dyno, workers);
+      const { reply } = await slowRequestInFlight(dyno, port, 700);
+      dyno.signalGroup('SIGTERM');
+      // Heroku may send SIGTERM more than once: draining must not start over or stop.
+      await dyno.waitFor('draining', byMsg('draining'));
+      dyno.signalGroup('SIGTERM');
+      const res = await reply;
+      assert.ok(!(res instanceof Error), String(res));
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.connection, 'close');
+      assert.equal((await dyno.exited).code, 0);
+      const pids = new Set(dyno.logs.map((line) => line.pid));
+      for (const pid of pids) assert.ok(!isAlive(pid), `process ${pid} is gone`);
+    });
+
+    it('closes idle keep-alive connections at once instead of waiting for them', async (t) => {
+      const dyno = startDyno(t, { WEB_CONCURRENCY: String(workers) });
+      const port = await bootAndFindPort(dyno, workers);
+      const agent = new http.Agent({ keepAlive: true });
+      t.after(() => agent.destroy());
+      await Promise.all(Array.from({ length: 4 }, () => request(`http://127.0.0.1:${port}/healthz`, { agent })));
+      assert.ok(Object.values(agent.freeSockets).flat().length > 0, 'idle keep-alive sockets are open');
+      const signalled = performance.now();
+      dyno.signalGroup('SIGTERM');
+      assert.equal((await dyno.exited).code, 0);
+      // Node's keep-alive timeout is 5 s: an exit before it means the idle sockets were closed, not waited out.
+      assert.ok(performance.now() - signalled < 4_000);
+    });
+
+    it('kills what is left at SHUTDOWN_TIMEOUT and exits non-zero', async (t) => {
+      const dyno = startDyno(t, { WEB_CONCURRENCY: String(workers), SHUTDOWN_TIMEOUT: '1', LOG_LEVEL: 'debug' });
+      const port = await bootAndFindPort(dyno, workers);
+      const { reply } = await slowRequestInFlight(dyno, port, 10_000);
+      dyno.signalGroup('SIGTERM');
+      const exit = await dyno.exited;
+      assert.equal(exit.code, 1);
+      assert.equal(((await reply) as NodeJS.ErrnoException).code, 'ECONNRESET');
+      await dyno.waitFor('deadline', (line) => /deadline passed/.test(line.msg));
+    });
+
+    it('a second Ctrl+C stops at once', async (t) => {
+      const dyno = startDyno(t, { WEB_CONCURRENCY: String(workers), LOG_LEVEL: 'debug' });
+      const port = await bootAndFindPort(dyno, workers);
+      const { reply } = await slowRequestInFlight(dyno, port, 10_000);
+      dyno.signalGroup('SIGINT');
+      await dyno.waitFor('draining', byMsg('draining'));
+      dyno.signalGroup('SIGINT');
+      assert.equal((await dyno.exited).code, 130);
+      assert.equal(((await reply) as NodeJS.ErrnoException).code, 'ECONNRESET');
+    });
+  });
+}

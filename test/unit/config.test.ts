@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.nodeEnv, 'development');
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.logFormat, 'pretty');
+    assert.equal(config.shutdownTimeoutMs, 25_000);
+    assert.equal(config.workerReadyTimeoutMs, 30_000);
+    assert.deepEqual(
+      { ...config.concurrency },
+      {
+        webConcurrency: undefined,
+        webConcurrencySetBy: undefined,
+        clusterWorkers: undefined,
+        herokuAvailableParallelism: undefined,
+        webMemoryMb: undefined,
+      },
+    );
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '5006',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      SHUTDOWN_TIMEOUT: '10',
+      WORKER_READY_TIMEOUT: '5',
+      WEB_CONCURRENCY: '4',
+      WEB_CONCURRENCY_SET_BY: 'heroku/nodejs',
+      CLUSTER_WORKERS: '3',
+      HEROKU_AVAILABLE_PARALLELISM: '8',
+      WEB_MEMORY: '1024',
+    });
+    assert.equal(config.port, 5006);
+    assert.equal(config.logFormat, 'json', 'production logs JSON unless told otherwise');
+    assert.equal(config.shutdownTimeoutMs, 10_000);
+    assert.equal(config.workerReadyTimeoutMs, 5_000);
+    assert.deepEqual(
+      { ...config.concurrency },
+      {
+        webConcurrency: 4,
+        webConcurrencySetBy: 'heroku/nodejs',
+        clusterWorkers: 3,
+        herokuAvailableParallelism: 8,
+        webMemoryMb: 1024,
+      },
+    );
+    assert.equal(loadConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({});
+    assert.throws(() => {
+      (config as { port: number }).port = 1;
+    }, TypeError);
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ['PORT', 'abc', /PORT="abc" is not valid: expected a whole number from 0 to 65535/],
+    ['PORT', '70000', /PORT="70000" .* from 0 to 65535/],
+    ['PORT', '-1', /PORT="-1"/],
+    ['PORT', '', /PORT=""/],
+    ['NODE_ENV', 'prod', /NODE_ENV="prod" is not valid: expected one of development, production, test/],
+    ['LOG_LEVEL', 'verbose', /LOG_LEVEL="verbose" .* one of debug, info, warn, error, silent/],
+    ['LOG_FORMAT', 'xml', /LOG_FORMAT="xml" .* one of json, pretty/],
+    ['SHUTDOWN_TIMEOUT', '0', /SHUTDOWN_TIMEOUT="0" .* from 1 to 3600/],
+    ['SHUTDOWN_TIMEOUT', '2.5', /SHUTDOWN_TIMEOUT="2.5"/],
+    ['WORKER_READY_TIMEOUT', 'soon', /WORKER_READY_TIMEOUT="soon"/],
+    ['WEB_CONCURRENCY', 'abc', /WEB_CONCURRENCY="abc" .* from 1 to 128/],
+    ['WEB_CONCURRENCY', '0', /WEB_CONCURRENCY="0"/],
+    ['WEB_CONCURRENCY', '-1', /WEB_CONCURRENCY="-1"/],
+    ['WEB_CONCURRENCY', '1.5', /WEB_CONCURRENCY="1.5"/],
+    ['WEB_CONCURRENCY', '', /WEB_CONCURRENCY=""/],
+    ['WEB_CONCURRENCY', '129', /WEB_CONCURRENCY="129"/],
+    ['CLUSTER_WORKERS', 'two', /CLUSTER_WORKERS="two" .* from 1 to 128/],
+    ['HEROKU_AVAILABLE_PARALLELISM', '0', /HEROKU_AVAILABLE_PARALLELISM="0"/],
+    ['WEB_MEMORY', '8', /WEB_MEMORY="8" .* from 16 to 1048576/],
+  ];
+  for (const [variable, value, message] of bad) {
+    it(`rejects ${variable}=${JSON.stringify(value)}, naming the variable`, () => {
+      assert.throws(
+        () => loadConfig({ [variable]: value }),
+        (err: unknown) => err instanceof ConfigError && err.variable === variable && message.test(err.message),
+      );
+    });
+  }
+});
