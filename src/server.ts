@@ -1,6 +1,6 @@
 // Listening and draining: the only place that owns sockets.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
 export interface ServeOptions {
   readonly port: number;
@@ -25,6 +25,7 @@ export interface RunningServer {
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const IDLE_GRACE_MS = 100;
 
 export function serve(handler: http.RequestListener, options: ServeOptions): Promise<RunningServer> {
   const inFlight = new Set<http.ServerResponse>();
@@ -36,8 +37,8 @@ export function serve(handler: http.RequestListener, options: ServeOptions): Pro
     inFlight.add(res);
     res.once('close', () => {
       inFlight.delete(res);
-      // A response that began before close() may have kept its socket alive: now it is idle.
-      if (closing) server.closeIdleConnections();
+      // Its headers may have promised keep-alive before close(): give the client the same grace.
+      if (closing) setTimeout(() => server.closeIdleConnections(), IDLE_GRACE_MS);
     });
     if (closing) res.setHeader('Connection', 'close');
     handler(req, res);
@@ -50,11 +51,15 @@ export function serve(handler: http.RequestListener, options: ServeOptions): Pro
     inFlight: () => inFlight.size,
     close() {
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // net's close, not http's: http's would also cut idle keep-alive sockets at this
+        // instant, and a busy client's next request, already on the wire, would meet a reset.
+        net.Server.prototype.close.call(server, () => resolve());
         for (const res of inFlight) {
           if (!res.headersSent) res.setHeader('Connection', 'close');
         }
-        server.closeIdleConnections();
+        // A busy client's next request gets `Connection: close` well within this grace;
+        // what is still idle after it is truly idle, and closing it is safe.
+        setTimeout(() => server.closeIdleConnections(), IDLE_GRACE_MS);
       });
       return closing;
     },

@@ -56,7 +56,7 @@ describe('serve() and its drain', () => {
     await closed;
   });
 
-  it('closes idle keep-alive sockets at once instead of waiting for their timeout', async (t) => {
+  it('closes idle keep-alive sockets after a short grace, not their 5 s timeout', async (t) => {
     const gate = gatedHandler();
     const server = await serve(gate.handler, { port: 0 });
     const agent = new http.Agent({ keepAlive: true });

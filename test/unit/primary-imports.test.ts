@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { it } from 'node:test';
+import { ROOT } from '../helpers/process.ts';
+
+/** Every module a file loads at startup: static imports only, followed through our own files. */
+async function staticImports(file: string, seen = new Set<string>()): Promise<Set<string>> {
+  const source = await readFile(file, 'utf8');
+  for (const [, specifier] of source.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)) {
+    if (!specifier || seen.has(specifier)) continue;
+    if (specifier.startsWith('.')) {
+      const resolved = path.resolve(path.dirname(file), specifier);
+      if (seen.has(resolved)) continue;
+      seen.add(resolved);
+      await staticImports(resolved, seen);
+    } else seen.add(specifier);
+  }
+  return seen;
+}
+
+it('the primary loads no app code: not Express, not the routes', async () => {
+  const loaded = [...(await staticImports(path.join(ROOT, 'start.ts')))];
+  assert.ok(loaded.some((m) => m.endsWith('primary.ts')), 'the walk reaches the supervisor');
+  const appCode = loaded.filter((m) => /express|helmet|[/\\](app|routes[/\\].*|worker)\.ts$/.test(m));
+  assert.deepEqual(appCode, []);
+});
