@@ -169,7 +169,8 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     (expected ? log.info : log.warn)('worker exited', { ...ids(m), code, signal, expected, uptimeMs });
 
     if (phase === 'stopping') {
-      if (code !== 0) exitCode = Math.max(exitCode, 1);
+      // The dyno's exit code is its worst worker's: 1 for cut-off requests, 130 for a forced stop.
+      exitCode = Math.max(exitCode, code ?? 1);
       if (members.size === 0) finish();
       return;
     }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { BUILDPACK_MARKER, defaultWebMemoryMb, planWorkers } from '../../src/concurrency.ts';
 import { loadConfig } from '../../src/config.ts';
-import { renderDynoTable } from '../../src/dyno-table.ts';
+import { renderDynoTable } from '../../src/docs.ts';
 import { DYNOS, type Dyno } from '../../src/dynos.ts';
 
 const facts = (dyno: Dyno) => ({ availableParallelism: dyno.cpus, memoryLimitBytes: dyno.memoryMb * 1024 * 1024 });
@@ -30,6 +30,6 @@ describe('the dyno table', () => {
 
   it('appears in the README exactly as the data says', async () => {
     const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    assert.ok(readme.includes(renderDynoTable(DYNOS)), 'README.md dyno table differs: run `node src/dyno-table.ts`');
+    assert.ok(readme.includes(renderDynoTable(DYNOS)), 'README.md dyno table differs: run `npm run docs`');
   });
 });

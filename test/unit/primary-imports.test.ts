@@ -21,7 +21,10 @@ async function staticImports(file: string, seen = new Set<string>()): Promise<Se
 
 it('the primary loads no app code: not Express, not the routes', async () => {
   const loaded = [...(await staticImports(path.join(ROOT, 'start.ts')))];
-  assert.ok(loaded.some((m) => m.endsWith('primary.ts')), 'the walk reaches the supervisor');
+  assert.ok(
+    loaded.some((m) => m.endsWith('primary.ts')),
+    'the walk reaches the supervisor',
+  );
   const appCode = loaded.filter((m) => /express|helmet|[/\\](app|routes[/\\].*|worker)\.ts$/.test(m));
   assert.deepEqual(appCode, []);
 });

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { Ajv } from 'ajv';
+import { VARIABLES } from '../../src/config.ts';
+import { renderVariablesTable } from '../../src/docs.ts';
+import { ROOT } from '../helpers/process.ts';
+
+const read = (file: string) => readFile(path.join(ROOT, file), 'utf8');
+const readJson = async (file: string) => JSON.parse(await read(file));
+
+describe('deploy files', () => {
+  it('app.json is valid against the app.json schema', async () => {
+    const ajv = new Ajv({ allErrors: true, validateFormats: false });
+    const validate = ajv.compile(await readJson('test/fixtures/app-json.schema.json'));
+    const valid = validate(await readJson('app.json'));
+    assert.ok(valid, JSON.stringify(validate.errors, null, 2));
+  });
+
+  it('the schema catches a broken app.json, so the check above means something', async () => {
+    const ajv = new Ajv({ allErrors: true, validateFormats: false });
+    const validate = ajv.compile(await readJson('test/fixtures/app-json.schema.json'));
+    const appJson = await readJson('app.json');
+    assert.equal(validate({ ...appJson, formation: { web: { size: 'huge' } } }), false);
+    assert.equal(validate({ ...appJson, env: { PORT: { value: 3000 } } }), false);
+    assert.equal(validate({ ...appJson, sucess_url: '/' }), false);
+  });
+
+  it('app.json has what the Deploy button needs', async () => {
+    const appJson = await readJson('app.json');
+    for (const key of [
+      'name',
+      'description',
+      'repository',
+      'keywords',
+      'env',
+      'formation',
+      'buildpacks',
+      'success_url',
+    ]) {
+      assert.ok(appJson[key], `app.json has ${key}`);
+    }
+    assert.equal(appJson.env.NPM_CONFIG_PRODUCTION.value, 'true', 'deploys skip devDependencies');
+    assert.deepEqual(appJson.buildpacks, [{ url: 'heroku/nodejs' }]);
+  });
+
+  it('app.json offers every variable meant for the Deploy button, with its default, and nothing the platform owns', async () => {
+    const { env } = await readJson('app.json');
+    for (const [name, doc] of Object.entries(VARIABLES)) {
+      if (!doc.deployButton) {
+        assert.equal(env[name], undefined, `${name} is not set from app.json`);
+        continue;
+      }
+      assert.ok(env[name]?.description, `${name} is described in app.json`);
+      assert.equal(typeof env[name].value, 'string');
+    }
+    assert.equal(env.SHUTDOWN_TIMEOUT.value, VARIABLES.SHUTDOWN_TIMEOUT.default);
+    assert.equal(env.WORKER_READY_TIMEOUT.value, VARIABLES.WORKER_READY_TIMEOUT.default);
+    assert.equal(env.LOG_LEVEL.value, VARIABLES.LOG_LEVEL.default);
+  });
+
+  it('the Procfile starts Node directly, so signals reach it without npm in between', async () => {
+    assert.equal(await read('Procfile'), 'web: node start.ts\n');
+  });
+
+  it('engines.node names one LTS major', async () => {
+    assert.equal((await readJson('package.json')).engines.node, '24.x');
+  });
+});
+
+describe('docs match the code', () => {
+  it('.env.example lists every variable', async () => {
+    const example = await read('.env.example');
+    for (const name of Object.keys(VARIABLES)) assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), name);
+  });
+
+  it("README's configuration table is rendered from the variables the code reads", async () => {
+    assert.ok((await read('README.md')).includes(renderVariablesTable()), 'run `npm run docs` and paste the tables');
+  });
+
+  it('every npm script the README names exists', async () => {
+    const readme = await read('README.md');
+    const { scripts } = await readJson('package.json');
+    const named = [...readme.matchAll(/npm run ([a-z:-]+)/g)].map((m) => m[1]);
+    assert.ok(named.length > 3);
+    for (const script of named) assert.ok(scripts[script as string], `npm run ${script}`);
+  });
+
+  it("every source file the README's layout names exists", async () => {
+    const readme = await read('README.md');
+    const layout = readme.slice(readme.indexOf('## Architecture'));
+    const files = [...layout.matchAll(/^\s*([\w./-]+\.(?:ts|json|css))\s/gm)].map((m) => m[1] as string);
+    assert.ok(files.length > 5, 'the layout lists files');
+    for (const file of files) await assert.doesNotReject(readFile(path.join(ROOT, file)), file);
+  });
+});
