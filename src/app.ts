@@ -4,17 +4,23 @@ import helmet from 'helmet';
 import { errorHandler, notFound } from './errors.ts';
 import type { ProcessIdentity } from './identity.ts';
 import type { Logger } from './log.ts';
+import type { ProcessMetrics } from './metrics.ts';
 import { requestLog } from './request-log.ts';
 import { apiRoutes } from './routes/api.ts';
+import { clusterRoutes } from './routes/cluster.ts';
 import { demoRoutes } from './routes/demo.ts';
 import { type Health, healthRoutes } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
+import type { ClusterView } from './status.ts';
 
 export interface AppDeps {
   readonly identity: ProcessIdentity;
   readonly health: Health;
   readonly production: boolean;
   readonly log: Logger;
+  readonly metrics: ProcessMetrics;
+  /** The whole cluster's status and metrics, wherever this process sits in it. */
+  readonly cluster: ClusterView;
 }
 
 const publicDir = path.join(import.meta.dirname, '..', 'public');
@@ -27,10 +33,12 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 1);
   app.use(helmet());
   app.use(requestLog(deps.log));
+  app.use(deps.metrics.middleware);
 
   app.use(healthRoutes(deps.health));
   app.use(homeRoutes(deps.identity));
   app.use('/static', express.static(publicDir, { maxAge: deps.production ? '1h' : 0 }));
+  app.use(clusterRoutes(deps.cluster));
   app.use('/api', apiRoutes(deps.identity));
   app.use('/demo', demoRoutes(deps.identity));
 

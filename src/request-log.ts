@@ -18,18 +18,20 @@ export function requestLog(log: Logger): RequestHandler {
   return (req, res, next) => {
     const started = performance.now();
     const requestId = requestIdFrom(req.get('x-request-id'));
+    // Read now: routers rewrite req.url (and so req.path) while the request passes through them.
+    const { method, path } = req;
     res.setHeader('X-Request-Id', requestId);
-    log.debug('request started', { method: req.method, path: req.path, requestId });
+    log.debug('request started', { method, path, requestId });
     res.once('close', () => {
       const fields = {
-        method: req.method,
-        path: req.path,
+        method,
+        path,
         status: res.statusCode,
         ms: Math.round((performance.now() - started) * 10) / 10,
         requestId,
         ...(res.writableFinished ? {} : { aborted: true }),
       };
-      if (QUIET_PATHS.has(req.path)) log.debug('request', fields);
+      if (QUIET_PATHS.has(path)) log.debug('request', fields);
       else log.info('request', fields);
     });
     next();

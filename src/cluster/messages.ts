@@ -1,19 +1,37 @@
 // The IPC protocol between the primary and its workers, typed at both ends.
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+
+/** What a worker may ask the primary for, on behalf of a request it is serving. */
+export type Question = 'status' | 'metrics';
 
 export type WorkerMessage =
   /** Sent once the worker's server listens: a worker counts as up from here, not from fork. */
   | { readonly type: 'ready'; readonly port: number }
   /** Sent before a worker exits because it could not start, so a crash loop can name its cause. */
   | { readonly type: 'failed'; readonly reason: string }
-  /** Sent every few seconds: what the memory budget and the status view read. */
-  | { readonly type: 'stats'; readonly rss: number; readonly heapUsed: number };
+  /** Sent every second: what the memory budget and the status page read. */
+  | { readonly type: 'stats'; readonly rss: number; readonly heapUsed: number; readonly requests: number }
+  | { readonly type: 'ask'; readonly id: number; readonly question: Question }
+  | { readonly type: 'collected'; readonly id: number; readonly metrics: MetricsJson };
 
-export type PrimaryMessage = { readonly type: 'drain' };
+export type PrimaryMessage =
+  | { readonly type: 'drain' }
+  /** Send your metrics for scrape `id`. */
+  | { readonly type: 'collect'; readonly id: number }
+  | { readonly type: 'answer'; readonly id: number; readonly body: unknown };
+
+const hasType = (value: unknown): value is { type: unknown } =>
+  typeof value === 'object' && value !== null && 'type' in value;
+
+const WORKER_TYPES = new Set(['ready', 'failed', 'stats', 'ask', 'collected']);
+const PRIMARY_TYPES = new Set(['drain', 'collect', 'answer']);
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+  return hasType(value) && WORKER_TYPES.has(value.type as string);
 }
 
 export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
-  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'drain';
+  return hasType(value) && PRIMARY_TYPES.has(value.type as string);
 }

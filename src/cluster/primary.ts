@@ -2,14 +2,24 @@
 // route cannot take it down. Each worker's state only moves forward:
 // starting -> ready -> draining -> exited (a worker may also exit from any state).
 import cluster, { type Worker } from 'node:cluster';
+import type { WorkerPlan } from '../concurrency.ts';
 import type { Logger } from '../log.ts';
+import type { ClusterStatus, MetricsSnapshot } from '../status.ts';
 import { type Backoff, DEFAULT_BACKOFF, restartDelay } from './backoff.ts';
-import { isWorkerMessage, type PrimaryMessage, type WorkerMessage } from './messages.ts';
+import {
+  isWorkerMessage,
+  type MetricsJson,
+  type PrimaryMessage,
+  type Question,
+  type WorkerMessage,
+} from './messages.ts';
 
 export interface PrimaryOptions {
   /** The file each worker runs. */
   readonly exec: string;
   readonly workers: number;
+  /** How the count was chosen, for /api/cluster. */
+  readonly plan: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
   readonly log: Logger;
   readonly shutdownTimeoutMs: number;
   readonly readyTimeoutMs: number;
@@ -20,6 +30,8 @@ export interface PrimaryOptions {
   readonly crashLoopLimit?: number;
   /** A worker up this long has proven the deploy works: the restart backoff starts over. */
   readonly stableAfterMs?: number;
+  /** How long a metrics scrape waits for the workers; the slow ones are counted, not awaited. */
+  readonly scrapeTimeoutMs?: number;
 }
 
 export interface Supervisor {
@@ -37,6 +49,8 @@ type WorkerState = 'starting' | 'ready' | 'draining' | 'exited';
 
 interface Member {
   readonly worker: Worker;
+  /** The seat it holds: a replacement takes its predecessor's, so restarts add up per seat. */
+  readonly slot: number;
   readonly forkedAt: number;
   state: WorkerState;
   readyAt?: number;
@@ -47,9 +61,14 @@ interface Member {
   /** Why it could not start, as the worker said. */
   failure?: string;
   rss?: number;
+  requests: number;
+  /** Scrapes waiting for this worker's metrics, by scrape id. */
+  readonly collections: Map<number, (metrics: MetricsJson | null) => void>;
   readonly ready: PromiseWithResolvers<boolean>;
   readonly gone: PromiseWithResolvers<void>;
 }
+
+type Handlers = { [K in WorkerMessage['type']]: (m: Member, message: Extract<WorkerMessage, { type: K }>) => void };
 
 const MB = 1024 * 1024;
 const since = (start: number) => Math.round(performance.now() - start);
@@ -59,6 +78,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const crashLoopLimit = options.crashLoopLimit ?? 5;
   const stableAfterMs = options.stableAfterMs ?? 10_000;
+  const scrapeTimeoutMs = options.scrapeTimeoutMs ?? 1_000;
 
   const members = new Map<number, Member>();
   const restartTimers = new Set<NodeJS.Timeout>();
@@ -67,8 +87,11 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   let phase: 'booting' | 'running' | 'stopping' = 'booting';
   const stopping = () => phase === 'stopping';
   let rolling = false;
-  let restarts = 0;
+  let attempt = 0;
   let bootFailures = 0;
+  let reloadCount = 0;
+  let nextScrapeId = 0;
+  const slotRestarts = new Map<number, number>();
   let exitCode = 0;
   let stopStarted = 0;
   let deadline: NodeJS.Timeout | undefined;
@@ -78,49 +101,123 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   const ids = (m: Member) => ({ worker: m.worker.id, pid: m.worker.process.pid });
   const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
 
-  const handlers: { [K in WorkerMessage['type']]: (m: Member, message: Extract<WorkerMessage, { type: K }>) => void } =
-    {
-      ready(m, message) {
-        m.state = 'ready';
-        m.readyAt = performance.now();
-        bootFailures = 0;
-        m.ready.resolve(true);
-        log.info('worker ready', { ...ids(m), port: message.port, ms: since(m.forkedAt) });
-        if (phase === 'booting' && serving().length === target) {
-          phase = 'running';
-          log.info('cluster ready', { workers: target, port: message.port, ms: since(bootStarted) });
-        }
-      },
-      failed(m, message) {
-        m.failure = message.reason;
-      },
-      stats(m, message) {
-        m.rss = message.rss;
-        if (
-          message.rss > options.memoryBudgetBytes &&
-          m.state === 'ready' &&
-          !m.retiring &&
-          phase === 'running' &&
-          !rolling
-        ) {
-          log.warn('worker over its memory budget: replacing it', {
-            ...ids(m),
-            rssMb: Math.round(message.rss / MB),
-            budgetMb: Math.round(options.memoryBudgetBytes / MB),
-          });
-          rolling = true;
-          void replace(m).finally(() => {
-            rolling = false;
-          });
-        }
-      },
-    };
+  const handlers: Handlers = {
+    ready(m, message) {
+      m.state = 'ready';
+      m.readyAt = performance.now();
+      bootFailures = 0;
+      m.ready.resolve(true);
+      log.info('worker ready', { ...ids(m), port: message.port, ms: since(m.forkedAt) });
+      if (phase === 'booting' && serving().length === target) {
+        phase = 'running';
+        log.info('cluster ready', { workers: target, port: message.port, ms: since(bootStarted) });
+      }
+    },
+    failed(m, message) {
+      m.failure = message.reason;
+    },
+    stats(m, message) {
+      m.rss = message.rss;
+      m.requests = message.requests;
+      const overBudget = message.rss > options.memoryBudgetBytes;
+      if (overBudget && m.state === 'ready' && !m.retiring && phase === 'running' && !rolling) {
+        log.warn('worker over its memory budget: replacing it', {
+          ...ids(m),
+          rssMb: Math.round(message.rss / MB),
+          budgetMb: Math.round(options.memoryBudgetBytes / MB),
+        });
+        rolling = true;
+        void replace(m).finally(() => {
+          rolling = false;
+        });
+      }
+    },
+    ask(m, message) {
+      void answer(message.question).then(
+        (body) => send(m, { type: 'answer', id: message.id, body }),
+        (err: unknown) => log.error('could not answer a worker', { question: message.question, err }),
+      );
+    },
+    collected(m, message) {
+      m.collections.get(message.id)?.(message.metrics);
+    },
+  };
 
-  function fork(replacement = false): Member {
+  function send(m: Member, message: PrimaryMessage): void {
+    if (m.worker.isConnected()) m.worker.send(message);
+  }
+
+  const totalRestarts = () => [...slotRestarts.values()].reduce((sum, n) => sum + n, 0);
+
+  const answer = (question: Question): Promise<unknown> =>
+    question === 'status' ? Promise.resolve(status()) : scrape();
+
+  function status(): ClusterStatus {
+    const now = performance.now();
+    return {
+      mode: 'cluster',
+      workerCount: { count: options.plan.count, source: options.plan.source, reason: options.plan.reason },
+      primary: { pid: process.pid, uptimeSeconds: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss() },
+      workers: [...members.values()]
+        .sort((a, b) => a.slot - b.slot || a.worker.id - b.worker.id)
+        .map((m) => ({
+          id: m.worker.id,
+          slot: m.slot,
+          pid: m.worker.process.pid,
+          state: m.state,
+          uptimeSeconds: m.readyAt === undefined ? 0 : Math.round((now - m.readyAt) / 1000),
+          rssBytes: m.rss ?? null,
+          requests: m.requests,
+          restarts: slotRestarts.get(m.slot) ?? 0,
+        })),
+      restarts: totalRestarts(),
+      reloads: reloadCount,
+    };
+  }
+
+  /**
+   * Every serving worker's metrics, for the worker that asked to sum and render: the primary
+   * never loads prom-client. A worker that is slow or gone is counted, not awaited.
+   */
+  async function scrape(): Promise<MetricsSnapshot> {
+    const id = ++nextScrapeId;
+    const targets = [...members.values()].filter((m) => m.state === 'ready' || m.state === 'draining');
+    const results = await Promise.all(targets.map((m) => collect(m, id)));
+    const answered = results.filter((r): r is MetricsJson => r !== null);
+    const missing = results.length - answered.length;
+    if (missing > 0)
+      log.warn('metrics scrape: some workers did not answer in time', { missing, timeoutMs: scrapeTimeoutMs });
+    return {
+      workers: answered,
+      missing,
+      restarts: totalRestarts(),
+      reloads: reloadCount,
+      alive: members.size,
+      primaryRssBytes: process.memoryUsage.rss(),
+    };
+  }
+
+  function collect(m: Member, id: number): Promise<MetricsJson | null> {
+    return new Promise((resolve) => {
+      const done = (value: MetricsJson | null) => {
+        clearTimeout(timer);
+        m.collections.delete(id);
+        resolve(value);
+      };
+      const timer = setTimeout(() => done(null), scrapeTimeoutMs);
+      m.collections.set(id, done);
+      send(m, { type: 'collect', id });
+    });
+  }
+
+  function fork(slot: number, replacement = false): Member {
     const worker = cluster.fork();
     const m: Member = {
       worker,
+      slot,
       replacement,
+      requests: 0,
+      collections: new Map(),
       forkedAt: performance.now(),
       state: 'starting',
       retiring: false,
@@ -150,8 +247,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     m.retiring = true;
     if (m.state === 'ready' && m.worker.isConnected()) {
       m.state = 'draining';
-      const message: PrimaryMessage = { type: 'drain' };
-      m.worker.send(message);
+      send(m, { type: 'drain' });
     } else {
       // Not listening yet: there is nothing to drain.
       m.worker.process.kill('SIGTERM');
@@ -164,6 +260,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     members.delete(m.worker.id);
     m.ready.resolve(false);
     m.gone.resolve();
+    for (const done of m.collections.values()) done(null);
     const expected = m.retiring || phase === 'stopping';
     const uptimeMs = m.readyAt === undefined ? 0 : since(m.readyAt);
     (expected ? log.info : log.warn)('worker exited', { ...ids(m), code, signal, expected, uptimeMs });
@@ -191,21 +288,22 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
         return;
       }
     } else if (uptimeMs >= stableAfterMs) {
-      restarts = 0;
+      attempt = 0;
     }
-    const delayMs = restartDelay(restarts, backoff);
-    restarts += 1;
-    log.info('restarting worker', { after: m.worker.id, delayMs, attempt: restarts });
+    const delayMs = restartDelay(attempt, backoff);
+    attempt += 1;
+    slotRestarts.set(m.slot, (slotRestarts.get(m.slot) ?? 0) + 1);
+    log.info('restarting worker', { after: m.worker.id, slot: m.slot, delayMs, attempt });
     const timer = setTimeout(() => {
       restartTimers.delete(timer);
-      fork();
+      fork(m.slot);
     }, delayMs);
     restartTimers.add(timer);
   }
 
   /** Fork the new worker, wait until it is ready, then drain the old one. */
   async function replace(old: Member): Promise<boolean> {
-    const fresh = fork(true);
+    const fresh = fork(old.slot, true);
     log.info('replacement started', { old: old.worker.id, new: fresh.worker.id });
     if (!(await fresh.ready.promise)) {
       log.error('replacement failed before it was ready: the old worker keeps serving', {
@@ -227,6 +325,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       return;
     }
     rolling = true;
+    reloadCount += 1;
     const started = performance.now();
     const olds = serving();
     log.info('rolling reload started', { workers: olds.length });
@@ -273,7 +372,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     exited.resolve(exitCode);
   }
 
-  for (let i = 0; i < target; i += 1) fork();
+  for (let slot = 1; slot <= target; slot += 1) fork(slot);
 
   return {
     shutdown(reason) {

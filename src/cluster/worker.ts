@@ -4,21 +4,26 @@
 import cluster from 'node:cluster';
 import type { RequestListener } from 'node:http';
 import { type AppDeps, createApp } from '../app.ts';
+import type { WorkerPlan } from '../concurrency.ts';
 import { type Config, loadConfig } from '../config.ts';
 import type { ProcessIdentity } from '../identity.ts';
 import { processLogger } from '../log.ts';
+import { createProcessMetrics } from '../metrics.ts';
 import { type RunningServer, serve } from '../server.ts';
 import { onSignals } from '../signals.ts';
-import { isPrimaryMessage, type WorkerMessage } from './messages.ts';
+import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMessage } from './messages.ts';
+import { primaryView, singleProcessView } from './views.ts';
 
 export interface WorkerOptions {
-  /** How often a cluster worker reports its memory to the primary. */
+  /** How the worker count was chosen; only a single process reports it itself. */
+  readonly plan?: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
+  /** How often a cluster worker reports its memory and request count to the primary. */
   readonly statsIntervalMs?: number;
   /** The app to serve; test fixtures wrap the real one in a faulty one. */
   readonly app?: (deps: AppDeps) => RequestListener;
 }
 
-export const DEFAULT_STATS_INTERVAL_MS = 5_000;
+export const DEFAULT_STATS_INTERVAL_MS = 1_000;
 
 function send(message: WorkerMessage, callback?: () => void): void {
   if (process.send && process.connected) process.send(message, undefined, {}, callback);
@@ -29,6 +34,15 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
   const identity: ProcessIdentity = { pid: process.pid, workerId: cluster.worker?.id ?? null };
   const log = processLogger(config, identity.workerId === null ? 'app' : `worker ${identity.workerId}`);
   const health = { draining: false };
+  const metrics = createProcessMetrics();
+  const primary = cluster.isWorker ? primaryView(send) : undefined;
+  const view =
+    primary ??
+    singleProcessView(
+      options.plan ?? { count: 1, source: 'WEB_CONCURRENCY', reason: 'single process' },
+      metrics,
+      health,
+    );
   let server: RunningServer | undefined;
   let stopping = false;
   let exitCode = 0;
@@ -63,6 +77,19 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     process.exit(exitCode);
   };
 
+  const fromPrimary: { [K in PrimaryMessage['type']]: (message: Extract<PrimaryMessage, { type: K }>) => void } = {
+    drain: () => void stop('asked by the primary', 0),
+    collect: ({ id }) =>
+      void metrics.registry
+        .getMetricsAsJSON()
+        .then((json) => send({ type: 'collected', id, metrics: json as MetricsJson })),
+    answer: ({ id, body }) => primary?.answered(id, body),
+  };
+  process.on('message', (message) => {
+    if (!isPrimaryMessage(message)) return;
+    (fromPrimary[message.type] as (message: PrimaryMessage) => void)(message);
+  });
+
   onSignals({
     shutdown: (signal) => void stop(signal, 0),
     force: (signal) => {
@@ -74,17 +101,14 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
       if (identity.workerId === null) log.warn('SIGHUP ignored: a rolling reload needs 2 or more workers');
     },
   });
-  process.on('message', (message) => {
-    if (isPrimaryMessage(message)) void stop('asked by the primary', 0);
-  });
   process.on('uncaughtException', (err) => {
     log.error('uncaught exception: no new connections, finishing in-flight requests, then exit 1', { err });
     void stop('uncaught exception', 1);
   });
 
-  const app = (options.app ?? createApp)({ identity, health, production: config.nodeEnv === 'production', log });
+  const deps: AppDeps = { identity, health, production: config.nodeEnv === 'production', log, metrics, cluster: view };
   try {
-    server = await serve(app, { port: config.port });
+    server = await serve((options.app ?? createApp)(deps), { port: config.port });
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
     log.error('could not listen', { port: config.port, err });
@@ -97,7 +121,7 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
   if (cluster.isWorker) {
     setInterval(() => {
       const { rss, heapUsed } = process.memoryUsage();
-      send({ type: 'stats', rss, heapUsed });
+      send({ type: 'stats', rss, heapUsed, requests: metrics.served() });
     }, options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS).unref();
   }
 }

@@ -14,6 +14,7 @@ function page(identity: ProcessIdentity): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>express-cluster-starter</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/style.css">
 </head>
 <body>
@@ -21,6 +22,17 @@ function page(identity: ProcessIdentity): string {
 <h1>express-cluster-starter</h1>
 <p class="served">This page was served by <strong id="served-by">${escapeHtml(served)}</strong>.
 Reload it: with more than one worker, another process may answer.</p>
+<section id="cluster" aria-live="polite">
+<h2>The cluster, live</h2>
+<p id="cluster-summary">Loading /api/cluster&hellip;</p>
+<table id="workers">
+<thead><tr><th>Slot</th><th>Worker</th><th>PID</th><th>State</th><th>Uptime</th><th>Memory</th><th>Requests</th><th>Restarts</th></tr></thead>
+<tbody></tbody>
+</table>
+<h3>Requests per worker</h3>
+<div id="chart" role="img" aria-label="Requests served by each worker"></div>
+<p class="hint">Run <code>npm run bench</code> in another terminal and watch the load spread.</p>
+</section>
 <h2>What is running</h2>
 <p><code>node start.ts</code> starts one worker process per core this machine really has
 (<code>WEB_CONCURRENCY</code> overrides it). A small primary process supervises them: it replaces a
@@ -31,10 +43,12 @@ lets every request in flight finish before it exits.</p>
 <li><a href="/api/info">/api/info</a>: this process as JSON (pid, worker id, uptime, memory)</li>
 <li><a href="/demo/cpu?ms=200">/demo/cpu?ms=200</a>: burns 200 ms of CPU. One process serves these one at a time; a cluster serves one per worker.</li>
 <li><a href="/demo/sleep?ms=200">/demo/sleep?ms=200</a>: waits 200 ms without blocking: a single process serves thousands of these at once.</li>
+<li><a href="/api/cluster">/api/cluster</a>: the table above as JSON, from the primary's view; <a href="/metrics">/metrics</a>: Prometheus metrics summed over every worker</li>
 <li><a href="/healthz">/healthz</a> and <a href="/readyz">/readyz</a>: liveness and readiness</li>
 <li><code>curl -X POST -H 'content-type: application/json' -d '{"hello":"world"}' /api/echo</code></li>
 </ul>
 </main>
+<script src="/static/status.js" defer></script>
 </body>
 </html>
 `;

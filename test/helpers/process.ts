@@ -2,6 +2,7 @@
 // signals sent to the whole group.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
@@ -114,4 +115,13 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A port nothing listens on right now, for a dyno whose logs will not say which it took. */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer().listen(0);
+  await once(probe, 'listening');
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

@@ -1,0 +1,70 @@
+// The two ways a serving process answers /api/cluster and /metrics: alone, from what it
+// knows itself, or as a worker, by asking the primary, which sees every worker.
+import type { WorkerPlan } from '../concurrency.ts';
+import { type ProcessMetrics, renderClusterMetrics } from '../metrics.ts';
+import type { Health } from '../routes/health.ts';
+import type { ClusterStatus, ClusterView, MetricsSnapshot } from '../status.ts';
+import type { Question, WorkerMessage } from './messages.ts';
+
+export function singleProcessView(
+  plan: Pick<WorkerPlan, 'count' | 'source' | 'reason'>,
+  metrics: ProcessMetrics,
+  health: Health,
+): ClusterView {
+  return {
+    async status(): Promise<ClusterStatus> {
+      return {
+        mode: 'single',
+        workerCount: { count: plan.count, source: plan.source, reason: plan.reason },
+        primary: null,
+        workers: [
+          {
+            id: null,
+            slot: 1,
+            pid: process.pid,
+            state: health.draining ? 'draining' : 'ready',
+            uptimeSeconds: Math.round(process.uptime()),
+            rssBytes: process.memoryUsage.rss(),
+            requests: metrics.served(),
+            restarts: 0,
+          },
+        ],
+        restarts: 0,
+        reloads: 0,
+      };
+    },
+    metrics: () => metrics.registry.metrics(),
+  };
+}
+
+export interface PrimaryLink extends ClusterView {
+  /** Feed it the primary's `answer` messages. */
+  answered(id: number, body: unknown): void;
+}
+
+/** Asks the primary over IPC; gives up after `timeoutMs`, so a request never hangs on it. */
+export function primaryView(send: (message: WorkerMessage) => void, timeoutMs = 5_000): PrimaryLink {
+  const pending = new Map<number, (body: unknown) => void>();
+  let nextId = 0;
+  const ask = (question: Question) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = ++nextId;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(
+          Object.assign(new Error(`the primary did not answer "${question}" within ${timeoutMs} ms`), { status: 503 }),
+        );
+      }, timeoutMs);
+      pending.set(id, (body) => {
+        clearTimeout(timer);
+        pending.delete(id);
+        resolve(body);
+      });
+      send({ type: 'ask', id, question });
+    });
+  return {
+    status: () => ask('status') as Promise<ClusterStatus>,
+    metrics: async () => renderClusterMetrics((await ask('metrics')) as MetricsSnapshot),
+    answered: (id, body) => pending.get(id)?.(body),
+  };
+}

@@ -1,0 +1,72 @@
+// Per-process metrics, and the cluster-wide sum. In a cluster the worker that receives a
+// scrape gets every worker's series from the primary (which never loads prom-client, to
+// stay small) and sums them with prom-client's aggregation: a scrape sees the dyno.
+import type { RequestHandler } from 'express';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { MetricsJson } from './cluster/messages.ts';
+import type { MetricsSnapshot } from './status.ts';
+
+export interface ProcessMetrics {
+  readonly registry: Registry;
+  readonly middleware: RequestHandler;
+  /** Requests this process has answered: the status page's per-worker count. */
+  served(): number;
+}
+
+export function createProcessMetrics(): ProcessMetrics {
+  const registry = new Registry();
+  // Event loop lag, memory, GC, handles: prom-client marks each with how to aggregate it.
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['method', 'route', 'status'] as const;
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by route and status',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from request to response end, by route and status',
+    labelNames,
+    registers: [registry],
+  });
+  let served = 0;
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const started = performance.now();
+    res.once('finish', () => {
+      // The route pattern, not the URL: /demo/cpu?ms=5 and ?ms=6 are one series.
+      const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      served += 1;
+      requests.inc(labels);
+      duration.observe(labels, (performance.now() - started) / 1000);
+    });
+    next();
+  };
+  return { registry, middleware, served: () => served };
+}
+
+/** The primary's facts as series of their own. */
+async function clusterSeries(snapshot: MetricsSnapshot): Promise<MetricsJson> {
+  const registry = new Registry();
+  const gauge = (name: string, help: string, value: number) =>
+    new Gauge({ name, help, registers: [registry] }).set(value);
+  const counter = (name: string, help: string, value: number) =>
+    new Counter({ name, help, registers: [registry] }).inc(value);
+  counter('cluster_worker_restarts_total', 'Workers replaced after an unexpected exit', snapshot.restarts);
+  counter('cluster_reloads_total', 'Rolling reloads started', snapshot.reloads);
+  gauge('cluster_workers', 'Worker processes alive', snapshot.alive);
+  gauge('cluster_primary_resident_memory_bytes', "The primary's resident memory", snapshot.primaryRssBytes);
+  gauge(
+    'cluster_scrape_missing_workers',
+    'Workers that did not answer this scrape in time: their series are missing from the sums',
+    snapshot.missing,
+  );
+  return (await registry.getMetricsAsJSON()) as MetricsJson;
+}
+
+/** Prometheus text for the whole cluster: every worker's series summed, plus the primary's. */
+export async function renderClusterMetrics(snapshot: MetricsSnapshot): Promise<string> {
+  return AggregatorRegistry.aggregate([...snapshot.workers, await clusterSeries(snapshot)]).metrics();
+}

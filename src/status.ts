@@ -1,0 +1,44 @@
+// What the cluster looks like, as /api/cluster reports it and the page at / draws it.
+import type { MetricsJson } from './cluster/messages.ts';
+import type { WorkerPlan } from './concurrency.ts';
+
+export interface WorkerStatus {
+  /** The cluster worker id; null in single-process mode. */
+  readonly id: number | null;
+  /** The seat a worker holds: a replacement takes its predecessor's slot. */
+  readonly slot: number;
+  readonly pid: number | undefined;
+  readonly state: 'starting' | 'ready' | 'draining' | 'exited';
+  readonly uptimeSeconds: number;
+  readonly rssBytes: number | null;
+  readonly requests: number;
+  /** Unexpected deaths in this slot since boot. */
+  readonly restarts: number;
+}
+
+export interface ClusterStatus {
+  readonly mode: 'cluster' | 'single';
+  readonly workerCount: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
+  readonly primary: { readonly pid: number; readonly uptimeSeconds: number; readonly rssBytes: number } | null;
+  readonly workers: readonly WorkerStatus[];
+  readonly restarts: number;
+  readonly reloads: number;
+}
+
+/** How the app reads cluster-wide facts without knowing whether a cluster exists. */
+export interface ClusterView {
+  status(): Promise<ClusterStatus>;
+  /** Prometheus text, summed over every worker that answered. */
+  metrics(): Promise<string>;
+}
+
+/** What the primary hands a worker for /metrics: the worker sums and renders it. */
+export interface MetricsSnapshot {
+  readonly workers: readonly MetricsJson[];
+  /** Workers that did not answer in time: their series are missing from the sums. */
+  readonly missing: number;
+  readonly restarts: number;
+  readonly reloads: number;
+  readonly alive: number;
+  readonly primaryRssBytes: number;
+}

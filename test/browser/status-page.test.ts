@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { it } from 'node:test';
+import { chromium } from 'playwright-core';
+import { request } from '../helpers/http.ts';
+import { byMsg, ROOT, startDyno } from '../helpers/process.ts';
+
+// The page-side callbacks below run in the browser; this is the little of the DOM they use.
+declare const document: { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> };
+
+const CHROMIUM = '/usr/bin/chromium';
+// CI installs Debian's chromium (.ci/run); a developer without it is told, not failed.
+const skip = !existsSync(CHROMIUM) && !process.env.CI ? `no ${CHROMIUM}: apt-get install chromium` : false;
+
+it('the page at / shows every worker live, and updates after requests', { skip }, async (t) => {
+  const dyno = startDyno(t, { WEB_CONCURRENCY: '2' });
+  const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
+  const base = `http://127.0.0.1:${port}`;
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // Offline machine: without these Chromium keeps trying to reach Google's services.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  t.after(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(err.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+
+  await page.goto(base);
+  await page.waitForFunction(() => document.querySelectorAll('#workers tbody tr').length === 2);
+  const pids = await page.$$eval('#workers tbody tr td:nth-child(3)', (cells) =>
+    cells.map((c) => Number(c.textContent)),
+  );
+  const workerPids = dyno.logs.filter(byMsg('worker ready')).map((l) => l.pid);
+  assert.deepEqual(pids.sort(), workerPids.sort(), 'every worker is on the page');
+  assert.match((await page.textContent('#cluster-summary')) ?? '', /2 workers under primary pid \d+/);
+
+  const shown = () =>
+    page.$$eval('#workers tbody td.requests', (cells) => cells.reduce((sum, c) => sum + Number(c.textContent), 0));
+  const before = await shown();
+  for (let i = 0; i < 20; i += 1) await request(`${base}/api/info`);
+  // The page polls once a second and workers report once a second: wait for it, no sleep.
+  await page.waitForFunction(
+    (atLeast) =>
+      Array.from(document.querySelectorAll('#workers tbody td.requests')).reduce(
+        (sum, cell) => sum + Number(cell.textContent),
+        0,
+      ) >= atLeast,
+    before + 20,
+  );
+  assert.equal(await page.locator('#chart .bar').count(), 2, 'one bar per worker');
+
+  const artifacts = path.join(ROOT, 'test', 'artifacts');
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, 'status-page.png'), fullPage: true });
+  assert.deepEqual(problems, [], 'no script errors and no CSP violations');
+});
