@@ -34,11 +34,12 @@ log.info(`starting ${plan.count} ${single ? 'worker: serving from this process' 
 if (single) {
   // Imported only here, so a primary never loads Express or the routes.
   const { runWorker } = await import('./src/cluster/worker.ts');
-  await runWorker(config);
+  await runWorker(config, { plan });
 } else {
   const supervisor = startPrimary({
     exec: fileURLToPath(import.meta.resolve('./src/cluster/worker.ts')),
     workers: plan.count,
+    plan,
     log,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     readyTimeoutMs: config.workerReadyTimeoutMs,
