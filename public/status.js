@@ -28,7 +28,8 @@ function render(status) {
     status.mode === 'single'
       ? 'one process, no cluster'
       : `${status.workers.length} workers under primary pid ${status.primary.pid}`;
-  summary.textContent = `${mode}. Worker count ${status.workerCount.count}, from ${status.workerCount.source}: ${status.workerCount.reason}. Restarts: ${status.restarts}, reloads: ${status.reloads}.`;
+  const { count, reason } = status.workerCount;
+  summary.textContent = `${mode}. Why ${count}: ${reason}. Restarts: ${status.restarts}, reloads: ${status.reloads}.`;
 
   rows.replaceChildren(
     ...status.workers.map((worker) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { it } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -8,7 +9,12 @@ import { request } from '../helpers/http.ts';
 import { byMsg, ROOT, startDyno } from '../helpers/process.ts';
 
 // The page-side callbacks below run in the browser; this is the little of the DOM they use.
-declare const document: { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> };
+interface PageElement {
+  readonly textContent: string | null;
+  readonly clientWidth: number;
+  querySelector(selector: string): PageElement | null;
+}
+declare const document: { querySelectorAll(selector: string): ArrayLike<PageElement> };
 
 const CHROMIUM = '/usr/bin/chromium';
 // CI installs Debian's chromium (.ci/run); a developer without it is told, not failed.
@@ -47,12 +53,18 @@ it('the page at / shows every worker live, and updates after requests', { skip }
   );
   const workerPids = dyno.logs.filter(byMsg('worker ready')).map((l) => l.pid);
   assert.deepEqual(pids.sort(), workerPids.sort(), 'every worker is on the page');
-  assert.match((await page.textContent('#cluster-summary')) ?? '', /2 workers under primary pid \d+/);
+  assert.match(
+    (await page.textContent('#cluster-summary')) ?? '',
+    /2 workers under primary pid \d+\. Why 2: WEB_CONCURRENCY=2\./,
+  );
 
   const shown = () =>
     page.$$eval('#workers tbody td.requests', (cells) => cells.reduce((sum, c) => sum + Number(c.textContent), 0));
   const before = await shown();
-  for (let i = 0; i < 20; i += 1) await request(`${base}/api/info`);
+  // One keep-alive connection: all 20 land on one worker, so the chart has a clear leader.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  for (let i = 0; i < 20; i += 1) await request(`${base}/api/info`, { agent });
   // The page polls once a second and workers report once a second: wait for it, no sleep.
   await page.waitForFunction(
     (atLeast) =>
@@ -63,6 +75,17 @@ it('the page at / shows every worker live, and updates after requests', { skip }
     before + 20,
   );
   assert.equal(await page.locator('#chart .bar').count(), 2, 'one bar per worker');
+  // Each bar's length is its share of the busiest worker's requests.
+  const bars = await page.$$eval('#chart .bar', (elements) =>
+    elements.map((bar) => ({
+      count: Number(bar.querySelector('.count')?.textContent),
+      filled: (bar.querySelector('.fill')?.clientWidth ?? 0) / (bar.querySelector('.track')?.clientWidth || 1),
+    })),
+  );
+  const most = Math.max(...bars.map((bar) => bar.count));
+  for (const bar of bars) {
+    assert.ok(Math.abs(bar.filled - bar.count / most) < 0.05, `bar for ${bar.count} of ${most} is ${bar.filled} full`);
+  }
 
   const artifacts = path.join(ROOT, 'test', 'artifacts');
   await mkdir(artifacts, { recursive: true });
