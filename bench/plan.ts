@@ -1,0 +1,87 @@
+// What to measure and for how long, decided from the machine and --quick before anything runs,
+// so the progress line can estimate the time left from the start.
+import type { ConnectionMode } from './load.ts';
+
+export interface ServerConfig {
+  readonly workers: number;
+  /** Every name this worker count answers to, e.g. "cluster of 2" and "cores" on a 2-core machine. */
+  readonly labels: readonly string[];
+  /** The best speed-up over a single process it can reach: one process per core at most. */
+  readonly ideal: number;
+}
+
+export interface Route {
+  readonly path: string;
+  readonly kind: 'cpu' | 'light';
+}
+
+export interface Plan {
+  readonly quick: boolean;
+  readonly cores: number;
+  readonly configs: readonly ServerConfig[];
+  readonly routes: readonly Route[];
+  readonly modes: readonly ConnectionMode[];
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly connections: number;
+  /** Workers of the cluster the lifecycle timings run on: production's default, at least 2. */
+  readonly lifecycleWorkers: number;
+  readonly slowRequestMs: number;
+  readonly idleClients: number;
+}
+
+export const ROUTES: readonly Route[] = [
+  { path: '/demo/cpu?ms=5', kind: 'cpu' },
+  { path: '/api/info', kind: 'light' },
+];
+
+// Leaves the full run room for boots, warm-ups and lifecycle timings inside 3 minutes, even
+// on machines with more cores (more configs), where the points get shorter instead.
+const FULL_THROUGHPUT_BUDGET_S = 125;
+
+export function configLabel(config: ServerConfig): string {
+  return `${config.labels.join(' = ')} (${config.workers})`;
+}
+
+function serverConfigs(cores: number, quick: boolean): ServerConfig[] {
+  const wanted: [number, string][] = quick
+    ? [
+        [1, 'single'],
+        [2, 'cluster of 2'],
+      ]
+    : [
+        [1, 'single'],
+        [2, 'cluster of 2'],
+        [cores, 'cores'],
+        [2 * cores, '2x cores (oversubscribed)'],
+      ];
+  const byWorkers = new Map<number, string[]>();
+  for (const [workers, label] of wanted) {
+    const labels = byWorkers.get(workers) ?? [];
+    labels.push(label);
+    byWorkers.set(workers, labels);
+  }
+  return [...byWorkers]
+    .sort(([a], [b]) => a - b)
+    .map(([workers, labels]) => ({ workers, labels, ideal: Math.min(workers, cores) }));
+}
+
+export function makePlan(cores: number, quick: boolean): Plan {
+  const configs = serverConfigs(cores, quick);
+  const modes: ConnectionMode[] = quick ? ['keep-alive'] : ['keep-alive', 'close'];
+  const points = configs.length * ROUTES.length * modes.length;
+  return {
+    quick,
+    cores,
+    configs,
+    routes: ROUTES,
+    modes,
+    durationS: quick ? 1.5 : Math.max(3, Math.min(10, Math.floor(FULL_THROUGHPUT_BUDGET_S / points))),
+    warmupS: quick ? 0.5 : 1,
+    // Enough connections to keep every worker of the largest config busy.
+    connections: Math.max(10, 2 * Math.max(...configs.map((c) => c.workers))),
+    lifecycleWorkers: Math.max(2, cores),
+    slowRequestMs: 1000,
+    idleClients: 4,
+  };
+}

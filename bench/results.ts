@@ -1,0 +1,88 @@
+// The shape of bench/results/*.json: one place, so the table, the targets and the test agree.
+import type { IdleShutdownResult, KillResult, ReloadResult, SlowShutdownResult } from './lifecycle.ts';
+import type { ConnectionMode, LoadResult } from './load.ts';
+import type { MachineFacts } from './machine.ts';
+import type { MemorySnapshot, NodeBaseline } from './memory.ts';
+import type { ServerCpu } from './server-cpu.ts';
+
+export interface Settings {
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly connections: number;
+  readonly routes: readonly string[];
+  readonly modes: readonly ConnectionMode[];
+  readonly loadGenerator: string;
+}
+
+export interface ConfigResult {
+  readonly workers: number;
+  readonly labels: readonly string[];
+  readonly ideal: number;
+  /** Spawn -> "cluster ready" (or "listening" for one process), as the bench saw it. */
+  readonly bootMs: number;
+  readonly bootLoggedMs: number | null;
+  /** SIGTERM to the group after the load -> exit. */
+  readonly shutdownMs: number;
+  readonly shutdownExitCode: number | null;
+}
+
+export interface ThroughputPoint {
+  readonly workers: number;
+  readonly config: string;
+  readonly route: string;
+  readonly mode: ConnectionMode;
+  readonly ideal: number;
+  /** req/s over the single process's on the same route and mode. */
+  readonly vsSingle: number | null;
+  readonly load: LoadResult;
+  readonly serverCpu: ServerCpu;
+  /** Lines the server wrote to stdout per response: the request log's share of the work. */
+  readonly logLinesPerRequest: number;
+}
+
+export interface MemoryResults {
+  readonly baseline: NodeBaseline;
+  readonly byConfig: readonly ({ readonly workers: number; readonly config: string } & MemorySnapshot)[];
+}
+
+export interface LifecycleResults {
+  readonly workers: number;
+  readonly bootMs: number;
+  readonly bootLoggedMs: number | null;
+  readonly kill: KillResult;
+  readonly reload: ReloadResult;
+  readonly idleShutdown: IdleShutdownResult;
+  readonly slowShutdown: SlowShutdownResult & { readonly sleepMs: number };
+}
+
+export interface TargetResult {
+  readonly id: 'cluster-of-2' | 'reload' | 'idle-shutdown' | 'replace' | 'primary-rss';
+  readonly name: string;
+  readonly target: string;
+  readonly measured: string;
+  /** Null when this machine cannot tell (no such config, no /proc). */
+  readonly pass: boolean | null;
+}
+
+/** Correctness, not speed: a failed check makes the bench exit 1. */
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface BenchResults {
+  readonly schema: 1;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly quick: boolean;
+  readonly machine: MachineFacts;
+  readonly settings: Settings;
+  readonly configs: readonly ConfigResult[];
+  readonly throughput: readonly ThroughputPoint[];
+  readonly memory: MemoryResults;
+  readonly lifecycle: LifecycleResults;
+  readonly targets: readonly TargetResult[];
+  readonly checks: readonly Check[];
+  readonly notes: readonly string[];
+}

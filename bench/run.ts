@@ -1,0 +1,263 @@
+// `npm run bench` (node bench/run.ts [--quick] [--results-dir DIR]): throughput, latency,
+// lifecycle timings and memory of `node start.ts`, as tables on stdout and JSON in
+// bench/results/. Progress goes to stderr, so stdout can be piped into a file or a PR comment.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { type AppProcess, launch } from './cluster-process.ts';
+import {
+  type IdleShutdownResult,
+  type KillResult,
+  killAndReplace,
+  type ReloadResult,
+  reloadUnderLoad,
+  type SlowShutdownResult,
+  shutdownWithIdleClients,
+  shutdownWithSlowRequest,
+} from './lifecycle.ts';
+import { runLoad } from './load.ts';
+import { machineFacts } from './machine.ts';
+import { memorySnapshot, type NodeBaseline, nodeBaseline } from './memory.ts';
+import { writeNotes } from './notes.ts';
+import { configLabel, makePlan, type ServerConfig } from './plan.ts';
+import { Progress, type Step } from './progress.ts';
+import { renderReport, writeResults } from './report.ts';
+import type { BenchResults, ConfigResult, MemoryResults, ThroughputPoint } from './results.ts';
+import { cpuBetween, sampleCpu } from './server-cpu.ts';
+import { judgeTargets, type Measured, runChecks } from './targets.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'results-dir': { type: 'string', default: path.join(import.meta.dirname, 'results') },
+  },
+});
+
+// Without these, Ctrl+C would end the bench and leave its detached servers running; exiting
+// runs the cleanup in cluster-process.ts.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, stopping the servers\n`);
+    process.exit(130);
+  });
+}
+
+const plan = makePlan(os.availableParallelism(), args.quick);
+const startedAt = new Date().toISOString();
+const url = (app: AppProcess, route: string) => `http://127.0.0.1:${app.port}${route}`;
+
+type RunStep = Step & { readonly run: () => Promise<void> };
+const steps: RunStep[] = [];
+
+const configs: ConfigResult[] = [];
+const points: Omit<ThroughputPoint, 'vsSingle'>[] = [];
+const byConfig: MemoryResults['byConfig'][number][] = [];
+
+function throughputSteps(config: ServerConfig): void {
+  const label = configLabel(config);
+  let server: { app: AppProcess; bootMs: number; loggedMs?: number } | undefined;
+  const app = () => {
+    if (!server) throw new Error(`${label} is not running`);
+    return server.app;
+  };
+  steps.push({
+    label: `${label}: boot`,
+    estimateS: 1,
+    run: async () => {
+      server = await launch(config.workers);
+    },
+  });
+  steps.push({
+    label: `${label}: warm-up`,
+    estimateS: plan.warmupS * plan.routes.length,
+    run: async () => {
+      for (const route of plan.routes) {
+        const target = url(app(), route.path);
+        await runLoad({ url: target, connections: plan.connections, mode: 'keep-alive', durationS: plan.warmupS });
+      }
+    },
+  });
+  for (const route of plan.routes) {
+    for (const mode of plan.modes) {
+      steps.push({
+        label: `${label}: ${route.path}, ${mode}, ${plan.durationS} s`,
+        estimateS: plan.durationS + 0.2,
+        run: async () => {
+          const linesBefore = app().linesRead;
+          const before = sampleCpu(app());
+          const load = await runLoad({
+            url: url(app(), route.path),
+            connections: plan.connections,
+            mode,
+            durationS: plan.durationS,
+          });
+          const serverCpu = cpuBetween(before, sampleCpu(app()));
+          const logLinesPerRequest = (app().linesRead - linesBefore) / Math.max(1, load.requests);
+          points.push({
+            workers: config.workers,
+            config: label,
+            route: route.path,
+            mode,
+            ideal: config.ideal,
+            load,
+            serverCpu,
+            logLinesPerRequest,
+          });
+        },
+      });
+    }
+  }
+  steps.push({
+    label: `${label}: memory, SIGTERM`,
+    estimateS: 0.5,
+    run: async () => {
+      const running = app();
+      byConfig.push({ workers: config.workers, config: label, ...memorySnapshot(running) });
+      const { ms, exit } = await running.stop();
+      const booted = server as { bootMs: number; loggedMs?: number };
+      configs.push({
+        ...config,
+        bootMs: booted.bootMs,
+        bootLoggedMs: booted.loggedMs ?? null,
+        shutdownMs: ms,
+        shutdownExitCode: exit.code,
+      });
+    },
+  });
+}
+
+interface LifecycleParts {
+  bootMs?: number;
+  bootLoggedMs?: number | null;
+  kill?: KillResult;
+  reload?: ReloadResult;
+  idleShutdown?: IdleShutdownResult;
+  slowShutdown?: SlowShutdownResult;
+  baseline?: NodeBaseline;
+}
+const life: LifecycleParts = {};
+
+function lifecycleSteps(): void {
+  const workers = plan.lifecycleWorkers;
+  // The light route: the most requests, and so the most chances to lose one, per second of reload.
+  const reloadRoute = '/api/info';
+  let app: AppProcess | undefined;
+  const running = () => {
+    if (!app) throw new Error('the lifecycle cluster is not running');
+    return app;
+  };
+  steps.push({
+    label: `lifecycle: boot ${workers} workers`,
+    estimateS: 1,
+    run: async () => {
+      const booted = await launch(workers);
+      app = booted.app;
+      life.bootMs = booted.bootMs;
+      life.bootLoggedMs = booted.loggedMs ?? null;
+    },
+  });
+  steps.push({
+    label: 'lifecycle: SIGKILL a worker, await its replacement',
+    estimateS: 0.5,
+    run: async () => {
+      life.kill = await killAndReplace(running());
+    },
+  });
+  steps.push({
+    label: `lifecycle: SIGHUP reload under load on ${reloadRoute}`,
+    estimateS: 1 + 0.5 * workers,
+    run: async () => {
+      life.reload = await reloadUnderLoad(running(), { route: reloadRoute, connections: plan.connections });
+    },
+  });
+  steps.push({
+    label: `lifecycle: SIGTERM with ${plan.idleClients} idle keep-alive clients`,
+    estimateS: 0.3,
+    run: async () => {
+      life.idleShutdown = await shutdownWithIdleClients(running(), plan.idleClients);
+    },
+  });
+  steps.push({
+    label: `lifecycle: SIGTERM with /demo/sleep?ms=${plan.slowRequestMs} in flight`,
+    estimateS: 1 + plan.slowRequestMs / 1000,
+    run: async () => {
+      const { app: slow } = await launch(workers);
+      life.slowShutdown = await shutdownWithSlowRequest(slow, plan.slowRequestMs);
+    },
+  });
+  steps.push({
+    label: 'memory: bare Node for scale',
+    estimateS: 0.3,
+    run: async () => {
+      life.baseline = await nodeBaseline();
+    },
+  });
+}
+
+function assemble(): Measured {
+  const { bootMs, bootLoggedMs, kill, reload, idleShutdown, slowShutdown, baseline } = life;
+  if (bootMs === undefined || !kill || !reload || !idleShutdown || !slowShutdown || !baseline) {
+    throw new Error('a lifecycle step did not record its result');
+  }
+  const single = (route: string, mode: string) =>
+    points.find((p) => p.workers === 1 && p.route === route && p.mode === mode)?.load.rps;
+  const throughput: ThroughputPoint[] = points.map((p) => {
+    const base = single(p.route, p.mode);
+    return { ...p, vsSingle: base ? p.load.rps / base : null };
+  });
+  return {
+    schema: 1,
+    startedAt,
+    quick: plan.quick,
+    machine: machineFacts(),
+    settings: {
+      durationS: plan.durationS,
+      warmupS: plan.warmupS,
+      connections: plan.connections,
+      routes: plan.routes.map((r) => r.path),
+      modes: plan.modes,
+      loadGenerator: 'autocannon in the bench process (one thread)',
+    },
+    configs,
+    throughput,
+    memory: { baseline, byConfig },
+    lifecycle: {
+      workers: plan.lifecycleWorkers,
+      bootMs,
+      bootLoggedMs: bootLoggedMs ?? null,
+      kill,
+      reload,
+      idleShutdown,
+      slowShutdown: { ...slowShutdown, sleepMs: plan.slowRequestMs },
+    },
+  };
+}
+
+for (const config of plan.configs) throughputSteps(config);
+lifecycleSteps();
+
+const progress = new Progress(steps);
+for (const [index, step] of steps.entries()) {
+  progress.begin(index);
+  try {
+    await step.run();
+  } catch (err) {
+    progress.end();
+    process.stderr.write(`bench: "${step.label}" failed: ${err instanceof Error ? (err.stack ?? err.message) : err}\n`);
+    process.exit(1);
+  }
+}
+progress.end();
+
+const measured = assemble();
+const targets = judgeTargets(measured);
+const results: BenchResults = {
+  ...measured,
+  finishedAt: new Date().toISOString(),
+  targets,
+  checks: runChecks(measured),
+  notes: writeNotes(measured, targets),
+};
+const file = await writeResults(results, args['results-dir']);
+process.stdout.write(`${renderReport(results)}\n\nResults: ${path.relative(process.cwd(), file) || file}\n`);
+process.exitCode = results.checks.every((c) => c.ok) ? 0 : 1;

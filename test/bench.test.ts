@@ -1,0 +1,131 @@
+// `npm run bench -- --quick` end to end: it must finish, print its tables and write its JSON.
+// Speeds are the bench's business, never this test's: a loaded CI machine is not a failure.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+
+const ROOT = path.join(import.meta.dirname, '..');
+// --quick aims at 30 s; the slack is for a busy machine, not for a slower bench.
+const DEADLINE_MS = 120_000;
+
+const TOP_LEVEL_KEYS = [
+  'schema',
+  'startedAt',
+  'finishedAt',
+  'quick',
+  'machine',
+  'settings',
+  'configs',
+  'throughput',
+  'memory',
+  'lifecycle',
+  'targets',
+  'checks',
+  'notes',
+];
+
+/** Pids whose parent is `pid`, from /proc: the servers the bench spawned, each leading its own group. */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // Gone between readdir and read.
+    }
+  }
+  return children;
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * The servers are detached, so killing the bench alone would orphan them. Freeze it first so
+ * it cannot spawn another, kill every server group it started, then the bench itself.
+ */
+function reap(bench: ChildProcess): void {
+  if (bench.pid === undefined || bench.exitCode !== null || bench.signalCode !== null) return;
+  try {
+    process.kill(-bench.pid, 'SIGSTOP');
+  } catch {
+    return;
+  }
+  for (const server of childrenOf(bench.pid)) killGroup(server);
+  killGroup(bench.pid);
+}
+
+/** A zombie counts as gone: it holds no port and no memory, only a slot for its parent to reap. */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+test('bench --quick completes, prints its tables and writes its JSON', { timeout: DEADLINE_MS + 10_000 }, async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-test-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+
+  const bench = spawn(process.execPath, ['bench/run.ts', '--quick', '--results-dir', dir], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => reap(bench));
+  let stdout = '';
+  let stderr = '';
+  bench.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  bench.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+
+  const closed = new Promise<number | null>((resolve) => bench.once('close', (code) => resolve(code)));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), DEADLINE_MS);
+  });
+  const code = await Promise.race([closed, deadline]);
+  clearTimeout(timer);
+  assert.notEqual(code, 'deadline', `bench --quick still running after ${DEADLINE_MS} ms:\n${stderr}`);
+  assert.equal(code, 0, `bench --quick failed:\n${stderr}\n${stdout}`);
+
+  assert.match(stdout, /^## Throughput and latency$/m);
+  assert.match(stdout, /^\| single \(1\) /m);
+  assert.match(stdout, /^\| cluster of 2\b.*\(2\) /m);
+  assert.match(stdout, /^## Lifecycle/m);
+  assert.match(stdout, /^## Targets/m);
+
+  const files = (await readdir(dir)).filter((name) => name.endsWith('.json'));
+  assert.ok(files.includes('latest.json'), `no latest.json in ${files.join(', ')}`);
+  assert.ok(
+    files.some((name) => /^\d{4}-\d\d-\d\dT.*\.json$/.test(name)),
+    `no timestamped file in ${files.join(', ')}`,
+  );
+  const results = JSON.parse(await readFile(path.join(dir, 'latest.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(results).sort(), [...TOP_LEVEL_KEYS].sort());
+
+  // Every server the bench measured is gone with it.
+  const memory = results.memory as { byConfig: { primaryPid: number | null; perWorker: { pid: number }[] }[] };
+  const pids = memory.byConfig.flatMap((c) => [
+    ...(c.primaryPid === null ? [] : [c.primaryPid]),
+    ...c.perWorker.map((w) => w.pid),
+  ]);
+  assert.ok(pids.length > 0);
+  assert.deepEqual(
+    pids.filter((pid) => isAlive(pid)),
+    [],
+  );
+});
