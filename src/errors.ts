@@ -20,7 +20,7 @@ function statusOf(err: HttpError): number {
 
 /**
  * Every error becomes JSON. Express 5 routes rejected promises here too, so async
- * handlers need no wrapper. Stack traces reach the client only outside production.
+ * handlers need no wrapper. Stack traces reach the client only for server errors outside production.
  */
 export function errorHandler(options: { production: boolean; log: Logger }): ErrorRequestHandler {
   return (err, req, res, next) => {
@@ -35,7 +35,8 @@ export function errorHandler(options: { production: boolean; log: Logger }): Err
     res.status(status).json({
       error: STATUS_CODES[status] ?? 'Error',
       ...(exposed || !options.production ? { message: error.message } : {}),
-      ...(options.production ? {} : { stack: error.stack?.split('\n') }),
+      // A client error is the client's to fix: a stack into the body parser would only be noise.
+      ...(options.production || status < 500 ? {} : { stack: error.stack?.split('\n') }),
     });
   };
 }

@@ -40,10 +40,12 @@ describe('errors', () => {
     assert.ok(body.stack.some((line) => line.includes('errors.test.ts')));
   });
 
-  it('a client error keeps its status and message', async (t) => {
-    const url = await failingApp(t, true);
-    const res = await request(`${url}/sync`);
-    assert.equal(res.status, 422);
-    assert.deepEqual(res.json(), { error: 'Unprocessable Entity', message: 'bad thing' });
-  });
+  for (const production of [true, false]) {
+    it(`a client error keeps its status and message, with no stack (${production ? 'production' : 'development'})`, async (t) => {
+      const url = await failingApp(t, production);
+      const res = await request(`${url}/sync`);
+      assert.equal(res.status, 422);
+      assert.deepEqual(res.json(), { error: 'Unprocessable Entity', message: 'bad thing' });
+    });
+  }
 });
