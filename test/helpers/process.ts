@@ -1,10 +1,11 @@
 // Runs an entry file as Heroku runs a dyno: its own process group, JSON logs on stdout,
 // signals sent to the whole group.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { TestContext } from 'node:test';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');
@@ -33,19 +34,71 @@ export interface Dyno {
   signalGroup(signal: NodeJS.Signals): void;
 }
 
-export function startDyno(t: TestContext, env: Record<string, string>, entry = 'start.ts'): Dyno {
-  const child = spawn(process.execPath, [entry], {
-    cwd: ROOT,
+/** Any command in its own process group, killed with its whole group if a test leaves it running. */
+export function spawnGroup(
+  t: TestContext,
+  command: string,
+  args: readonly string[],
+  options: { readonly cwd?: string; readonly env: NodeJS.ProcessEnv },
+): { child: ChildProcessByStdio<null, Readable, Readable>; exited: Promise<Exit> } {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env,
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }) as Exit);
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {}
+      await exited;
+    }
+  });
+  return { child, exited };
+}
+
+/** Every line a process writes, and a wait for the first (seen or still to come) that matches. */
+export function outputLines(child: ChildProcessByStdio<null, Readable, Readable>, exited: Promise<Exit>) {
+  const lines: string[] = [];
+  const waiters = new Set<{ match: (line: string) => boolean; resolve: (line: string) => void }>();
+  const onLine = (line: string) => {
+    lines.push(line);
+    for (const waiter of waiters) {
+      if (!waiter.match(line)) continue;
+      waiters.delete(waiter);
+      waiter.resolve(line);
+    }
+  };
+  createInterface({ input: child.stdout }).on('line', onLine);
+  createInterface({ input: child.stderr }).on('line', onLine);
+  return {
+    lines,
+    waitForLine(what: string, match: (line: string) => boolean): Promise<string> {
+      const seen = lines.find(match);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.add({ match, resolve });
+        void exited.then((exit) =>
+          setImmediate(() =>
+            reject(new Error(`exited (${JSON.stringify(exit)}) before ${what}:\n${lines.join('\n')}`)),
+          ),
+        );
+      });
+    },
+  };
+}
+
+export function startDyno(t: TestContext, env: Record<string, string>, entry = 'start.ts'): Dyno {
+  const { child, exited } = spawnGroup(t, process.execPath, [entry], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_FORMAT: 'json', NODE_ENV: 'test', ...env },
   });
   const logs: LogLine[] = [];
   const stderr: string[] = [];
   const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }) as Exit);
 
-  createInterface({ input: child.stdout! }).on('line', (text) => {
+  createInterface({ input: child.stdout }).on('line', (text) => {
     let line: LogLine;
     try {
       line = JSON.parse(text) as LogLine;
@@ -61,16 +114,7 @@ export function startDyno(t: TestContext, env: Record<string, string>, entry = '
       }
     }
   });
-  createInterface({ input: child.stderr! }).on('line', (text) => stderr.push(text));
-
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {}
-      await exited;
-    }
-  });
+  createInterface({ input: child.stderr }).on('line', (text) => stderr.push(text));
 
   return {
     child,
