@@ -69,7 +69,15 @@ export function createLogger(options: LoggerOptions): Logger {
   };
 }
 
+// When the reader of stdout goes away (`npm start | grep x`, then Ctrl+C: the shell stops grep
+// too), every later write fails with EPIPE. Those lines are lost either way; the drain that is
+// logging them must go on rather than die on an unhandled 'error' event.
+const ignoreClosedPipe = (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+};
+
 /** The logger each process starts with: `proc` names the process on every line. */
 export function processLogger(config: { logLevel: LogLevel; logFormat: LogFormat }, proc: string): Logger {
+  if (!process.stdout.listeners('error').includes(ignoreClosedPipe)) process.stdout.on('error', ignoreClosedPipe);
   return createLogger({ level: config.logLevel, format: config.logFormat, base: { proc, pid: process.pid } });
 }

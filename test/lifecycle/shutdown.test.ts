@@ -65,6 +65,19 @@ for (const workers of [1, 2] as const) {
       await dyno.waitFor('deadline', (line) => /deadline passed/.test(line.msg));
     });
 
+    it('still drains when the reader of its logs has gone away (EPIPE on stdout)', async (t) => {
+      const dyno = startDyno(t, { WEB_CONCURRENCY: String(workers), LOG_LEVEL: 'debug' });
+      const port = await bootAndFindPort(dyno, workers);
+      const { reply } = await slowRequestInFlight(dyno, port, 500);
+      // As when `npm start | grep x` gets Ctrl+C: the pipe's reader is gone before the drain logs.
+      dyno.child.stdout?.destroy();
+      dyno.signalGroup('SIGTERM');
+      const res = await reply;
+      assert.ok(!(res instanceof Error), String(res));
+      assert.equal(res.status, 200);
+      assert.equal((await dyno.exited).code, 0, dyno.stderr.join('\n'));
+    });
+
     it('a second Ctrl+C stops at once', async (t) => {
       const dyno = startDyno(t, { WEB_CONCURRENCY: String(workers), LOG_LEVEL: 'debug' });
       const port = await bootAndFindPort(dyno, workers);
