@@ -40,33 +40,27 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
   // 8 CPUs it is the memory bound, on Performance-L (28 for 8 vCPUs) it oversubscribes.
   const fromBuildpack = webConcurrency !== undefined && settings.webConcurrencySetBy === BUILDPACK_MARKER;
 
-  const present: [WorkerSource, number | undefined][] = [
-    ['WEB_CONCURRENCY', fromBuildpack ? undefined : webConcurrency],
-    ['CLUSTER_WORKERS', clusterWorkers],
-    ['HEROKU_AVAILABLE_PARALLELISM', hap],
+  const present: [WorkerSource, string | undefined][] = [
+    [
+      'WEB_CONCURRENCY',
+      webConcurrency === undefined
+        ? undefined
+        : `WEB_CONCURRENCY=${webConcurrency}${fromBuildpack ? ` (set by ${BUILDPACK_MARKER})` : ''}`,
+    ],
+    ['CLUSTER_WORKERS', clusterWorkers === undefined ? undefined : `CLUSTER_WORKERS=${clusterWorkers}`],
+    ['HEROKU_AVAILABLE_PARALLELISM', hap === undefined ? undefined : `HEROKU_AVAILABLE_PARALLELISM=${hap}`],
   ];
-  const overriddenBy = (winner: WorkerSource) =>
-    present
-      .filter(([name, value]) => value !== undefined && name !== winner)
-      .map(([name, value]) => `${name}=${value}`);
+  /** The settings present that the plan did not use. */
+  const unused = (...used: WorkerSource[]) =>
+    present.filter(([name, label]) => label !== undefined && !used.includes(name)).map(([, label]) => label as string);
   const plan = (count: number, source: WorkerSource, reason: string, overridden: string[]) =>
     Object.freeze({ count, source, reason, overridden: Object.freeze(overridden), webMemoryMb });
 
   if (webConcurrency !== undefined && !fromBuildpack) {
-    return plan(
-      webConcurrency,
-      'WEB_CONCURRENCY',
-      `WEB_CONCURRENCY=${webConcurrency}`,
-      overriddenBy('WEB_CONCURRENCY'),
-    );
+    return plan(webConcurrency, 'WEB_CONCURRENCY', `WEB_CONCURRENCY=${webConcurrency}`, unused('WEB_CONCURRENCY'));
   }
   if (clusterWorkers !== undefined) {
-    return plan(
-      clusterWorkers,
-      'CLUSTER_WORKERS',
-      `CLUSTER_WORKERS=${clusterWorkers}`,
-      overriddenBy('CLUSTER_WORKERS'),
-    );
+    return plan(clusterWorkers, 'CLUSTER_WORKERS', `CLUSTER_WORKERS=${clusterWorkers}`, unused('CLUSTER_WORKERS'));
   }
 
   const cores = hap ?? machine.availableParallelism;
@@ -78,5 +72,11 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
   const count = Math.min(cores, memoryBound, MAX_WORKERS);
   const source: WorkerSource =
     cores <= memoryBound ? (hap === undefined ? 'cores' : 'HEROKU_AVAILABLE_PARALLELISM') : 'memory';
-  return plan(count, source, `min(${coresLabel}, ${memoryLabel})`, overriddenBy('HEROKU_AVAILABLE_PARALLELISM'));
+  // The buildpack's WEB_CONCURRENCY is used here, as the memory bound.
+  return plan(
+    count,
+    source,
+    `min(${coresLabel}, ${memoryLabel})`,
+    unused('HEROKU_AVAILABLE_PARALLELISM', 'WEB_CONCURRENCY'),
+  );
 }

@@ -93,6 +93,14 @@ describe('planWorkers', () => {
     assert.equal(plan({}, machine(2, 4096)).reason, 'min(2 available CPUs, 4096 MB / WEB_MEMORY 512 MB = 8)');
   });
 
+  it("names the buildpack's WEB_CONCURRENCY when it lost, and not when it bounds the count", () => {
+    const buildpack = { WEB_CONCURRENCY: '3', WEB_CONCURRENCY_SET_BY: 'heroku/nodejs' };
+    assert.deepEqual(plan({ ...buildpack, CLUSTER_WORKERS: '2' }, machine(8, 4096)).overridden, [
+      'WEB_CONCURRENCY=3 (set by heroku/nodejs)',
+    ]);
+    assert.deepEqual(plan({ ...buildpack, HEROKU_AVAILABLE_PARALLELISM: '4' }, machine(8, 4096)).overridden, []);
+  });
+
   it('follows the buildpack on WEB_MEMORY: 512 MB, 2048 MB above 16 GB', () => {
     assert.equal(defaultWebMemoryMb(512), 512);
     assert.equal(defaultWebMemoryMb(16 * 1024), 512);
