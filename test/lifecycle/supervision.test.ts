@@ -80,7 +80,8 @@ describe('rolling reload on SIGHUP', () => {
     const load = autocannon({ url: `http://127.0.0.1:${port}/api/info`, connections: 8, duration: 30 });
     t.after(() => load.stop());
     await new Promise((resolve) => load.once('response', resolve));
-    process.kill(dyno.child.pid!, 'SIGHUP');
+    // To the whole group, as `kill -HUP -<pgid>` would: the workers shrug it off, the primary reloads once.
+    dyno.signalGroup('SIGHUP');
     await dyno.waitFor('reload finished', byMsg('rolling reload finished'));
     load.stop();
     const result = await load;
@@ -93,6 +94,7 @@ describe('rolling reload on SIGHUP', () => {
     );
     for (const pid of after) assert.ok(!before.includes(pid), 'only new workers serve');
     for (const pid of before) assert.ok(!isAlive(pid), `old worker ${pid} is gone`);
+    assert.equal(dyno.logs.filter(byMsg('rolling reload started')).length, 1, 'one reload for one signal');
   });
 
   it('stops when a new worker fails, and the old workers keep serving', async (t) => {
