@@ -144,7 +144,12 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   };
 
   function send(m: Member, message: PrimaryMessage): void {
-    if (m.worker.isConnected()) m.worker.send(message);
+    // A worker can die between isConnected() and the write: the write then fails with EPIPE.
+    // Its 'exit' follows and says what happened; the error itself needs no more than a line.
+    if (!m.worker.isConnected()) return;
+    m.worker.send(message, undefined, (err: Error | null) => {
+      if (err) log.debug('message to a worker that is gone', { ...ids(m), type: message.type, err: err.message });
+    });
   }
 
   const totalRestarts = () => [...slotRestarts.values()].reduce((sum, n) => sum + n, 0);
@@ -182,6 +187,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   async function scrape(): Promise<MetricsSnapshot> {
     const id = ++nextScrapeId;
     const targets = [...members.values()].filter((m) => m.state === 'ready' || m.state === 'draining');
+    log.debug('metrics scrape', { id, workers: targets.map((m) => m.worker.id) });
     const results = await Promise.all(targets.map((m) => collect(m, id)));
     const answered = results.filter((r): r is MetricsJson => r !== null);
     const missing = results.length - answered.length;
@@ -231,6 +237,8 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       log.error('worker not ready in time: killing it', { ...ids(m), timeoutMs: options.readyTimeoutMs });
       worker.process.kill('SIGKILL');
     }, options.readyTimeoutMs);
+    // Without a listener, an 'error' (a failed fork, a failed IPC write) would crash the supervisor.
+    worker.on('error', (err: Error) => log.error('worker process error', { ...ids(m), err }));
     worker.on('message', (message: unknown) => {
       if (!isWorkerMessage(message)) return;
       const handle = handlers[message.type] as (m: Member, message: WorkerMessage) => void;

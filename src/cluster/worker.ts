@@ -25,9 +25,11 @@ export interface WorkerOptions {
 
 export const DEFAULT_STATS_INTERVAL_MS = 1_000;
 
-function send(message: WorkerMessage, callback?: () => void): void {
-  if (process.send && process.connected) process.send(message, undefined, {}, callback);
-  else callback?.();
+// With a callback, a write to a primary that has just died fails there instead of as an
+// 'error' event nobody listens to; the channel's 'disconnect' then ends this worker.
+function send(message: WorkerMessage, callback: () => void = () => {}): void {
+  if (process.send && process.connected) process.send(message, undefined, {}, () => callback());
+  else callback();
 }
 
 export async function runWorker(config: Config, options: WorkerOptions = {}): Promise<void> {

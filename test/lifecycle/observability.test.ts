@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import { request } from '../helpers/http.ts';
-import { byMsg, type Dyno, freePort, startDyno } from '../helpers/process.ts';
+import { byMsg, type Dyno, freePort, isAlive, startDyno } from '../helpers/process.ts';
 
 interface Status {
   mode: string;
@@ -113,12 +113,14 @@ describe('metrics', () => {
   });
 
   it('a worker killed during a scrape does not fail it', async (t) => {
-    const { dyno, base } = await bootCluster(t);
+    const { dyno, base } = await bootCluster(t, { LOG_LEVEL: 'debug' });
     const [healthy, victim] = dyno.logs.filter(byMsg('worker ready')).map((l) => l.pid);
     const agent = await connectionTo(t, base, healthy as number);
-    // Stopped first, so it cannot answer before it dies: the kill lands mid-scrape.
+    // Stopped first, so it cannot answer; killed once the primary has asked it, so the kill
+    // lands mid-scrape (killed sooner, it would simply not be part of the scrape).
     process.kill(victim as number, 'SIGSTOP');
     const scrape = request(`${base}/metrics`, { agent });
+    await dyno.waitFor('the scrape', byMsg('metrics scrape'));
     process.kill(victim as number, 'SIGKILL');
     const res = await scrape;
     assert.equal(res.status, 200);
@@ -127,6 +129,27 @@ describe('metrics', () => {
     const after = await request(`${base}/metrics`, { agent });
     assert.equal(series(after.body, 'cluster_worker_restarts_total'), 1);
     assert.equal(series(after.body, 'cluster_scrape_missing_workers'), 0);
+  });
+
+  it('the primary survives a message to a worker that has just died', async (t) => {
+    const { dyno, base } = await bootCluster(t, { LOG_LEVEL: 'debug' });
+    const [healthy, victim] = dyno.logs.filter(byMsg('worker ready')).map((l) => l.pid);
+    const agent = await connectionTo(t, base, healthy as number);
+    // With the primary frozen, the victim dies and a scrape is asked for: when the primary
+    // wakes, it asks the victim for its metrics before it has seen the exit, and the write fails.
+    const primary = dyno.child.pid as number;
+    process.kill(primary, 'SIGSTOP');
+    t.after(() => {
+      if (isAlive(primary)) process.kill(primary, 'SIGCONT');
+    });
+    process.kill(victim as number, 'SIGKILL');
+    const scrape = request(`${base}/metrics`, { agent });
+    await dyno.waitFor('the request', (l) => l.msg === 'request started' && l.pid === healthy);
+    process.kill(primary, 'SIGCONT');
+    const res = await scrape;
+    assert.equal(res.status, 200);
+    await dyno.waitFor('replacement', (l) => l.msg === 'worker ready' && l.worker === 3);
+    assert.equal(dyno.child.exitCode, null, 'the primary is still running');
   });
 });
 
