@@ -7,6 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { isAlive } from './helpers/process.ts';
 
 const ROOT = path.join(import.meta.dirname, '..');
 // --quick aims at 30 s; the slack is for a busy machine, not for a slower bench.
@@ -65,16 +66,6 @@ function reap(bench: ChildProcess): void {
   }
   for (const server of childrenOf(bench.pid)) killGroup(server);
   killGroup(bench.pid);
-}
-
-/** A zombie counts as gone: it holds no port and no memory, only a slot for its parent to reap. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 test('bench --quick completes, prints its tables and writes its JSON', { timeout: DEADLINE_MS + 10_000 }, async (t) => {

@@ -2,6 +2,7 @@
 // signals sent to the whole group.
 import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -151,11 +152,11 @@ function dump(logs: LogLine[], stderr: string[]): string {
   return [...logs.map((l) => JSON.stringify(l)), ...stderr].join('\n');
 }
 
-/** The pid of every live process in the dyno's group. */
+/** Whether the process still runs. A zombie counts as gone: it holds no port and no memory, only a slot for its parent to reap. */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
