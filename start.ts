@@ -27,6 +27,7 @@ log.info(`starting ${plan.count} ${single ? 'worker: serving from this process' 
   workers: plan.count,
   source: plan.source,
   reason: plan.reason,
+  ...(plan.hint ? { hint: plan.hint } : {}),
   ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
   port: config.port,
 });
@@ -38,6 +39,7 @@ if (single) {
 } else {
   const supervisor = startPrimary({
     exec: fileURLToPath(import.meta.resolve('./src/cluster/worker.ts')),
+    dyno: config.dyno ?? null,
     workers: plan.count,
     plan,
     log,

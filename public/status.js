@@ -5,6 +5,7 @@ const REFRESH_MS = 1000;
 const MB = 1024 * 1024;
 
 const summary = document.getElementById('cluster-summary');
+const dyno = document.getElementById('cluster-dyno');
 const rows = document.querySelector('#workers tbody');
 const chart = document.getElementById('chart');
 
@@ -29,6 +30,8 @@ function render(status) {
       ? 'one process, no cluster'
       : `${status.workers.length} workers under primary pid ${status.primary.pid}`;
   const { count, reason } = status.workerCount;
+  // The dyno that answered this poll: the page's own may differ on a scaled app.
+  dyno.textContent = status.dyno ?? 'this machine';
   summary.textContent = `${mode}. Why ${count}: ${reason}. Restarts: ${status.restarts}, reloads: ${status.reloads}.`;
 
   rows.replaceChildren(

@@ -1,5 +1,6 @@
 // How many workers to run: a pure function of the settings and the machine's facts,
 // so every row of the dyno table can be fed through it in a unit test.
+import { BUILDPACK_MARKER, buildpackWebConcurrency, buildpackWebMemoryMb, type Generation } from './buildpacks.ts';
 import { type ConcurrencySettings, MAX_WORKERS } from './config.ts';
 
 export interface MachineFacts {
@@ -7,45 +8,54 @@ export interface MachineFacts {
   readonly availableParallelism: number;
   /** The cgroup memory limit, or the machine's memory when there is none. */
   readonly memoryLimitBytes: number;
+  /** Whether memoryLimitBytes is a cgroup's limit (the dyno's), not the whole host's memory. */
+  readonly memoryLimited: boolean;
 }
 
 export type WorkerSource = 'WEB_CONCURRENCY' | 'CLUSTER_WORKERS' | 'HEROKU_AVAILABLE_PARALLELISM' | 'cores' | 'memory';
 
 export interface WorkerPlan {
   readonly count: number;
+  /** The rule that decided: a variable, or which bound of the machine. */
   readonly source: WorkerSource;
   /** One human sentence: why this many. */
   readonly reason: string;
+  /** How to get another count, when a buildpack's figure was capped. */
+  readonly hint?: string;
   /** Settings that were present but lost to a higher-priority source. */
   readonly overridden: readonly string[];
   /** MB one worker may use before it is recycled. */
   readonly webMemoryMb: number;
 }
 
-/** The value the Node buildpack writes into WEB_CONCURRENCY_SET_BY when it derived WEB_CONCURRENCY. */
-export const BUILDPACK_MARKER = 'heroku/nodejs';
-
 const MB = 1024 * 1024;
 
-/** Heroku's Node buildpack: 512 MB per process, 2048 MB on dynos with more than 16 GB. */
-export function defaultWebMemoryMb(memoryMb: number): number {
-  return memoryMb > 16 * 1024 ? 2048 : 512;
+/**
+ * Which buildpack, if any, derived WEB_CONCURRENCY from memory: such a figure is a memory
+ * bound, not a choice. Cedar marks it. Fir marks nothing, so its figure is recognised by
+ * being exactly what the CNB's rule gives on this dyno; a user who sets that same number is
+ * treated alike, and CLUSTER_WORKERS is the way to force any count.
+ */
+function derivedBy(settings: ConcurrencySettings, cnbFigure: number): Generation | undefined {
+  const { webConcurrency, webConcurrencySetBy, herokuAvailableParallelism } = settings;
+  if (webConcurrency === undefined) return undefined;
+  if (webConcurrencySetBy === BUILDPACK_MARKER) return 'cedar';
+  const onFir = webConcurrencySetBy === undefined && herokuAvailableParallelism !== undefined;
+  return onFir && webConcurrency === cnbFigure ? 'fir' : undefined;
 }
 
 export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts): WorkerPlan {
   const memoryMb = Math.floor(machine.memoryLimitBytes / MB);
-  const webMemoryMb = settings.webMemoryMb ?? defaultWebMemoryMb(memoryMb);
+  const webMemoryMb = settings.webMemoryMb ?? buildpackWebMemoryMb(memoryMb);
+  const ownMemoryBound = Math.max(1, Math.floor(memoryMb / webMemoryMb));
   const { webConcurrency, clusterWorkers, herokuAvailableParallelism: hap } = settings;
-  // The buildpack fills WEB_CONCURRENCY from memory alone; on shared dynos that report
-  // 8 CPUs it is the memory bound, on Performance-L (28 for 8 vCPUs) it oversubscribes.
-  const fromBuildpack = webConcurrency !== undefined && settings.webConcurrencySetBy === BUILDPACK_MARKER;
+  const buildpack = derivedBy(settings, buildpackWebConcurrency(memoryMb, webMemoryMb));
+  const buildpackLabel = `WEB_CONCURRENCY=${webConcurrency} (the buildpack's, from memory)`;
 
   const present: [WorkerSource, string | undefined][] = [
     [
       'WEB_CONCURRENCY',
-      webConcurrency === undefined
-        ? undefined
-        : `WEB_CONCURRENCY=${webConcurrency}${fromBuildpack ? ` (set by ${BUILDPACK_MARKER})` : ''}`,
+      webConcurrency === undefined ? undefined : buildpack ? buildpackLabel : `WEB_CONCURRENCY=${webConcurrency}`,
     ],
     ['CLUSTER_WORKERS', clusterWorkers === undefined ? undefined : `CLUSTER_WORKERS=${clusterWorkers}`],
     ['HEROKU_AVAILABLE_PARALLELISM', hap === undefined ? undefined : `HEROKU_AVAILABLE_PARALLELISM=${hap}`],
@@ -53,10 +63,17 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
   /** The settings present that the plan did not use. */
   const unused = (...used: WorkerSource[]) =>
     present.filter(([name, label]) => label !== undefined && !used.includes(name)).map(([, label]) => label as string);
-  const plan = (count: number, source: WorkerSource, reason: string, overridden: string[]) =>
-    Object.freeze({ count, source, reason, overridden: Object.freeze(overridden), webMemoryMb });
+  const plan = (count: number, source: WorkerSource, reason: string, overridden: string[], hint?: string) =>
+    Object.freeze({
+      count,
+      source,
+      reason,
+      ...(hint ? { hint } : {}),
+      overridden: Object.freeze(overridden),
+      webMemoryMb,
+    });
 
-  if (webConcurrency !== undefined && !fromBuildpack) {
+  if (webConcurrency !== undefined && !buildpack) {
     return plan(webConcurrency, 'WEB_CONCURRENCY', `WEB_CONCURRENCY=${webConcurrency}`, unused('WEB_CONCURRENCY'));
   }
   if (clusterWorkers !== undefined) {
@@ -65,18 +82,27 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
 
   const cores = hap ?? machine.availableParallelism;
   const coresLabel = hap === undefined ? `${cores} available CPUs` : `HEROKU_AVAILABLE_PARALLELISM=${hap}`;
-  const memoryBound = fromBuildpack ? webConcurrency : Math.max(1, Math.floor(memoryMb / webMemoryMb));
-  const memoryLabel = fromBuildpack
-    ? `WEB_CONCURRENCY=${webConcurrency} set by ${BUILDPACK_MARKER} from memory`
+  // The classic buildpack reads only cgroup v1 and assumes 512 MB elsewhere, so its figure can
+  // be lower than the dyno allows: where a cgroup limit is readable, our own reading (v1 or v2,
+  // with the same formula and WEB_MEMORY) wins. Only where none is, the figure is all we know:
+  // the machine's memory would be the host's, not the dyno's.
+  const trustFigure = buildpack === 'cedar' && !machine.memoryLimited && webConcurrency !== undefined;
+  const memoryBound = trustFigure ? webConcurrency : ownMemoryBound;
+  const memoryLabel = trustFigure
+    ? `${buildpackLabel}: no cgroup memory limit to read`
     : `${memoryMb} MB / WEB_MEMORY ${webMemoryMb} MB = ${memoryBound}`;
   const count = Math.min(cores, memoryBound, MAX_WORKERS);
   const source: WorkerSource =
     cores <= memoryBound ? (hap === undefined ? 'cores' : 'HEROKU_AVAILABLE_PARALLELISM') : 'memory';
-  // The buildpack's WEB_CONCURRENCY is used here, as the memory bound.
+  const capped = buildpack !== undefined && webConcurrency !== undefined && count < webConcurrency;
   return plan(
     count,
     source,
     `min(${coresLabel}, ${memoryLabel})`,
+    // A buildpack's figure took part as the memory bound: it did not lose.
     unused('HEROKU_AVAILABLE_PARALLELISM', 'WEB_CONCURRENCY'),
+    capped
+      ? `${buildpackLabel} is a memory bound, not a choice: set CLUSTER_WORKERS=${webConcurrency} to run that many`
+      : undefined,
   );
 }

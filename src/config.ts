@@ -17,6 +17,12 @@ export interface VariableDoc {
 }
 
 export const VARIABLES = {
+  DYNO: {
+    default: 'set by Heroku: web.1, web.2, …',
+    description:
+      "Which dyno this is: named on every log line, in /api/info, /api/cluster and on the page (letters, digits, '.', '_', '-').",
+    deployButton: false,
+  },
   PORT: {
     default: '3000',
     description: 'Port to listen on (0 to 65535; 0 picks a free one). Heroku sets it: never set it there.',
@@ -59,14 +65,15 @@ export const VARIABLES = {
     deployButton: false,
   },
   HEROKU_AVAILABLE_PARALLELISM: {
-    default: 'set by Heroku on newer dynos',
-    description: "The dyno's CPU count, as Heroku reports it (1 to 128); used in place of the CPUs Node sees.",
+    default: 'set by Heroku on Fir dynos',
+    description:
+      "The dyno's vCPUs, as Heroku's Node.js CNB exports them (1 to 128); used in place of the CPUs Node sees.",
     deployButton: false,
   },
   WEB_CONCURRENCY_SET_BY: {
-    default: 'set by the Node buildpack',
+    default: 'set by the classic Node buildpack',
     description:
-      'heroku/nodejs when the buildpack derived WEB_CONCURRENCY from memory: then it is capped by the cores.',
+      'heroku/nodejs when the classic buildpack derived WEB_CONCURRENCY from memory: then it is a memory bound, capped by the cores.',
     deployButton: false,
   },
 } as const satisfies Record<string, VariableDoc>;
@@ -90,6 +97,8 @@ export interface ConcurrencySettings {
 }
 
 export interface Config {
+  /** Heroku's name for this dyno; undefined off Heroku. */
+  readonly dyno: string | undefined;
   readonly port: number;
   readonly nodeEnv: NodeEnv;
   readonly logLevel: LogLevel;
@@ -132,10 +141,20 @@ function oneOf<T extends string>(env: Env, name: Variable, allowed: readonly T[]
   return raw as T;
 }
 
+function dynoName(env: Env): string | undefined {
+  const raw = env.DYNO;
+  if (raw === undefined) return undefined;
+  if (!/^[\w.-]{1,100}$/.test(raw)) {
+    throw new ConfigError('DYNO', raw, "1 to 100 letters, digits, '.', '_' or '-', as Heroku sets it (web.1)");
+  }
+  return raw;
+}
+
 /** Parses and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
   const config: Config = {
+    dyno: dynoName(env),
     port: wholeNumber(env, 'PORT', 0, 65535) ?? 3000,
     nodeEnv,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),

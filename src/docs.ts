@@ -1,20 +1,28 @@
-// Renders README.md's two reference tables from the data the code runs on, so the docs
-// cannot drift: `npm run docs` prints them, test/unit/docs.test.ts checks the README has them.
-import { defaultWebMemoryMb } from './concurrency.ts';
+// Renders README.md's reference tables from the data the code runs on, so the docs cannot
+// drift: `npm run docs` prints them, the unit tests check the README has them.
+import { buildpackExports, type Generation } from './buildpacks.ts';
 import { VARIABLES } from './config.ts';
 import { DYNOS, type Dyno } from './dynos.ts';
 
-export function renderDynoTable(dynos: readonly Dyno[]): string {
-  const rows = dynos.map((d) => {
-    const memory = d.memoryMb >= 1024 ? `${d.memoryMb / 1024} GB` : `${d.memoryMb} MB`;
-    const buildpack = Math.max(1, Math.floor(d.memoryMb / defaultWebMemoryMb(d.memoryMb)));
-    return `| ${d.name} | ${memory} | ${d.cpus} | ${buildpack} | ${d.workers} |`;
-  });
-  return [
-    "| Dyno | Memory | CPUs Node sees | Buildpack's WEB_CONCURRENCY | Workers we run |",
-    '| --- | --- | --- | --- | --- |',
-    ...rows,
-  ].join('\n');
+const memory = (mb: number) => (mb >= 1024 ? `${mb / 1024} GB` : `${mb} MB`);
+
+/** One generation's sizes: what its buildpack exports there, and the workers we run. */
+export function renderDynoTable(dynos: readonly Dyno[], generation: Generation): string {
+  const rows = dynos
+    .filter((d) => d.generation === generation)
+    .map((d) => {
+      const env = buildpackExports(d);
+      const cells =
+        generation === 'cedar'
+          ? [d.name, memory(d.memoryMb), d.cpusNodeSees, env.WEB_CONCURRENCY, env.WEB_MEMORY, d.workers]
+          : [d.name, memory(d.memoryMb), d.vcpus, env.WEB_CONCURRENCY, env.WEB_MEMORY, d.workers];
+      return `| ${cells.join(' | ')} |`;
+    });
+  const header =
+    generation === 'cedar'
+      ? ['Dyno', 'Memory', 'CPUs Node sees', 'WEB_CONCURRENCY (marked)', 'WEB_MEMORY', 'Workers we run']
+      : ['Dyno', 'Memory', 'vCPUs = HEROKU_AVAILABLE_PARALLELISM', 'WEB_CONCURRENCY', 'WEB_MEMORY', 'Workers we run'];
+  return [`| ${header.join(' | ')} |`, `|${' --- |'.repeat(header.length)}`, ...rows].join('\n');
 }
 
 export function renderVariablesTable(): string {
@@ -22,4 +30,6 @@ export function renderVariablesTable(): string {
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
-if (import.meta.main) console.log(`${renderVariablesTable()}\n\n${renderDynoTable(DYNOS)}`);
+if (import.meta.main) {
+  console.log([renderVariablesTable(), renderDynoTable(DYNOS, 'cedar'), renderDynoTable(DYNOS, 'fir')].join('\n\n'));
+}

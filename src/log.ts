@@ -36,7 +36,7 @@ function prettyValue(value: unknown): string {
 }
 
 function prettyLine(time: Date, level: Level, base: Fields, msg: string, fields: Fields): string {
-  const who = `${base.proc ?? 'app'} ${base.pid ?? ''}`.trim();
+  const who = [base.dyno, base.proc ?? 'app', base.pid].filter((part) => part !== undefined).join(' ');
   const rest = Object.entries(fields)
     .map(([key, value]) => `${key}=${prettyValue(value)}`)
     .join(' ');
@@ -77,7 +77,12 @@ const ignoreClosedPipe = (err: NodeJS.ErrnoException) => {
 };
 
 /** The logger each process starts with: `proc` names the process on every line. */
-export function processLogger(config: { logLevel: LogLevel; logFormat: LogFormat }, proc: string): Logger {
+export function processLogger(
+  config: { logLevel: LogLevel; logFormat: LogFormat; dyno: string | undefined },
+  proc: string,
+): Logger {
   if (!process.stdout.listeners('error').includes(ignoreClosedPipe)) process.stdout.on('error', ignoreClosedPipe);
-  return createLogger({ level: config.logLevel, format: config.logFormat, base: { proc, pid: process.pid } });
+  // The dyno first: with `heroku ps:scale web=3`, three primaries share one log stream.
+  const base = { ...(config.dyno === undefined ? {} : { dyno: config.dyno }), proc, pid: process.pid };
+  return createLogger({ level: config.logLevel, format: config.logFormat, base });
 }

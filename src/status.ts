@@ -17,6 +17,8 @@ export interface WorkerStatus {
 }
 
 export interface ClusterStatus {
+  /** The dyno this view is of: a scaled app has one such view per dyno. */
+  readonly dyno: string | null;
   readonly mode: 'cluster' | 'single';
   readonly workerCount: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
   readonly primary: { readonly pid: number; readonly uptimeSeconds: number; readonly rssBytes: number } | null;

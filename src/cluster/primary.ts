@@ -17,6 +17,8 @@ import {
 export interface PrimaryOptions {
   /** The file each worker runs. */
   readonly exec: string;
+  /** Heroku's name for this dyno, for /api/cluster. */
+  readonly dyno: string | null;
   readonly workers: number;
   /** How the count was chosen, for /api/cluster. */
   readonly plan: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
@@ -160,6 +162,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   function status(): ClusterStatus {
     const now = performance.now();
     return {
+      dyno: options.dyno,
       mode: 'cluster',
       workerCount: { count: options.plan.count, source: options.plan.source, reason: options.plan.reason },
       primary: { pid: process.pid, uptimeSeconds: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss() },

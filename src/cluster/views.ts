@@ -7,6 +7,7 @@ import type { ClusterStatus, ClusterView, MetricsSnapshot } from '../status.ts';
 import type { Question, WorkerMessage } from './messages.ts';
 
 export function singleProcessView(
+  dyno: string | null,
   plan: Pick<WorkerPlan, 'count' | 'source' | 'reason'>,
   metrics: ProcessMetrics,
   health: Health,
@@ -14,6 +15,7 @@ export function singleProcessView(
   return {
     async status(): Promise<ClusterStatus> {
       return {
+        dyno,
         mode: 'single',
         workerCount: { count: plan.count, source: plan.source, reason: plan.reason },
         primary: null,

@@ -33,7 +33,11 @@ function send(message: WorkerMessage, callback: () => void = () => {}): void {
 }
 
 export async function runWorker(config: Config, options: WorkerOptions = {}): Promise<void> {
-  const identity: ProcessIdentity = { pid: process.pid, workerId: cluster.worker?.id ?? null };
+  const identity: ProcessIdentity = {
+    pid: process.pid,
+    workerId: cluster.worker?.id ?? null,
+    dyno: config.dyno ?? null,
+  };
   const log = processLogger(config, identity.workerId === null ? 'app' : `worker ${identity.workerId}`);
   const health = { draining: false };
   const metrics = createProcessMetrics();
@@ -41,6 +45,7 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
   const view =
     primary ??
     singleProcessView(
+      identity.dyno,
       options.plan ?? { count: 1, source: 'WEB_CONCURRENCY', reason: 'single process' },
       metrics,
       health,

@@ -9,6 +9,7 @@ export function processInfo(identity: ProcessIdentity) {
   return {
     pid: identity.pid,
     workerId: identity.workerId,
+    dyno: identity.dyno,
     uptimeSeconds: Math.round(process.uptime() * 10) / 10,
     node: process.version,
     memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal },

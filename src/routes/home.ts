@@ -4,10 +4,11 @@ import type { ProcessIdentity } from '../identity.ts';
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(identity: ProcessIdentity): string {
-  const served =
+  const process =
     identity.workerId === null
       ? `the single process (pid ${identity.pid})`
       : `worker ${identity.workerId} (pid ${identity.pid})`;
+  const served = identity.dyno === null ? process : `${process} of dyno ${identity.dyno}`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -21,9 +22,11 @@ function page(identity: ProcessIdentity): string {
 <main>
 <h1>express-cluster-starter</h1>
 <p class="served">This page was served by <strong id="served-by">${escapeHtml(served)}</strong>.
-Reload it: with more than one worker, another process may answer.</p>
+Reload it: with more than one worker, another process may answer; with more than one dyno, another dyno may.</p>
 <section id="cluster" aria-live="polite">
 <h2>The cluster, live</h2>
+<p class="hint">This is one dyno's view: <strong id="cluster-dyno">${escapeHtml(identity.dyno ?? 'this machine')}</strong> and its workers.
+A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per dyno, and Heroku's router spreads requests across them.</p>
 <p id="cluster-summary">Loading /api/cluster&hellip;</p>
 <table id="workers">
 <thead><tr><th>Slot</th><th>Worker</th><th>PID</th><th>State</th><th>Uptime</th><th>Memory</th><th>Requests</th><th>Restarts</th></tr></thead>

@@ -12,12 +12,17 @@ export async function startApp(t: TestContext, options: { production?: boolean }
   const health = { draining: false };
   const metrics = createProcessMetrics();
   const app = createApp({
-    identity: { pid: process.pid, workerId: null },
+    identity: { pid: process.pid, workerId: null, dyno: 'web.1' },
     health,
     production: options.production ?? false,
     log: silentLog,
     metrics,
-    cluster: singleProcessView({ count: 1, source: 'WEB_CONCURRENCY', reason: 'WEB_CONCURRENCY=1' }, metrics, health),
+    cluster: singleProcessView(
+      'web.1',
+      { count: 1, source: 'WEB_CONCURRENCY', reason: 'WEB_CONCURRENCY=1' },
+      metrics,
+      health,
+    ),
   });
   const server = await serve(app, { port: 0 });
   t.after(() => server.close());

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
+import { buildpackWebConcurrency } from '../../src/buildpacks.ts';
+import { readMachineFacts } from '../../src/machine.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, startDyno } from '../helpers/process.ts';
 
@@ -65,7 +67,23 @@ describe('boot', () => {
     assert.equal(dyno.logs[0]?.source, 'CLUSTER_WORKERS');
   });
 
-  it('a buildpack WEB_CONCURRENCY is capped by the cores', async (t) => {
+  it("Fir: the CNB's WEB_CONCURRENCY is capped by the vCPUs, and the boot line says how to force a count", async (t) => {
+    // What the CNB exports on this machine: its memory rule, and the vCPUs we claim it has.
+    const facts = readMachineFacts();
+    const figure = buildpackWebConcurrency(Math.floor(facts.memoryLimitBytes / 1024 / 1024), 512);
+    const dyno = startDyno(t, {
+      WEB_CONCURRENCY: String(figure),
+      WEB_MEMORY: '512',
+      HEROKU_AVAILABLE_PARALLELISM: '2',
+    });
+    const ready = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
+    assert.equal(ready.workers, 2);
+    const boot = dyno.logs[0];
+    assert.equal(boot?.source, 'HEROKU_AVAILABLE_PARALLELISM');
+    assert.match(String(boot?.hint), new RegExp(`set CLUSTER_WORKERS=${figure} to run that many`));
+  });
+
+  it('Cedar: a marked WEB_CONCURRENCY is capped by the cores', async (t) => {
     const dyno = startDyno(t, {
       WEB_CONCURRENCY: '28',
       WEB_CONCURRENCY_SET_BY: 'heroku/nodejs',
@@ -73,10 +91,8 @@ describe('boot', () => {
     });
     const ready = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
     assert.equal(ready.workers, 2);
-    assert.match(
-      String(dyno.logs[0]?.reason),
-      /HEROKU_AVAILABLE_PARALLELISM=2, WEB_CONCURRENCY=28 set by heroku\/nodejs/,
-    );
+    assert.match(String(dyno.logs[0]?.reason), /^min\(HEROKU_AVAILABLE_PARALLELISM=2, /);
+    assert.match(String(dyno.logs[0]?.hint), /set CLUSTER_WORKERS=28 to run that many/);
   });
 
   it('a port already in use ends the dyno with exit 1 and the cause', async (t) => {

@@ -184,6 +184,22 @@ describe('GET /api/cluster', () => {
     );
   });
 
+  it('names the dyno that answered: on every log line, in /api/cluster, /api/info and the page', async (t) => {
+    const { dyno, base } = await bootCluster(t, { DYNO: 'web.3' });
+    const status = (await request(`${base}/api/cluster`)).json() as Record<string, unknown>;
+    assert.equal(status.dyno, 'web.3');
+    const info = (await request(`${base}/api/info`)).json() as Record<string, unknown>;
+    assert.equal(info.dyno, 'web.3');
+    const page = await request(`${base}/`);
+    assert.match(page.body, /worker \d+ \(pid \d+\) of dyno web\.3/);
+    assert.match(page.body, /one dyno's view: <strong id="cluster-dyno">web\.3<\/strong>/);
+    await dyno.waitFor('the request line', byMsg('request', { path: '/' }));
+    const procs = new Set(dyno.logs.map((line) => line.proc.replace(/\d+$/, 'N')));
+    assert.deepEqual([...procs].sort(), ['primary', 'worker N'], 'both kinds of process logged');
+    const unnamed = dyno.logs.filter((line) => line.dyno !== 'web.3');
+    assert.deepEqual(unnamed, [], 'every line names the dyno');
+  });
+
   it('works in single-process mode', async (t) => {
     const dyno = startDyno(t, { WEB_CONCURRENCY: '1' });
     const { port } = await dyno.waitFor('listening', byMsg('listening'));

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultWebMemoryMb, type MachineFacts, planWorkers } from '../../src/concurrency.ts';
+import { buildpackWebMemoryMb } from '../../src/buildpacks.ts';
+import { type MachineFacts, planWorkers } from '../../src/concurrency.ts';
 import { loadConfig } from '../../src/config.ts';
 
 const MB = 1024 * 1024;
-const machine = (cpus: number, memoryMb: number): MachineFacts => ({
+const machine = (cpus: number, memoryMb: number, memoryLimited = true): MachineFacts => ({
   availableParallelism: cpus,
   memoryLimitBytes: memoryMb * MB,
+  memoryLimited,
 });
+const cedarMark = { WEB_CONCURRENCY_SET_BY: 'heroku/nodejs' };
 const plan = (env: Record<string, string>, facts: MachineFacts) => planWorkers(loadConfig(env).concurrency, facts);
 
 describe('planWorkers', () => {
@@ -53,6 +56,55 @@ describe('planWorkers', () => {
       'cores',
     ],
     [
+      'Cedar: a marked figure lower than the cgroup allows (the buildpack reads v1 only) is replaced by ours',
+      { WEB_CONCURRENCY: '1', ...cedarMark, WEB_MEMORY: '512' },
+      machine(8, 14336),
+      8,
+      'cores',
+    ],
+    [
+      'Cedar: with no cgroup limit to read, the marked figure is the memory bound',
+      { WEB_CONCURRENCY: '2', ...cedarMark },
+      machine(8, 64 * 1024, false),
+      2,
+      'memory',
+    ],
+    [
+      "Fir: the CNB's figure (this dyno's memory / WEB_MEMORY) is a memory bound, capped by the vCPUs",
+      { WEB_CONCURRENCY: '8', WEB_MEMORY: '512', HEROKU_AVAILABLE_PARALLELISM: '2' },
+      machine(2, 4096),
+      2,
+      'HEROKU_AVAILABLE_PARALLELISM',
+    ],
+    [
+      "Fir: the CNB's figure with a user's WEB_MEMORY",
+      { WEB_CONCURRENCY: '4', WEB_MEMORY: '1024', HEROKU_AVAILABLE_PARALLELISM: '8' },
+      machine(8, 4096),
+      4,
+      'memory',
+    ],
+    [
+      "Fir: a WEB_CONCURRENCY that is not the CNB's figure is the user's, and wins",
+      { WEB_CONCURRENCY: '6', WEB_MEMORY: '512', HEROKU_AVAILABLE_PARALLELISM: '2' },
+      machine(2, 4096),
+      6,
+      'WEB_CONCURRENCY',
+    ],
+    [
+      "Fir: CLUSTER_WORKERS beats the CNB's figure",
+      { WEB_CONCURRENCY: '8', WEB_MEMORY: '512', HEROKU_AVAILABLE_PARALLELISM: '2', CLUSTER_WORKERS: '8' },
+      machine(2, 4096),
+      8,
+      'CLUSTER_WORKERS',
+    ],
+    [
+      "off Heroku, a WEB_CONCURRENCY that happens to match the memory rule is still the user's",
+      { WEB_CONCURRENCY: '8' },
+      machine(2, 4096),
+      8,
+      'WEB_CONCURRENCY',
+    ],
+    [
       'a buildpack WEB_CONCURRENCY binds on shared dynos',
       { WEB_CONCURRENCY: '1', WEB_CONCURRENCY_SET_BY: 'heroku/nodejs' },
       machine(8, 512),
@@ -94,17 +146,25 @@ describe('planWorkers', () => {
   });
 
   it("names the buildpack's WEB_CONCURRENCY when it lost, and not when it bounds the count", () => {
-    const buildpack = { WEB_CONCURRENCY: '3', WEB_CONCURRENCY_SET_BY: 'heroku/nodejs' };
+    const buildpack = { WEB_CONCURRENCY: '8', ...cedarMark };
     assert.deepEqual(plan({ ...buildpack, CLUSTER_WORKERS: '2' }, machine(8, 4096)).overridden, [
-      'WEB_CONCURRENCY=3 (set by heroku/nodejs)',
+      "WEB_CONCURRENCY=8 (the buildpack's, from memory)",
     ]);
     assert.deepEqual(plan({ ...buildpack, HEROKU_AVAILABLE_PARALLELISM: '4' }, machine(8, 4096)).overridden, []);
   });
 
+  it("says how to force a count when it capped a buildpack's figure, and only then", () => {
+    const fir = plan({ WEB_CONCURRENCY: '8', WEB_MEMORY: '512', HEROKU_AVAILABLE_PARALLELISM: '2' }, machine(2, 4096));
+    assert.equal(fir.reason, 'min(HEROKU_AVAILABLE_PARALLELISM=2, 4096 MB / WEB_MEMORY 512 MB = 8)');
+    assert.match(fir.hint ?? '', /set CLUSTER_WORKERS=8 to run that many/);
+    assert.equal(plan({ WEB_CONCURRENCY: '1', ...cedarMark }, machine(8, 512)).hint, undefined);
+    assert.equal(plan({ WEB_CONCURRENCY: '3' }, machine(2, 4096)).hint, undefined);
+  });
+
   it('follows the buildpack on WEB_MEMORY: 512 MB, 2048 MB above 16 GB', () => {
-    assert.equal(defaultWebMemoryMb(512), 512);
-    assert.equal(defaultWebMemoryMb(16 * 1024), 512);
-    assert.equal(defaultWebMemoryMb(16 * 1024 + 1), 2048);
+    assert.equal(buildpackWebMemoryMb(512), 512);
+    assert.equal(buildpackWebMemoryMb(16 * 1024), 512);
+    assert.equal(buildpackWebMemoryMb(16 * 1024 + 1), 2048);
     assert.equal(plan({}, machine(4, 30 * 1024)).webMemoryMb, 2048);
     assert.equal(plan({ WEB_MEMORY: '300' }, machine(4, 30 * 1024)).webMemoryMb, 300);
   });

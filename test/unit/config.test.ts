@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../../src/config.ts';
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({});
+    assert.equal(config.dyno, undefined);
     assert.equal(config.port, 3000);
     assert.equal(config.nodeEnv, 'development');
     assert.equal(config.logLevel, 'info');
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
 
   it('reads every variable', () => {
     const config = loadConfig({
+      DYNO: 'web.2',
       PORT: '5006',
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
@@ -36,6 +38,7 @@ describe('loadConfig', () => {
       HEROKU_AVAILABLE_PARALLELISM: '8',
       WEB_MEMORY: '1024',
     });
+    assert.equal(config.dyno, 'web.2');
     assert.equal(config.port, 5006);
     assert.equal(config.logFormat, 'json', 'production logs JSON unless told otherwise');
     assert.equal(config.shutdownTimeoutMs, 10_000);
@@ -61,6 +64,8 @@ describe('loadConfig', () => {
   });
 
   const bad: [string, string, RegExp][] = [
+    ['DYNO', '', /DYNO="" is not valid: expected 1 to 100 letters/],
+    ['DYNO', 'web 1<script>', /DYNO="web 1<script>"/],
     ['PORT', 'abc', /PORT="abc" is not valid: expected a whole number from 0 to 65535/],
     ['PORT', '70000', /PORT="70000" .* from 0 to 65535/],
     ['PORT', '-1', /PORT="-1"/],
