@@ -1,12 +1,19 @@
 // Entry point: `node start.ts` (Procfile, npm start). Reads the config, decides how many
 // workers, then either supervises a cluster or, with one worker, serves from this process.
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPrimary } from './src/cluster/primary.ts';
 import { planWorkers } from './src/concurrency.ts';
 import { type Config, ConfigError, loadConfig } from './src/config.ts';
+import { loadDotenv } from './src/dotenv.ts';
 import { processLogger } from './src/log.ts';
 import { readMachineFacts } from './src/machine.ts';
 import { onSignals } from './src/signals.ts';
+import { surfacesOf, surfacesOff } from './src/surfaces.ts';
+
+// Before the config is parsed, so a bad value in .env stops the boot like any other; the
+// workers inherit what it set through the environment.
+const fromDotenv = loadDotenv(process.env, path.join(import.meta.dirname, '.env'));
 
 function configOrExit(): Config {
   try {
@@ -14,12 +21,14 @@ function configOrExit(): Config {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     // One line, no stack: the variable, the value and what is allowed say it all.
-    process.stderr.write(`Configuration error: ${err.message}\n`);
+    const where = fromDotenv.includes(err.variable) ? ' (set in .env)' : '';
+    process.stderr.write(`Configuration error: ${err.message}${where}\n`);
     process.exit(1);
   }
 }
 
 const config = configOrExit();
+const off = surfacesOff(surfacesOf(config));
 const plan = planWorkers(config.concurrency, readMachineFacts());
 const single = plan.count === 1;
 const log = processLogger(config, single ? 'app' : 'primary');
@@ -30,6 +39,7 @@ log.info(`starting ${plan.count} ${single ? 'worker: serving from this process' 
   ...(plan.hint ? { hint: plan.hint } : {}),
   ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
   port: config.port,
+  ...(off.length ? { off } : {}),
 });
 
 if (single) {

@@ -78,8 +78,11 @@ export class AppProcess {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? ROOT,
         PORT: '0',
+        // Production's hot path (JSON request lines at info, the same middleware) without its
+        // public limits: production caps /demo/cpu at a quarter of each worker's CPU, and the
+        // bench needs it uncapped to load the cores.
         LOG_FORMAT: 'json',
-        NODE_ENV: 'production',
+        NODE_ENV: 'test',
         LOG_LEVEL: 'info',
         WEB_CONCURRENCY: String(workers),
       },

@@ -8,15 +8,19 @@ import type { ProcessMetrics } from './metrics.ts';
 import { requestLog } from './request-log.ts';
 import { apiRoutes } from './routes/api.ts';
 import { clusterRoutes } from './routes/cluster.ts';
-import { demoRoutes } from './routes/demo.ts';
+import { DEVELOPMENT_LIMITS, demoRoutes, PRODUCTION_LIMITS } from './routes/demo.ts';
 import { type Health, healthRoutes } from './routes/health.ts';
 import { homeRoutes } from './routes/home.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import type { ClusterView } from './status.ts';
+import type { Surfaces } from './surfaces.ts';
 
 export interface AppDeps {
   readonly identity: ProcessIdentity;
   readonly health: Health;
   readonly production: boolean;
+  /** What is served beyond health and the page: fixed at boot, never per request. */
+  readonly surfaces: Surfaces;
   readonly log: Logger;
   readonly metrics: ProcessMetrics;
   /** The whole cluster's status and metrics, wherever this process sits in it. */
@@ -27,6 +31,7 @@ const publicDir = path.join(import.meta.dirname, '..', 'public');
 
 /** The Express app as a value: it never listens and never reads process.env. */
 export function createApp(deps: AppDeps): Express {
+  const { surfaces } = deps;
   const app = express();
   app.disable('x-powered-by');
   // Heroku's router is exactly one proxy hop: trust its X-Forwarded-* and nothing before it.
@@ -36,11 +41,15 @@ export function createApp(deps: AppDeps): Express {
   app.use(deps.metrics.middleware);
 
   app.use(healthRoutes(deps.health));
-  app.use(homeRoutes(deps.identity));
+  app.use(homeRoutes(deps.identity, surfaces));
   app.use('/static', express.static(publicDir, { maxAge: deps.production ? '1h' : 0 }));
-  app.use(clusterRoutes(deps.cluster));
   app.use('/api', apiRoutes(deps.identity));
-  app.use('/demo', demoRoutes(deps.identity));
+  // A surface that is off is not mounted at all: it answers 404 like any unknown path.
+  if (surfaces.metrics !== 'off') app.use(metricsRoutes(deps.cluster, surfaces.metrics));
+  if (surfaces.demo) {
+    app.use(clusterRoutes(deps.cluster));
+    app.use('/demo', demoRoutes(deps.identity, deps.production ? PRODUCTION_LIMITS : DEVELOPMENT_LIMITS));
+  }
 
   app.use(notFound);
   app.use(errorHandler({ production: deps.production, log: deps.log }));

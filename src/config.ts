@@ -5,6 +5,9 @@
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
+export const SWITCHES = ['on', 'off'] as const;
+/** Long enough that guessing it over HTTP is hopeless; app.json's generated secret has 64. */
+export const MIN_TOKEN_LENGTH = 32;
 
 export interface VariableDoc {
   readonly default: string;
@@ -37,6 +40,17 @@ export const VARIABLES = {
   LOG_FORMAT: {
     default: 'json in production, else pretty',
     description: 'json (one JSON object per line) or pretty (readable lines for a terminal).',
+    deployButton: true,
+  },
+  DEMO_SURFACE: {
+    default: 'off in production, else on',
+    description:
+      'on or off: the teaching surface, that is the live cluster view on /, /api/cluster and the /demo routes. Off, they answer 404.',
+    deployButton: true,
+  },
+  METRICS_TOKEN: {
+    default: 'unset: /metrics is off in production, open elsewhere',
+    description: `Set, /metrics answers only requests with Authorization: Bearer <METRICS_TOKEN> (${MIN_TOKEN_LENGTH} or more characters, no spaces).`,
     deployButton: true,
   },
   SHUTDOWN_TIMEOUT: {
@@ -81,6 +95,7 @@ export const VARIABLES = {
 export type NodeEnv = (typeof NODE_ENVS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = (typeof LOG_FORMATS)[number];
+export type Switch = (typeof SWITCHES)[number];
 
 /** The cap on every worker-count variable: above it, a typo is likelier than a machine. */
 export const MAX_WORKERS = 128;
@@ -103,6 +118,10 @@ export interface Config {
   readonly nodeEnv: NodeEnv;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  /** The live view, /api/cluster and /demo: for teaching, so off in production unless asked. */
+  readonly demoSurface: boolean;
+  /** The bearer token /metrics demands; unset, /metrics is open outside production and off in it. */
+  readonly metricsToken: string | undefined;
   readonly shutdownTimeoutMs: number;
   readonly workerReadyTimeoutMs: number;
   readonly concurrency: ConcurrencySettings;
@@ -150,6 +169,16 @@ function dynoName(env: Env): string | undefined {
   return raw;
 }
 
+function secret(env: Env, name: Variable): string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  if (raw.length < MIN_TOKEN_LENGTH || /\s/.test(raw)) {
+    // Never echo a secret into the logs, not even a bad one.
+    throw new ConfigError(name, `<${raw.length} characters>`, `${MIN_TOKEN_LENGTH} or more characters, no spaces`);
+  }
+  return raw;
+}
+
 /** Parses and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
@@ -159,6 +188,8 @@ export function loadConfig(env: Env): Config {
     nodeEnv,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, nodeEnv === 'production' ? 'json' : 'pretty'),
+    demoSurface: oneOf(env, 'DEMO_SURFACE', SWITCHES, nodeEnv === 'production' ? 'off' : 'on') === 'on',
+    metricsToken: secret(env, 'METRICS_TOKEN'),
     // Heroku sends SIGKILL 30 s after SIGTERM: our deadline must come first.
     shutdownTimeoutMs: (wholeNumber(env, 'SHUTDOWN_TIMEOUT', 1, 3600) ?? 25) * 1000,
     // Heroku fails a boot that has not bound $PORT within 60 s.

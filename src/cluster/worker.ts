@@ -11,6 +11,7 @@ import { processLogger } from '../log.ts';
 import { createProcessMetrics } from '../metrics.ts';
 import { type RunningServer, serve } from '../server.ts';
 import { onSignals } from '../signals.ts';
+import { surfacesOf } from '../surfaces.ts';
 import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMessage } from './messages.ts';
 import { primaryView, singleProcessView } from './views.ts';
 
@@ -113,7 +114,15 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     void stop('uncaught exception', 1);
   });
 
-  const deps: AppDeps = { identity, health, production: config.nodeEnv === 'production', log, metrics, cluster: view };
+  const deps: AppDeps = {
+    identity,
+    health,
+    production: config.nodeEnv === 'production',
+    surfaces: surfacesOf(config),
+    log,
+    metrics,
+    cluster: view,
+  };
   try {
     server = await serve((options.app ?? createApp)(deps), { port: config.port });
   } catch (err) {

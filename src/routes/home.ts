@@ -1,9 +1,46 @@
 import { Router } from 'express';
 import type { ProcessIdentity } from '../identity.ts';
+import type { Surfaces } from '../surfaces.ts';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(identity: ProcessIdentity): string {
+function liveView(identity: ProcessIdentity): string {
+  return `<section id="cluster" aria-live="polite">
+<h2>The cluster, live</h2>
+<p class="hint">This is one dyno's view: <strong id="cluster-dyno">${escapeHtml(identity.dyno ?? 'this machine')}</strong> and its workers.
+A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per dyno, and Heroku's router spreads requests across them.</p>
+<p id="cluster-summary">Loading /api/cluster&hellip;</p>
+<table id="workers">
+<thead><tr><th>Slot</th><th>Worker</th><th>PID</th><th>State</th><th>Uptime</th><th>Memory</th><th>Requests</th><th>Restarts</th></tr></thead>
+<tbody></tbody>
+</table>
+<h3>Requests per worker</h3>
+<div id="chart" role="img" aria-label="Requests served by each worker"></div>
+<p class="hint">Run <code>npm run bench</code> in another terminal and watch the load spread.</p>
+</section>`;
+}
+
+/** Links only to what this instance serves: a surface that is off is not advertised. */
+function tryIt(surfaces: Surfaces): string {
+  const items = [
+    '<li><a href="/api/info">/api/info</a>: this process as JSON (pid, worker id, dyno, uptime, memory)</li>',
+    ...(surfaces.demo
+      ? [
+          '<li><a href="/demo/cpu?ms=200">/demo/cpu?ms=200</a>: burns 200 ms of CPU. One process serves these one at a time; a cluster serves one per worker.</li>',
+          '<li><a href="/demo/sleep?ms=200">/demo/sleep?ms=200</a>: waits 200 ms without blocking: a single process serves thousands of these at once.</li>',
+          '<li><a href="/api/cluster">/api/cluster</a>: the table above as JSON, from the primary\'s view</li>',
+        ]
+      : []),
+    ...(surfaces.metrics === 'open'
+      ? ['<li><a href="/metrics">/metrics</a>: Prometheus metrics summed over every worker</li>']
+      : []),
+    '<li><a href="/healthz">/healthz</a> and <a href="/readyz">/readyz</a>: liveness and readiness</li>',
+    `<li><code>curl -X POST -H 'content-type: application/json' -d '{"hello":"world"}' /api/echo</code></li>`,
+  ];
+  return `<ul>\n${items.join('\n')}\n</ul>`;
+}
+
+function page(identity: ProcessIdentity, surfaces: Surfaces): string {
   const process =
     identity.workerId === null
       ? `the single process (pid ${identity.pid})`
@@ -23,44 +60,26 @@ function page(identity: ProcessIdentity): string {
 <h1>express-cluster-starter</h1>
 <p class="served">This page was served by <strong id="served-by">${escapeHtml(served)}</strong>.
 Reload it: with more than one worker, another process may answer; with more than one dyno, another dyno may.</p>
-<section id="cluster" aria-live="polite">
-<h2>The cluster, live</h2>
-<p class="hint">This is one dyno's view: <strong id="cluster-dyno">${escapeHtml(identity.dyno ?? 'this machine')}</strong> and its workers.
-A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per dyno, and Heroku's router spreads requests across them.</p>
-<p id="cluster-summary">Loading /api/cluster&hellip;</p>
-<table id="workers">
-<thead><tr><th>Slot</th><th>Worker</th><th>PID</th><th>State</th><th>Uptime</th><th>Memory</th><th>Requests</th><th>Restarts</th></tr></thead>
-<tbody></tbody>
-</table>
-<h3>Requests per worker</h3>
-<div id="chart" role="img" aria-label="Requests served by each worker"></div>
-<p class="hint">Run <code>npm run bench</code> in another terminal and watch the load spread.</p>
-</section>
+${surfaces.demo ? liveView(identity) : ''}
 <h2>What is running</h2>
 <p><code>node start.ts</code> starts one worker process per core this machine really has
 (<code>WEB_CONCURRENCY</code> overrides it). A small primary process supervises them: it replaces a
 worker that dies, reloads them one at a time on <code>SIGHUP</code>, and on <code>SIGTERM</code>
 lets every request in flight finish before it exits.</p>
 <h2>Try it</h2>
-<ul>
-<li><a href="/api/info">/api/info</a>: this process as JSON (pid, worker id, uptime, memory)</li>
-<li><a href="/demo/cpu?ms=200">/demo/cpu?ms=200</a>: burns 200 ms of CPU. One process serves these one at a time; a cluster serves one per worker.</li>
-<li><a href="/demo/sleep?ms=200">/demo/sleep?ms=200</a>: waits 200 ms without blocking: a single process serves thousands of these at once.</li>
-<li><a href="/api/cluster">/api/cluster</a>: the table above as JSON, from the primary's view; <a href="/metrics">/metrics</a>: Prometheus metrics summed over every worker</li>
-<li><a href="/healthz">/healthz</a> and <a href="/readyz">/readyz</a>: liveness and readiness</li>
-<li><code>curl -X POST -H 'content-type: application/json' -d '{"hello":"world"}' /api/echo</code></li>
-</ul>
+${tryIt(surfaces)}
 </main>
-<script src="/static/status.js" defer></script>
-</body>
+${surfaces.demo ? '<script src="/static/status.js" defer></script>\n' : ''}</body>
 </html>
 `;
 }
 
-export function homeRoutes(identity: ProcessIdentity): Router {
+export function homeRoutes(identity: ProcessIdentity, surfaces: Surfaces): Router {
   const router = Router();
+  // Rendered once: what it says is fixed at boot.
+  const html = page(identity, surfaces);
   router.get('/', (_req, res) => {
-    res.type('html').send(page(identity));
+    res.type('html').send(html);
   });
   return router;
 }

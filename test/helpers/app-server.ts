@@ -4,17 +4,19 @@ import { singleProcessView } from '../../src/cluster/views.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
 import { createProcessMetrics } from '../../src/metrics.ts';
 import { serve } from '../../src/server.ts';
+import type { Surfaces } from '../../src/surfaces.ts';
 
 export const silentLog: Logger = createLogger({ level: 'silent', format: 'json', base: {} });
 
-/** The real app on a real port, closed when the test ends. */
-export async function startApp(t: TestContext, options: { production?: boolean } = {}) {
+/** The real app on a real port, closed when the test ends. Development's surfaces unless told. */
+export async function startApp(t: TestContext, options: { production?: boolean; surfaces?: Surfaces } = {}) {
   const health = { draining: false };
   const metrics = createProcessMetrics();
   const app = createApp({
     identity: { pid: process.pid, workerId: null, dyno: 'web.1' },
     health,
     production: options.production ?? false,
+    surfaces: options.surfaces ?? { demo: true, metrics: 'open' },
     log: silentLog,
     metrics,
     cluster: singleProcessView(

@@ -3,7 +3,9 @@
 import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -58,6 +60,17 @@ export function spawnGroup(
     }
   });
   return { child, exited };
+}
+
+/** A copy of the kit in a temporary folder (node_modules linked), removed when the test ends. */
+export async function copyOfKit(t: TestContext): Promise<string> {
+  const copy = await mkdtemp(path.join(os.tmpdir(), 'kit-copy-'));
+  t.after(() => rm(copy, { recursive: true, force: true }));
+  for (const entry of ['start.ts', 'package.json', 'src', 'public']) {
+    await cp(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+  }
+  await symlink(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+  return copy;
 }
 
 /** Every line a process writes, and a wait for the first (seen or still to come) that matches. */

@@ -1,20 +1,14 @@
 // `npm run dev` in a copy of the kit, so the test can write a .env and edit a source file
 // without touching the developer's own.
 import assert from 'node:assert/strict';
-import { appendFile, cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { it } from 'node:test';
 import { request } from '../helpers/http.ts';
-import { type LogLine, outputLines, ROOT, spawnGroup } from '../helpers/process.ts';
+import { copyOfKit, type LogLine, outputLines, spawnGroup } from '../helpers/process.ts';
 
 it('`npm run dev` loads .env under the real environment, and restarts on a change', async (t) => {
-  const copy = await mkdtemp(path.join(os.tmpdir(), 'dev-test-'));
-  t.after(() => rm(copy, { recursive: true, force: true }));
-  for (const entry of ['start.ts', 'package.json', 'src', 'public']) {
-    await cp(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
-  }
-  await symlink(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
+  const copy = await copyOfKit(t);
   // PORT in the file loses to the real PORT below; the other two only the file sets.
   await writeFile(path.join(copy, '.env'), 'PORT=1\nWEB_CONCURRENCY=1\nLOG_FORMAT=json\n');
 

@@ -53,8 +53,10 @@ describe('deploy files', () => {
         continue;
       }
       assert.ok(env[name]?.description, `${name} is described in app.json`);
-      assert.equal(typeof env[name].value, 'string');
+      if (name === 'METRICS_TOKEN') assert.equal(env[name].generator, 'secret', 'each app gets its own token');
+      else assert.equal(typeof env[name].value, 'string');
     }
+    assert.equal(env.DEMO_SURFACE.value, 'on', 'the Deploy-button app teaches');
     assert.equal(env.SHUTDOWN_TIMEOUT.value, VARIABLES.SHUTDOWN_TIMEOUT.default);
     assert.equal(env.WORKER_READY_TIMEOUT.value, VARIABLES.WORKER_READY_TIMEOUT.default);
     assert.equal(env.LOG_LEVEL.value, VARIABLES.LOG_LEVEL.default);

@@ -1,0 +1,15 @@
+import { Router } from 'express';
+import { prometheusContentType } from 'prom-client';
+import { requireBearer } from '../bearer.ts';
+import type { ClusterView } from '../status.ts';
+import type { Surfaces } from '../surfaces.ts';
+
+/** Prometheus text for the whole dyno, behind the bearer token when there is one. */
+export function metricsRoutes(view: ClusterView, access: Exclude<Surfaces['metrics'], 'off'>): Router {
+  const router = Router();
+  const guard = access === 'open' ? [] : [requireBearer(access.token, 'metrics')];
+  router.get('/metrics', ...guard, async (_req, res) => {
+    res.type(prometheusContentType).send(await view.metrics());
+  });
+  return router;
+}
