@@ -2,6 +2,7 @@
 // so every row of the dyno table can be fed through it in a unit test.
 import { BUILDPACK_MARKER, buildpackWebConcurrency, buildpackWebMemoryMb, type Generation } from './buildpacks.ts';
 import { type ConcurrencySettings, MAX_WORKERS } from './config.ts';
+import { DYNOS } from './dynos.ts';
 
 export interface MachineFacts {
   /** os.availableParallelism(): the CPUs this process may use, cgroup CPU quota included. */
@@ -33,15 +34,21 @@ const MB = 1024 * 1024;
 /**
  * Which buildpack, if any, derived WEB_CONCURRENCY from memory: such a figure is a memory
  * bound, not a choice. Cedar marks it. Fir marks nothing, so its figure is recognised by
- * being exactly what the CNB's rule gives on this dyno; a user who sets that same number is
- * treated alike, and CLUSTER_WORKERS is the way to force any count.
+ * being exactly what the CNB's rule gives for this dyno's memory: as we read it, or as any
+ * Fir size with these vCPUs has it (for when Node cannot see the dyno's cgroup). A user who
+ * sets that same number is treated alike; CLUSTER_WORKERS is the way to force any count.
  */
-function derivedBy(settings: ConcurrencySettings, cnbFigure: number): Generation | undefined {
-  const { webConcurrency, webConcurrencySetBy, herokuAvailableParallelism } = settings;
+function derivedBy(settings: ConcurrencySettings, memoryMb: number): Generation | undefined {
+  const { webConcurrency, webConcurrencySetBy, herokuAvailableParallelism: vcpus, webMemoryMb } = settings;
   if (webConcurrency === undefined) return undefined;
   if (webConcurrencySetBy === BUILDPACK_MARKER) return 'cedar';
-  const onFir = webConcurrencySetBy === undefined && herokuAvailableParallelism !== undefined;
-  return onFir && webConcurrency === cnbFigure ? 'fir' : undefined;
+  if (webConcurrencySetBy !== undefined || vcpus === undefined) return undefined;
+  const memories = [
+    memoryMb,
+    ...DYNOS.filter((d) => d.generation === 'fir' && d.vcpus === vcpus).map((d) => d.memoryMb),
+  ];
+  const cnbFigure = (mb: number) => buildpackWebConcurrency(mb, webMemoryMb ?? buildpackWebMemoryMb(mb));
+  return memories.some((mb) => cnbFigure(mb) === webConcurrency) ? 'fir' : undefined;
 }
 
 export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts): WorkerPlan {
@@ -49,7 +56,7 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
   const webMemoryMb = settings.webMemoryMb ?? buildpackWebMemoryMb(memoryMb);
   const ownMemoryBound = Math.max(1, Math.floor(memoryMb / webMemoryMb));
   const { webConcurrency, clusterWorkers, herokuAvailableParallelism: hap } = settings;
-  const buildpack = derivedBy(settings, buildpackWebConcurrency(memoryMb, webMemoryMb));
+  const buildpack = derivedBy(settings, memoryMb);
   const buildpackLabel = `WEB_CONCURRENCY=${webConcurrency} (the buildpack's, from memory)`;
 
   const present: [WorkerSource, string | undefined][] = [
@@ -84,9 +91,9 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
   const coresLabel = hap === undefined ? `${cores} available CPUs` : `HEROKU_AVAILABLE_PARALLELISM=${hap}`;
   // The classic buildpack reads only cgroup v1 and assumes 512 MB elsewhere, so its figure can
   // be lower than the dyno allows: where a cgroup limit is readable, our own reading (v1 or v2,
-  // with the same formula and WEB_MEMORY) wins. Only where none is, the figure is all we know:
-  // the machine's memory would be the host's, not the dyno's.
-  const trustFigure = buildpack === 'cedar' && !machine.memoryLimited && webConcurrency !== undefined;
+  // with the same formula and WEB_MEMORY) wins. Only where none is, the buildpack's figure is
+  // all we know: the machine's memory would be the host's, not the dyno's.
+  const trustFigure = buildpack !== undefined && !machine.memoryLimited && webConcurrency !== undefined;
   const memoryBound = trustFigure ? webConcurrency : ownMemoryBound;
   const memoryLabel = trustFigure
     ? `${buildpackLabel}: no cgroup memory limit to read`

@@ -104,8 +104,22 @@ export function outputLines(child: ChildProcessByStdio<null, Readable, Readable>
   };
 }
 
-export function startDyno(t: TestContext, env: Record<string, string>, entry = 'start.ts'): Dyno {
-  const { child, exited } = spawnGroup(t, process.execPath, [entry], {
+export interface DynoOptions {
+  /** A cgroup's `cgroup.procs`: the dyno starts inside it, as Heroku's run inside the dyno's. */
+  readonly cgroupProcs?: string;
+}
+
+export function startDyno(
+  t: TestContext,
+  env: Record<string, string>,
+  entry = 'start.ts',
+  options: DynoOptions = {},
+): Dyno {
+  // sh joins the cgroup, then becomes node: the pid, the process group and the signals stay the same.
+  const [command, args] = options.cgroupProcs
+    ? ['sh', ['-c', 'echo $$ > "$0" && exec "$1" "$2"', options.cgroupProcs, process.execPath, entry]]
+    : [process.execPath, [entry]];
+  const { child, exited } = spawnGroup(t, command, args, {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_FORMAT: 'json', NODE_ENV: 'test', ...env },
   });
   const logs: LogLine[] = [];

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { buildpackWebConcurrency } from '../../src/buildpacks.ts';
-import { readMachineFacts } from '../../src/machine.ts';
+import { memoryCgroup } from '../helpers/cgroup.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, startDyno } from '../helpers/process.ts';
 
@@ -67,20 +66,41 @@ describe('boot', () => {
     assert.equal(dyno.logs[0]?.source, 'CLUSTER_WORKERS');
   });
 
-  it("Fir: the CNB's WEB_CONCURRENCY is capped by the vCPUs, and the boot line says how to force a count", async (t) => {
-    // What the CNB exports on this machine: its memory rule, and the vCPUs we claim it has.
-    const facts = readMachineFacts();
-    const figure = buildpackWebConcurrency(Math.floor(facts.memoryLimitBytes / 1024 / 1024), 512);
-    const dyno = startDyno(t, {
-      WEB_CONCURRENCY: String(figure),
-      WEB_MEMORY: '512',
-      HEROKU_AVAILABLE_PARALLELISM: '2',
-    });
-    const ready = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
-    assert.equal(ready.workers, 2);
-    const boot = dyno.logs[0];
-    assert.equal(boot?.source, 'HEROKU_AVAILABLE_PARALLELISM');
-    assert.match(String(boot?.hint), new RegExp(`set CLUSTER_WORKERS=${figure} to run that many`));
+  describe('on a Fir dyno-2c-4gb: a 4 GB cgroup, and what the Node.js CNB exports there', { concurrency: true }, () => {
+    const cnb = { WEB_CONCURRENCY: '8', WEB_MEMORY: '512', HEROKU_AVAILABLE_PARALLELISM: '2' };
+    const cases: [string, Record<string, string>, number, string][] = [
+      [
+        "the CNB's figure is a memory bound: 2 workers, and the boot line says how to force 8",
+        {},
+        2,
+        'HEROKU_AVAILABLE_PARALLELISM',
+      ],
+      ["a user's own WEB_CONCURRENCY wins", { WEB_CONCURRENCY: '3' }, 3, 'WEB_CONCURRENCY'],
+      ["CLUSTER_WORKERS beats the CNB's figure", { CLUSTER_WORKERS: '3' }, 3, 'CLUSTER_WORKERS'],
+    ];
+    for (const [name, env, workers, source] of cases) {
+      it(name, async (t) => {
+        const procs = await memoryCgroup(t, 4096).catch((err: Error) => {
+          // Outside CI a developer without root skips this; CI runs as root and must run it.
+          if (process.env.CI) throw err;
+          t.skip(`no writable memory cgroup (${err.message})`);
+        });
+        if (procs === undefined) return;
+        const dyno = startDyno(t, { ...cnb, ...env }, 'start.ts', { cgroupProcs: procs });
+        const ready = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
+        assert.equal(ready.workers, workers);
+        const boot = dyno.logs[0];
+        assert.equal(boot?.source, source);
+        if (source === 'HEROKU_AVAILABLE_PARALLELISM') {
+          assert.equal(boot?.reason, 'min(HEROKU_AVAILABLE_PARALLELISM=2, 4096 MB / WEB_MEMORY 512 MB = 8)');
+          assert.match(String(boot?.hint), /set CLUSTER_WORKERS=8 to run that many/);
+        } else {
+          assert.equal(boot?.hint, undefined);
+        }
+        dyno.signalGroup('SIGTERM');
+        assert.equal((await dyno.exited).code, 0);
+      });
+    }
   });
 
   it('Cedar: a marked WEB_CONCURRENCY is capped by the cores', async (t) => {

@@ -77,6 +77,20 @@ describe('planWorkers', () => {
       'HEROKU_AVAILABLE_PARALLELISM',
     ],
     [
+      "Fir: the CNB's figure for a Fir size with these vCPUs, where Node sees no cgroup limit",
+      { WEB_CONCURRENCY: '8', WEB_MEMORY: '512', HEROKU_AVAILABLE_PARALLELISM: '2' },
+      machine(2, 24 * 1024, false),
+      2,
+      'HEROKU_AVAILABLE_PARALLELISM',
+    ],
+    [
+      "Fir: a user's WEB_CONCURRENCY that no Fir size with these vCPUs would get wins, cgroup or not",
+      { WEB_CONCURRENCY: '3', WEB_MEMORY: '512', HEROKU_AVAILABLE_PARALLELISM: '2' },
+      machine(2, 24 * 1024, false),
+      3,
+      'WEB_CONCURRENCY',
+    ],
+    [
       "Fir: the CNB's figure with a user's WEB_MEMORY",
       { WEB_CONCURRENCY: '4', WEB_MEMORY: '1024', HEROKU_AVAILABLE_PARALLELISM: '8' },
       machine(8, 4096),
