@@ -43,10 +43,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps.health));
   app.use(homeRoutes(deps.identity, surfaces));
   app.use('/static', express.static(publicDir, { maxAge: deps.production ? '1h' : 0 }));
-  app.use('/api', apiRoutes(deps.identity));
   // A surface that is off is not mounted at all: it answers 404 like any unknown path.
   if (surfaces.metrics !== 'off') app.use(metricsRoutes(deps.cluster, surfaces.metrics));
   if (surfaces.demo) {
+    app.use('/api', apiRoutes(deps.identity));
     app.use(clusterRoutes(deps.cluster));
     app.use('/demo', demoRoutes(deps.identity, deps.production ? PRODUCTION_LIMITS : DEVELOPMENT_LIMITS));
   }

@@ -45,7 +45,7 @@ export const VARIABLES = {
   DEMO_SURFACE: {
     default: 'off in production, else on',
     description:
-      'on or off: the teaching surface, that is the live cluster view on /, /api/cluster and the /demo routes. Off, they answer 404.',
+      'on or off: the sample and teaching surface, that is the live cluster view on /, /api/* (info, echo, cluster) and /demo/*. Off, they answer 404.',
     deployButton: true,
   },
   METRICS_TOKEN: {
@@ -118,7 +118,7 @@ export interface Config {
   readonly nodeEnv: NodeEnv;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
-  /** The live view, /api/cluster and /demo: for teaching, so off in production unless asked. */
+  /** The live view, /api/* and /demo/*: samples for learning, so off in production unless asked. */
   readonly demoSurface: boolean;
   /** The bearer token /metrics demands; unset, /metrics is open outside production and off in it. */
   readonly metricsToken: string | undefined;

@@ -5,7 +5,7 @@
 import type { Config } from './config.ts';
 
 export interface Surfaces {
-  /** The live cluster view on /, /api/cluster and /demo. */
+  /** The sample and teaching routes: the live cluster view on /, /api/* and /demo/*. */
   readonly demo: boolean;
   /** Behind METRICS_TOKEN as a bearer token; `open` to anyone; `off`: 404. */
   readonly metrics: { readonly token: string } | 'open' | 'off';
@@ -20,7 +20,7 @@ export function surfacesOf(config: Pick<Config, 'nodeEnv' | 'demoSurface' | 'met
 /** For the boot line: each surface that is off, and the variable that turns it on. */
 export function surfacesOff(surfaces: Surfaces): string[] {
   return [
-    ...(surfaces.demo ? [] : ['live view, /api/cluster and /demo: set DEMO_SURFACE=on']),
+    ...(surfaces.demo ? [] : ['live view, /api/* and /demo/*: set DEMO_SURFACE=on']),
     ...(surfaces.metrics === 'off' ? ['/metrics: set METRICS_TOKEN to serve it behind that bearer token'] : []),
   ];
 }

@@ -23,9 +23,9 @@ A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per dyno
 /** Links only to what this instance serves: a surface that is off is not advertised. */
 function tryIt(surfaces: Surfaces): string {
   const items = [
-    '<li><a href="/api/info">/api/info</a>: this process as JSON (pid, worker id, dyno, uptime, memory)</li>',
     ...(surfaces.demo
       ? [
+          '<li><a href="/api/info">/api/info</a>: this process as JSON (pid, worker id, dyno, uptime, memory)</li>',
           '<li><a href="/demo/cpu?ms=200">/demo/cpu?ms=200</a>: burns 200 ms of CPU. One process serves these one at a time; a cluster serves one per worker.</li>',
           '<li><a href="/demo/sleep?ms=200">/demo/sleep?ms=200</a>: waits 200 ms without blocking: a single process serves thousands of these at once.</li>',
           '<li><a href="/api/cluster">/api/cluster</a>: the table above as JSON, from the primary\'s view</li>',
@@ -35,7 +35,9 @@ function tryIt(surfaces: Surfaces): string {
       ? ['<li><a href="/metrics">/metrics</a>: Prometheus metrics summed over every worker</li>']
       : []),
     '<li><a href="/healthz">/healthz</a> and <a href="/readyz">/readyz</a>: liveness and readiness</li>',
-    `<li><code>curl -X POST -H 'content-type: application/json' -d '{"hello":"world"}' /api/echo</code></li>`,
+    ...(surfaces.demo
+      ? [`<li><code>curl -X POST -H 'content-type: application/json' -d '{"hello":"world"}' /api/echo</code></li>`]
+      : []),
   ];
   return `<ul>\n${items.join('\n')}\n</ul>`;
 }

@@ -7,11 +7,11 @@ import { request } from '../helpers/http.ts';
 
 const TOKEN = 'a-metrics-token-that-is-long-enough-0123456789';
 const production = (env: Record<string, string> = {}) => surfacesOf(loadConfig({ NODE_ENV: 'production', ...env }));
-const PUBLIC = ['/', '/healthz', '/readyz', '/api/info', '/static/style.css'];
-const PRIVATE = ['/metrics', '/api/cluster', '/demo/cpu?ms=1', '/demo/sleep?ms=1'];
+const PUBLIC = ['/', '/healthz', '/readyz', '/static/style.css'];
+const PRIVATE = ['/metrics', '/api/info', '/api/cluster', '/demo/cpu?ms=1', '/demo/sleep?ms=1'];
 
 describe('what production serves to anyone', () => {
-  it('with nothing configured: health, the page, /api/info and static files; the rest is 404', async (t) => {
+  it('with nothing configured: health, the page and its static files; the rest is 404', async (t) => {
     const { url } = await startApp(t, { production: true, surfaces: production() });
     for (const path of PUBLIC) assert.equal((await request(`${url}${path}`)).status, 200, path);
     for (const path of PRIVATE) {
@@ -23,8 +23,10 @@ describe('what production serves to anyone', () => {
         'the same 404 as any unknown path',
       );
     }
+    const echo = { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } };
+    assert.equal((await request(`${url}/api/echo`, echo)).status, 404, 'POST /api/echo');
     const page = (await request(`${url}/`)).body;
-    for (const hidden of ['/metrics', '/api/cluster', '/demo/', 'status.js', 'The cluster, live']) {
+    for (const hidden of ['/metrics', '/api/', '/demo/', 'status.js', 'The cluster, live']) {
       assert.ok(!page.includes(hidden), `the page does not mention ${hidden}`);
     }
   });
@@ -43,7 +45,7 @@ describe('what production serves to anyone', () => {
     }
   });
 
-  it('DEMO_SURFACE=on serves the live view, /api/cluster and the demo routes, and still not /metrics', async (t) => {
+  it('DEMO_SURFACE=on serves the live view, /api/* and /demo/*, and still not /metrics', async (t) => {
     const { url } = await startApp(t, { production: true, surfaces: production({ DEMO_SURFACE: 'on' }) });
     for (const path of PRIVATE.filter((p) => p !== '/metrics')) {
       assert.equal((await request(`${url}${path}`)).status, 200, path);

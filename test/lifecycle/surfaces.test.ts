@@ -29,18 +29,28 @@ async function deployButtonEnv(): Promise<Record<string, string>> {
 const statusOf = async (url: string, headers = {}) => (await request(url, { headers })).status;
 
 describe('in production', { concurrency: true }, () => {
-  it('with nothing set, only health, the page and static files are served; the boot line says what is off', async (t) => {
+  it('with nothing set, only health, the page and its static files are served; the boot line says what is off', async (t) => {
     const dyno = startDyno(t, { NODE_ENV: 'production', WEB_CONCURRENCY: '2' });
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
     const base = `http://127.0.0.1:${port}`;
     for (const route of ['/', '/healthz', '/readyz', '/static/style.css']) {
       assert.equal(await statusOf(`${base}${route}`), 200, route);
     }
-    for (const route of ['/metrics', '/api/cluster', '/demo/cpu?ms=10000', '/demo/sleep?ms=1']) {
+    for (const route of ['/metrics', '/api/info', '/api/cluster', '/demo/cpu?ms=10000', '/demo/sleep?ms=1']) {
       assert.equal(await statusOf(`${base}${route}`), 404, route);
     }
+    assert.equal(
+      (
+        await request(`${base}/api/echo`, {
+          method: 'POST',
+          body: '{}',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+      404,
+    );
     assert.deepEqual(dyno.logs[0]?.off, [
-      'live view, /api/cluster and /demo: set DEMO_SURFACE=on',
+      'live view, /api/* and /demo/*: set DEMO_SURFACE=on',
       '/metrics: set METRICS_TOKEN to serve it behind that bearer token',
     ]);
   });
