@@ -15,8 +15,9 @@ export interface RunningServer {
   /** Requests whose response has not finished yet. */
   inFlight(): number;
   /**
-   * Stop accepting, close idle keep-alive sockets now, let in-flight requests finish
-   * with `Connection: close`. Resolves when the last connection is gone. Idempotent.
+   * Stop accepting, close idle keep-alive sockets after `IDLE_GRACE_MS` (not their keep-alive
+   * timeout), let in-flight requests finish with `Connection: close`. Resolves when the last
+   * connection is gone. Idempotent.
    */
   close(): Promise<void>;
   /** Destroy every socket, in flight or not: the deadline has passed. */
