@@ -15,8 +15,9 @@ export interface RunningServer {
   /** Requests whose response has not finished yet. */
   inFlight(): number;
   /**
-   * Stop accepting, close idle keep-alive sockets now, let in-flight requests finish
-   * with `Connection: close`. Resolves when the last connection is gone. Idempotent.
+   * Stop accepting, close idle keep-alive sockets after `IDLE_GRACE_MS` (not their keep-alive
+   * timeout), let in-flight requests finish with `Connection: close`. Resolves when the last
+   * connection is gone. Idempotent.
    */
   close(): Promise<void>;
   /** Destroy every socket, in flight or not: the deadline has passed. */
@@ -25,15 +26,29 @@ export interface RunningServer {
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+// Router 2.0 pools its connections to a dyno, ignores the Keep-Alive hint and closes one after
+// 90 s idle: a dyno that closes first races the router's next request on it (H13/H18). 95 s, as
+// Heroku's own sample apps. https://devcenter.heroku.com/articles/http-routing#keepalives and
+// https://help.heroku.com/Y6M4QI4V/how-do-i-fix-new-h18-or-h13-errors-that-have-started-since-switching-to-router-2-0
+// Whole seconds: Node advertises `Keep-Alive: timeout=` rounded down.
+export const KEEP_ALIVE_TIMEOUT_MS = 95_000;
 export const IDLE_GRACE_MS = 100;
+
+const SERVER_OPTIONS: http.ServerOptions = {
+  // Node checks header and request timeouts on this tick; its 30 s default would let a
+  // slow client overstay them by up to 30 s.
+  connectionsCheckingInterval: 1_000,
+  keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  // The socket closes this long after the advertised timeout, so a client that trusts the
+  // hint never races the close. Node's default since 24.6, pinned so the hint stays honest.
+  keepAliveTimeoutBuffer: 1_000,
+};
 
 export function serve(handler: http.RequestListener, options: ServeOptions): Promise<RunningServer> {
   const inFlight = new Set<http.ServerResponse>();
   let closing: Promise<void> | undefined;
 
-  // Node checks header and request timeouts on this tick; its 30 s default would let a
-  // slow client overstay the timeouts below by up to 30 s.
-  const server = http.createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
+  const server = http.createServer(SERVER_OPTIONS, (req, res) => {
     inFlight.add(res);
     res.once('close', () => {
       inFlight.delete(res);
@@ -43,6 +58,9 @@ export function serve(handler: http.RequestListener, options: ServeOptions): Pro
     if (closing) res.setHeader('Connection', 'close');
     handler(req, res);
   });
+  // Both clocks start at a request's first byte (or at the connection's opening), never during
+  // an idle keep-alive gap: neither needs to exceed the keep-alive timeout, as old advice for
+  // Node behind a load balancer has it.
   server.headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   server.requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
 

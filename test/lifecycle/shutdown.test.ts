@@ -3,6 +3,7 @@ import http from 'node:http';
 import { describe, it } from 'node:test';
 import { request } from '../helpers/http.ts';
 import { byMsg, type Dyno, isAlive, startDyno } from '../helpers/process.ts';
+import { advertisedKeepAliveS } from '../helpers/raw-socket.ts';
 
 const READY = { 1: 'listening', 2: 'cluster ready' } as const;
 
@@ -45,12 +46,17 @@ for (const workers of [1, 2] as const) {
       const port = await bootAndFindPort(dyno, workers);
       const agent = new http.Agent({ keepAlive: true });
       t.after(() => agent.destroy());
-      await Promise.all(Array.from({ length: 4 }, () => request(`http://127.0.0.1:${port}/healthz`, { agent })));
+      const replies = await Promise.all(
+        Array.from({ length: 4 }, () => request(`http://127.0.0.1:${port}/healthz`, { agent })),
+      );
+      // Every serving process, worker or single, keeps pooled connections past the router's 90 s.
+      for (const res of replies)
+        assert.ok((advertisedKeepAliveS(res.headers) ?? 0) > 90, `Keep-Alive: ${res.headers['keep-alive']}`);
       assert.ok(Object.values(agent.freeSockets).flat().length > 0, 'idle keep-alive sockets are open');
       const signalled = performance.now();
       dyno.signalGroup('SIGTERM');
       assert.equal((await dyno.exited).code, 0);
-      // Node's keep-alive timeout is 5 s: an exit before it means the idle sockets were closed, not waited out.
+      // The keep-alive timeout is 95 s: an exit this soon means the idle sockets were closed, not waited out.
       assert.ok(performance.now() - signalled < 4_000);
     });
 
