@@ -1,7 +1,9 @@
 // Entry point: `node start.ts` (Procfile, npm start). Reads the config, decides how many
 // workers, then either supervises a cluster or, with one worker, serves from this process.
+// Importing it does nothing (the build's cache warm-up compiles it that way).
 import { fileURLToPath } from 'node:url';
 import { startPrimary } from './src/cluster/primary.ts';
+import { useCompileCache } from './src/compile-cache.ts';
 import { planWorkers } from './src/concurrency.ts';
 import { type Config, ConfigError, loadConfig } from './src/config.ts';
 import { processLogger } from './src/log.ts';
@@ -19,36 +21,48 @@ function configOrExit(): Config {
   }
 }
 
-const config = configOrExit();
-const plan = planWorkers(config.concurrency, readMachineFacts());
-const single = plan.count === 1;
-const log = processLogger(config, single ? 'app' : 'primary');
-log.info(`starting ${plan.count} ${single ? 'worker: serving from this process' : 'workers'} on port ${config.port}`, {
-  workers: plan.count,
-  source: plan.source,
-  reason: plan.reason,
-  ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
-  port: config.port,
-});
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const plan = planWorkers(config.concurrency, readMachineFacts());
+  const single = plan.count === 1;
+  const log = processLogger(config, single ? 'app' : 'primary');
+  log.info(
+    `starting ${plan.count} ${single ? 'worker: serving from this process' : 'workers'} on port ${config.port}`,
+    {
+      workers: plan.count,
+      source: plan.source,
+      reason: plan.reason,
+      ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
+      port: config.port,
+    },
+  );
 
-if (single) {
-  // Imported only here, so a primary never loads Express or the routes.
-  const { runWorker } = await import('./src/cluster/worker.ts');
-  await runWorker(config, { plan });
-} else {
-  const supervisor = startPrimary({
-    exec: fileURLToPath(import.meta.resolve('./src/cluster/worker.ts')),
-    workers: plan.count,
-    plan,
-    log,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    readyTimeoutMs: config.workerReadyTimeoutMs,
-    memoryBudgetBytes: plan.webMemoryMb * 1024 * 1024,
-  });
-  onSignals({
-    shutdown: (signal) => supervisor.shutdown(signal),
-    force: () => supervisor.force(),
-    reload: () => supervisor.reload(),
-  });
-  process.exit(await supervisor.exited);
+  if (single) {
+    // Imported only here, so a primary never loads Express or the routes.
+    const { runWorker } = await import('./src/cluster/worker.ts');
+    await runWorker(config, { plan });
+  } else {
+    const supervisor = startPrimary({
+      exec: fileURLToPath(import.meta.resolve('./src/cluster/worker.ts')),
+      workers: plan.count,
+      plan,
+      log,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      readyTimeoutMs: config.workerReadyTimeoutMs,
+      memoryBudgetBytes: plan.webMemoryMb * 1024 * 1024,
+    });
+    onSignals({
+      shutdown: (signal) => supervisor.shutdown(signal),
+      force: () => supervisor.force(),
+      reload: () => supervisor.reload(),
+    });
+    process.exit(await supervisor.exited);
+  }
+}
+
+if (import.meta.main) {
+  // Too late for this file and its imports (the Procfile's NODE_COMPILE_CACHE covers those),
+  // in time for the workers and the app.
+  useCompileCache(process.env);
+  await main();
 }
