@@ -32,15 +32,16 @@ export function createApp(deps: AppDeps): Express {
   // Heroku's router is exactly one proxy hop: trust its X-Forwarded-* and nothing before it.
   app.set('trust proxy', 1);
   app.use(helmet());
-  app.use(requestLog(deps.log));
-  app.use(deps.metrics.middleware);
+  app.use(requestLog(deps.log, deps.metrics));
 
-  app.use(healthRoutes(deps.health));
-  app.use(homeRoutes(deps.identity));
-  app.use('/static', express.static(publicDir, { maxAge: deps.production ? '1h' : 0 }));
-  app.use(clusterRoutes(deps.cluster));
+  // Routers mounted under a prefix first: a request skips those with one path test, while
+  // each router mounted at / costs every request that reaches it a walk through its routes.
   app.use('/api', apiRoutes(deps.identity));
   app.use('/demo', demoRoutes(deps.identity));
+  app.use('/static', express.static(publicDir, { maxAge: deps.production ? '1h' : 0 }));
+  app.use(healthRoutes(deps.health));
+  app.use(homeRoutes(deps.identity));
+  app.use(clusterRoutes(deps.cluster));
 
   app.use(notFound);
   app.use(errorHandler({ production: deps.production, log: deps.log }));

@@ -12,6 +12,9 @@ if (directory === undefined) {
 } else {
   await import('../start.ts');
   await import('./cluster/worker.ts');
+  // pino is required when a serving process makes its logger, not on import: make one.
+  const { createLogger } = await import('./log.ts');
+  createLogger({ level: 'silent', format: 'json', base: {}, write: () => {} });
   module.flushCompileCache();
   process.stdout.write(`compile cache: warmed in ${directory}\n`);
 }
