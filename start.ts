@@ -1,8 +1,10 @@
 // Entry point: `node start.ts` (Procfile, npm start). Reads the config, decides how many
 // workers, then either supervises a cluster or, with one worker, serves from this process.
+// Importing it does nothing (the build's cache warm-up compiles it that way).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPrimary } from './src/cluster/primary.ts';
+import { useCompileCache } from './src/compile-cache.ts';
 import { planWorkers } from './src/concurrency.ts';
 import { type Config, ConfigError, loadConfig } from './src/config.ts';
 import { loadDotenv } from './src/dotenv.ts';
@@ -11,11 +13,7 @@ import { readMachineFacts } from './src/machine.ts';
 import { onSignals } from './src/signals.ts';
 import { surfacesOf, surfacesOff } from './src/surfaces.ts';
 
-// Before the config is parsed, so a bad value in .env stops the boot like any other; the
-// workers inherit what it set through the environment.
-const fromDotenv = loadDotenv(process.env, path.join(import.meta.dirname, '.env'));
-
-function configOrExit(): Config {
+function configOrExit(fromDotenv: readonly string[]): Config {
   try {
     return loadConfig(process.env);
   } catch (err) {
@@ -27,40 +25,55 @@ function configOrExit(): Config {
   }
 }
 
-const config = configOrExit();
-const off = surfacesOff(surfacesOf(config));
-const plan = planWorkers(config.concurrency, readMachineFacts());
-const single = plan.count === 1;
-const log = processLogger(config, single ? 'app' : 'primary');
-log.info(`starting ${plan.count} ${single ? 'worker: serving from this process' : 'workers'} on port ${config.port}`, {
-  workers: plan.count,
-  source: plan.source,
-  reason: plan.reason,
-  ...(plan.hint ? { hint: plan.hint } : {}),
-  ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
-  port: config.port,
-  ...(off.length ? { off } : {}),
-});
+async function main(): Promise<void> {
+  // Before the config is parsed, so a bad value in .env stops the boot like any other; the
+  // workers inherit what it set through the environment.
+  const fromDotenv = loadDotenv(process.env, path.join(import.meta.dirname, '.env'));
+  const config = configOrExit(fromDotenv);
+  const off = surfacesOff(surfacesOf(config));
+  const plan = planWorkers(config.concurrency, readMachineFacts());
+  const single = plan.count === 1;
+  const log = processLogger(config, single ? 'app' : 'primary');
+  log.info(
+    `starting ${plan.count} ${single ? 'worker: serving from this process' : 'workers'} on port ${config.port}`,
+    {
+      workers: plan.count,
+      source: plan.source,
+      reason: plan.reason,
+      ...(plan.hint ? { hint: plan.hint } : {}),
+      ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
+      port: config.port,
+      ...(off.length ? { off } : {}),
+    },
+  );
 
-if (single) {
-  // Imported only here, so a primary never loads Express or the routes.
-  const { runWorker } = await import('./src/cluster/worker.ts');
-  await runWorker(config, { plan });
-} else {
-  const supervisor = startPrimary({
-    exec: fileURLToPath(import.meta.resolve('./src/cluster/worker.ts')),
-    dyno: config.dyno ?? null,
-    workers: plan.count,
-    plan,
-    log,
-    shutdownTimeoutMs: config.shutdownTimeoutMs,
-    readyTimeoutMs: config.workerReadyTimeoutMs,
-    memoryBudgetBytes: plan.webMemoryMb * 1024 * 1024,
-  });
-  onSignals({
-    shutdown: (signal) => supervisor.shutdown(signal),
-    force: () => supervisor.force(),
-    reload: () => supervisor.reload(),
-  });
-  process.exit(await supervisor.exited);
+  if (single) {
+    // Imported only here, so a primary never loads Express or the routes.
+    const { runWorker } = await import('./src/cluster/worker.ts');
+    await runWorker(config, { plan });
+  } else {
+    const supervisor = startPrimary({
+      exec: fileURLToPath(import.meta.resolve('./src/cluster/worker.ts')),
+      dyno: config.dyno ?? null,
+      workers: plan.count,
+      plan,
+      log,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      readyTimeoutMs: config.workerReadyTimeoutMs,
+      memoryBudgetBytes: plan.webMemoryMb * 1024 * 1024,
+    });
+    onSignals({
+      shutdown: (signal) => supervisor.shutdown(signal),
+      force: () => supervisor.force(),
+      reload: () => supervisor.reload(),
+    });
+    process.exit(await supervisor.exited);
+  }
+}
+
+if (import.meta.main) {
+  // Too late for this file and its imports (the Procfile's NODE_COMPILE_CACHE covers those),
+  // in time for the workers and the app.
+  useCompileCache(process.env);
+  await main();
 }

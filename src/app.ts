@@ -37,19 +37,19 @@ export function createApp(deps: AppDeps): Express {
   // Heroku's router is exactly one proxy hop: trust its X-Forwarded-* and nothing before it.
   app.set('trust proxy', 1);
   app.use(helmet());
-  app.use(requestLog(deps.log));
-  app.use(deps.metrics.middleware);
+  app.use(requestLog(deps.log, deps.metrics));
 
-  app.use(healthRoutes(deps.health));
-  app.use(homeRoutes(deps.identity, surfaces));
-  app.use('/static', express.static(publicDir, { maxAge: deps.production ? '1h' : 0 }));
+  // Routers mounted under a prefix first: a request skips those with one path test, while
+  // each router mounted at / costs every request that reaches it a walk through its routes.
   // A surface that is off is not mounted at all: it answers 404 like any unknown path.
-  if (surfaces.metrics !== 'off') app.use(metricsRoutes(deps.cluster, surfaces.metrics));
   if (surfaces.demo) {
-    app.use('/api', apiRoutes(deps.identity));
-    app.use(clusterRoutes(deps.cluster));
+    app.use('/api', apiRoutes(deps.identity), clusterRoutes(deps.cluster));
     app.use('/demo', demoRoutes(deps.identity, deps.production ? PRODUCTION_LIMITS : DEVELOPMENT_LIMITS));
   }
+  app.use('/static', express.static(publicDir, { maxAge: deps.production ? '1h' : 0 }));
+  app.use(healthRoutes(deps.health));
+  app.use(homeRoutes(deps.identity, surfaces));
+  if (surfaces.metrics !== 'off') app.use(metricsRoutes(deps.cluster, surfaces.metrics));
 
   app.use(notFound);
   app.use(errorHandler({ production: deps.production, log: deps.log }));

@@ -31,7 +31,9 @@ export function errorHandler(options: { production: boolean; log: Logger }): Err
     const error = err instanceof Error ? err : new Error(String(err));
     const status = statusOf(err as HttpError);
     const exposed = status < 500 && (err as HttpError).expose !== false;
-    if (status >= 500) options.log.error('request failed', { method: req.method, path: req.path, err: error });
+    // The request's own logger when it has one: the line then carries its request id.
+    const log = req.log ?? options.log;
+    if (status >= 500) log.error('request failed', { method: req.method, path: req.path, err: error });
     res.status(status).json({
       error: STATUS_CODES[status] ?? 'Error',
       ...(exposed || !options.production ? { message: error.message } : {}),

@@ -1,9 +1,20 @@
-// One line per write: workers share the dyno's stdout, and a single write(2) of a line
-// under PIPE_BUF never interleaves with another process's line.
+// Structured logging: pino in the processes that serve, a few lines of our own in the primary.
+// One line per write(2), made synchronously in this thread (no transport worker): workers
+// share the dyno's stdout, and a single write of a line under PIPE_BUF never interleaves with
+// another process's line.
+import { writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { DestinationStream, default as Pino } from 'pino';
 import type { LogFormat, LogLevel } from './config.ts';
+
+type pino = typeof Pino;
+// Required when a serving process makes its logger, never at import: the primary does not
+// load pino (with the CommonJS loader it brings, about 2 MB of the primary's private memory).
+const loadPino = () => createRequire(import.meta.url)('pino') as pino;
 
 export type Fields = Readonly<Record<string, unknown>>;
 
+/** Message first, fields after: the shape every call site in the kit uses. */
 export interface Logger {
   debug(msg: string, fields?: Fields): void;
   info(msg: string, fields?: Fields): void;
@@ -17,56 +28,88 @@ export interface LoggerOptions {
   readonly format: LogFormat;
   /** Fields on every line, such as the process name and pid. */
   readonly base: Fields;
+  /** Where each line goes; stdout by default. */
   readonly write?: (line: string) => void;
 }
 
-type Level = Exclude<LogLevel, 'silent'>;
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+// Should headers ever be logged (`{ headers }`, or a request or response under `req` or `res`),
+// these never reach the log. Serializers, not pino's redact option: they run only for those
+// keys, where redact would inspect every line.
+const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
 
-function serialize(value: unknown): unknown {
-  if (!(value instanceof Error)) return value;
-  const { code } = value as NodeJS.ErrnoException;
-  return { type: value.name, message: value.message, ...(code ? { code } : {}), stack: value.stack };
+function redactHeaders(headers: unknown): unknown {
+  if (typeof headers !== 'object' || headers === null) return headers;
+  const copy: Record<string, unknown> = { ...headers };
+  for (const name of Object.keys(copy)) if (SECRET_HEADERS.includes(name.toLowerCase())) copy[name] = '[redacted]';
+  return copy;
 }
 
-function prettyValue(value: unknown): string {
-  if (value instanceof Error) return value.stack ?? value.message;
+const withHeaders =
+  (serialize: Pino.SerializerFn): Pino.SerializerFn =>
+  (value) => {
+    const serialized: unknown = serialize(value);
+    return serialized && typeof serialized === 'object' && 'headers' in serialized
+      ? { ...serialized, headers: redactHeaders(serialized.headers) }
+      : serialized;
+  };
+
+const serializers = (pino: pino) => ({
+  err: pino.stdSerializers.err,
+  headers: redactHeaders,
+  req: withHeaders(pino.stdSerializers.req),
+  res: withHeaders(pino.stdSerializers.res),
+});
+
+class PinoLogger implements Logger {
+  readonly #pino: Pino.Logger;
+
+  constructor(logger: Pino.Logger) {
+    this.#pino = logger;
+  }
+
+  debug(msg: string, fields?: Fields): void {
+    if (fields) this.#pino.debug(fields, msg);
+    else this.#pino.debug(msg);
+  }
+
+  info(msg: string, fields?: Fields): void {
+    if (fields) this.#pino.info(fields, msg);
+    else this.#pino.info(msg);
+  }
+
+  warn(msg: string, fields?: Fields): void {
+    if (fields) this.#pino.warn(fields, msg);
+    else this.#pino.warn(msg);
+  }
+
+  error(msg: string, fields?: Fields): void {
+    if (fields) this.#pino.error(fields, msg);
+    else this.#pino.error(msg);
+  }
+
+  child(fields: Fields): Logger {
+    return new PinoLogger(this.#pino.child(fields));
+  }
+}
+
+const prettyValue = (value: unknown): string => {
   if (typeof value === 'string') return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
   return JSON.stringify(value);
-}
+};
 
-function prettyLine(time: Date, level: Level, base: Fields, msg: string, fields: Fields): string {
-  const who = [base.dyno, base.proc ?? 'app', base.pid].filter((part) => part !== undefined).join(' ');
-  const rest = Object.entries(fields)
-    .map(([key, value]) => `${key}=${prettyValue(value)}`)
-    .join(' ');
-  const clock = time.toISOString().slice(11, 23);
-  return `${clock} ${level.toUpperCase().padEnd(5)} [${who}] ${msg}${rest ? ` ${rest}` : ''}\n`;
-}
-
-export function createLogger(options: LoggerOptions): Logger {
-  const write = options.write ?? ((line: string) => process.stdout.write(line));
-  const threshold = RANK[options.level];
-
-  const emit = (level: Level, msg: string, fields: Fields = {}) => {
-    if (RANK[level] < threshold) return;
-    const time = new Date();
-    if (options.format === 'pretty') {
-      write(prettyLine(time, level, options.base, msg, fields));
-      return;
-    }
-    const record: Record<string, unknown> = { time: time.toISOString(), level, ...options.base, msg };
-    for (const [key, value] of Object.entries(fields)) record[key] = serialize(value);
-    write(`${JSON.stringify(record)}\n`);
-  };
-
-  return {
-    debug: (msg, fields) => emit('debug', msg, fields),
-    info: (msg, fields) => emit('info', msg, fields),
-    warn: (msg, fields) => emit('warn', msg, fields),
-    error: (msg, fields) => emit('error', msg, fields),
-    child: (fields) => createLogger({ ...options, base: { ...options.base, ...fields } }),
-  };
+/**
+ * A JSON line as a terminal line: `12:00:00.000 INFO  [worker 1 42] msg key=value`. Ours, not
+ * pino-pretty: LOG_FORMAT=pretty is allowed in production, where dev tools are not installed,
+ * and these few lines keep the look the kit has always had, with no dependency.
+ */
+export function prettyLine(json: string): string {
+  const { time, level, dyno, proc, pid, msg, err, ...fields } = JSON.parse(json) as Record<string, unknown>;
+  const rest = Object.entries(fields).map(([key, value]) => `${key}=${prettyValue(value)}`);
+  const stack = (err as { stack?: string } | undefined)?.stack;
+  if (err !== undefined) rest.push(`err=${stack ?? prettyValue(err)}`);
+  const clock = String(time).slice(11, 23);
+  const who = [dyno, proc ?? 'app', pid].filter((part) => part !== undefined).join(' ');
+  return `${clock} ${String(level).toUpperCase().padEnd(5)} [${who}] ${msg}${rest.length ? ` ${rest.join(' ')}` : ''}\n`;
 }
 
 // When the reader of stdout goes away (`npm start | grep x`, then Ctrl+C: the shell stops grep
@@ -76,13 +119,84 @@ const ignoreClosedPipe = (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') throw err;
 };
 
-/** The logger each process starts with: `proc` names the process on every line. */
+function stdout(pino: pino): DestinationStream {
+  // sonic-boom in sync mode: one writeSync per line, retried when a full pipe says EAGAIN.
+  const destination = pino.destination({ fd: 1, sync: true, minLength: 0 });
+  destination.on('error', ignoreClosedPipe);
+  return destination;
+}
+
+/** pino, for the processes that serve: fast per line, with request loggers and redaction. */
+export function createLogger(options: LoggerOptions): Logger {
+  const pino = loadPino();
+  const out: DestinationStream = options.write ? { write: options.write } : stdout(pino);
+  const destination: DestinationStream =
+    options.format === 'pretty' ? { write: (line: string) => out.write(prettyLine(line)) } : out;
+  const logger = pino(
+    {
+      level: options.level,
+      base: options.base,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // "info", not pino's 30: the lines stay readable and the tests and docs keep their shape.
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: serializers(pino),
+    },
+    destination,
+  );
+  return new PinoLogger(logger);
+}
+
+type Level = Exclude<LogLevel, 'silent'>;
+const RANK: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50, silent: Infinity };
+
+const serializeError = (value: unknown) =>
+  value instanceof Error
+    ? { type: value.name, message: value.message, stack: value.stack, code: (value as NodeJS.ErrnoException).code }
+    : value;
+
+/**
+ * The supervisor's logger: the same lines as pino's (level, time, base fields, fields, msg),
+ * for the few dozen lines a primary writes in its life. Fields replace base fields of the same
+ * name, so a line about a worker names the worker's pid.
+ */
+export function createLineLogger(options: LoggerOptions): Logger {
+  const threshold = RANK[options.level];
+  const write =
+    options.write ??
+    ((line: string) => {
+      try {
+        writeSync(1, line);
+      } catch (err) {
+        ignoreClosedPipe(err as NodeJS.ErrnoException);
+      }
+    });
+  const emit = (level: Level, msg: string, fields: Fields = {}) => {
+    if (RANK[level] < threshold) return;
+    const record: Record<string, unknown> = { level, time: new Date().toISOString(), ...options.base };
+    for (const [key, value] of Object.entries(fields)) record[key] = serializeError(value);
+    record.msg = msg;
+    const json = `${JSON.stringify(record)}\n`;
+    write(options.format === 'pretty' ? prettyLine(json) : json);
+  };
+  return {
+    debug: (msg, fields) => emit('debug', msg, fields),
+    info: (msg, fields) => emit('info', msg, fields),
+    warn: (msg, fields) => emit('warn', msg, fields),
+    error: (msg, fields) => emit('error', msg, fields),
+    child: (fields) => createLineLogger({ ...options, base: { ...options.base, ...fields } }),
+  };
+}
+
+/**
+ * The logger each process starts with: `proc` names the process on every line. Add a field
+ * to `base` to have it on every line of every process.
+ */
 export function processLogger(
   config: { logLevel: LogLevel; logFormat: LogFormat; dyno: string | undefined },
   proc: string,
 ): Logger {
-  if (!process.stdout.listeners('error').includes(ignoreClosedPipe)) process.stdout.on('error', ignoreClosedPipe);
-  // The dyno first: with `heroku ps:scale web=3`, three primaries share one log stream.
+  // The dyno first: with `heroku ps:scale web=3`, three dynos share one log stream.
   const base = { ...(config.dyno === undefined ? {} : { dyno: config.dyno }), proc, pid: process.pid };
-  return createLogger({ level: config.logLevel, format: config.logFormat, base });
+  const options = { level: config.logLevel, format: config.logFormat, base };
+  return proc === 'primary' ? createLineLogger(options) : createLogger(options);
 }

@@ -1,14 +1,15 @@
 // Per-process metrics, and the cluster-wide sum. In a cluster the worker that receives a
 // scrape gets every worker's series from the primary (which never loads prom-client, to
 // stay small) and sums them with prom-client's aggregation: a scrape sees the dyno.
-import type { RequestHandler } from 'express';
+import type { Request, Response } from 'express';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { MetricsJson } from './cluster/messages.ts';
 import type { MetricsSnapshot } from './status.ts';
 
 export interface ProcessMetrics {
   readonly registry: Registry;
-  readonly middleware: RequestHandler;
+  /** Counts one answered request: called once per request, when it ends. */
+  observe(req: Request, res: Response, seconds: number): void;
   /** Requests this process has answered: the status page's per-worker count. */
   served(): number;
 }
@@ -17,34 +18,25 @@ export function createProcessMetrics(): ProcessMetrics {
   const registry = new Registry();
   // Event loop lag, memory, GC, handles: prom-client marks each with how to aggregate it.
   collectDefaultMetrics({ register: registry });
-  const labelNames = ['method', 'route', 'status'] as const;
-  const requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered, by route and status',
-    labelNames,
-    registers: [registry],
-  });
+  // One series per request, no separate counter: the histogram's _count is the request count.
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Time from request to response end, by route and status',
-    labelNames,
+    labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],
   });
   let served = 0;
 
-  const middleware: RequestHandler = (req, res, next) => {
-    const started = performance.now();
-    res.once('finish', () => {
+  return {
+    registry,
+    observe(req, res, seconds) {
       // The route pattern, not the URL: /demo/cpu?ms=5 and ?ms=6 are one series.
       const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-      const labels = { method: req.method, route, status: String(res.statusCode) };
       served += 1;
-      requests.inc(labels);
-      duration.observe(labels, (performance.now() - started) / 1000);
-    });
-    next();
+      duration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+    },
+    served: () => served,
   };
-  return { registry, middleware, served: () => served };
 }
 
 /** The primary's facts as series of their own. */

@@ -274,7 +274,9 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     for (const done of m.collections.values()) done(null);
     const expected = m.retiring || phase === 'stopping';
     const uptimeMs = m.readyAt === undefined ? 0 : since(m.readyAt);
-    (expected ? log.info : log.warn)('worker exited', { ...ids(m), code, signal, expected, uptimeMs });
+    const fields = { ...ids(m), code, signal, expected, uptimeMs };
+    if (expected) log.info('worker exited', fields);
+    else log.warn('worker exited', fields);
 
     if (phase === 'stopping') {
       // The dyno's exit code is its worst worker's: 1 for cut-off requests, 130 for a forced stop.

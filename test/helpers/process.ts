@@ -42,13 +42,15 @@ export function spawnGroup(
   t: TestContext,
   command: string,
   args: readonly string[],
-  options: { readonly cwd?: string; readonly env: NodeJS.ProcessEnv },
+  options: { readonly cwd?: string; readonly env: NodeJS.ProcessEnv; readonly uid?: number; readonly gid?: number },
 ): { child: ChildProcessByStdio<null, Readable, Readable>; exited: Promise<Exit> } {
   const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: options.env,
+    uid: options.uid,
+    gid: options.gid,
   });
   const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }) as Exit);
   t.after(async () => {

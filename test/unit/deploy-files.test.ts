@@ -3,10 +3,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
+import { COMPILE_CACHE_DIR } from '../../src/compile-cache.ts';
 import { VARIABLES } from '../../src/config.ts';
 import { renderVariablesTable } from '../../src/docs.ts';
 import { ROOT } from '../helpers/process.ts';
 
+// Set before node starts, so that even the entry file comes from the cache.
+const CACHE_ENV = `NODE_COMPILE_CACHE=${path.relative(ROOT, COMPILE_CACHE_DIR)} NODE_COMPILE_CACHE_PORTABLE=1`;
 const read = (file: string) => readFile(path.join(ROOT, file), 'utf8');
 const readJson = async (file: string) => JSON.parse(await read(file));
 
@@ -63,7 +66,12 @@ describe('deploy files', () => {
   });
 
   it('the Procfile starts Node directly, so signals reach it without npm in between', async () => {
-    assert.equal(await read('Procfile'), 'web: node start.ts\n');
+    assert.equal(await read('Procfile'), `web: ${CACHE_ENV} node start.ts\n`);
+  });
+
+  it('npm start, dev and build use the compile cache the code and the Procfile name', async () => {
+    const { scripts } = await readJson('package.json');
+    for (const name of ['start', 'dev', 'build']) assert.ok(scripts[name].startsWith(`${CACHE_ENV} node `), name);
   });
 
   it('engines.node names one LTS major', async () => {

@@ -1,0 +1,20 @@
+// `npm run build`: fills Node's compile cache where the platform builds the app, so a dyno's
+// first boot is already warm. It compiles every module the processes load and runs none of
+// them: start.ts and the worker only start when they are the entry, and the rest only
+// define things. NODE_COMPILE_CACHE comes from the build script, as from the Procfile:
+// enabled here, it would come too late for this file's own imports.
+import module from 'node:module';
+
+const directory = module.getCompileCacheDir();
+if (directory === undefined) {
+  // Never a failed build: without the cache the app is only slower to boot.
+  process.stderr.write('compile cache: not enabled (NODE_COMPILE_CACHE unset), nothing to warm\n');
+} else {
+  await import('../start.ts');
+  await import('./cluster/worker.ts');
+  // pino is required when a serving process makes its logger, not on import: make one.
+  const { createLogger } = await import('./log.ts');
+  createLogger({ level: 'silent', format: 'json', base: {}, write: () => {} });
+  module.flushCompileCache();
+  process.stdout.write(`compile cache: warmed in ${directory}\n`);
+}
