@@ -14,8 +14,18 @@ export interface ProcessMetrics {
   served(): number;
 }
 
-export function createProcessMetrics(): ProcessMetrics {
-  const registry = new Registry();
+/**
+ * A scaled app's dynos are scraped through one router, each scrape reaching one of them: the
+ * `dyno` label keeps their series apart. Default labels cost nothing per request: prom-client
+ * adds them when it renders.
+ */
+const labelled = (registry: Registry, dyno: string | null) => {
+  if (dyno !== null) registry.setDefaultLabels({ dyno });
+  return registry;
+};
+
+export function createProcessMetrics(dyno: string | null = null): ProcessMetrics {
+  const registry = labelled(new Registry(), dyno);
   // Event loop lag, memory, GC, handles: prom-client marks each with how to aggregate it.
   collectDefaultMetrics({ register: registry });
   // One series per request, no separate counter: the histogram's _count is the request count.
@@ -59,6 +69,7 @@ async function clusterSeries(snapshot: MetricsSnapshot): Promise<MetricsJson> {
 }
 
 /** Prometheus text for the whole cluster: every worker's series summed, plus the primary's. */
-export async function renderClusterMetrics(snapshot: MetricsSnapshot): Promise<string> {
-  return AggregatorRegistry.aggregate([...snapshot.workers, await clusterSeries(snapshot)]).metrics();
+export async function renderClusterMetrics(snapshot: MetricsSnapshot, dyno: string | null = null): Promise<string> {
+  const all = [...snapshot.workers, await clusterSeries(snapshot)];
+  return labelled(AggregatorRegistry.aggregate(all), dyno).metrics();
 }

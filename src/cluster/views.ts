@@ -45,7 +45,11 @@ export interface PrimaryLink extends ClusterView {
 }
 
 /** Asks the primary over IPC; gives up after `timeoutMs`, so a request never hangs on it. */
-export function primaryView(send: (message: WorkerMessage) => void, timeoutMs = 5_000): PrimaryLink {
+export function primaryView(
+  send: (message: WorkerMessage) => void,
+  dyno: string | null,
+  timeoutMs = 5_000,
+): PrimaryLink {
   const pending = new Map<number, (body: unknown) => void>();
   let nextId = 0;
   const ask = (question: Question) =>
@@ -66,7 +70,7 @@ export function primaryView(send: (message: WorkerMessage) => void, timeoutMs = 
     });
   return {
     status: () => ask('status') as Promise<ClusterStatus>,
-    metrics: async () => renderClusterMetrics((await ask('metrics')) as MetricsSnapshot),
+    metrics: async () => renderClusterMetrics((await ask('metrics')) as MetricsSnapshot, dyno),
     answered: (id, body) => pending.get(id)?.(body),
   };
 }

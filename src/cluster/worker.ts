@@ -41,8 +41,8 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
   };
   const log = processLogger(config, identity.workerId === null ? 'app' : `worker ${identity.workerId}`);
   const health = { draining: false };
-  const metrics = createProcessMetrics();
-  const primary = cluster.isWorker ? primaryView(send) : undefined;
+  const metrics = createProcessMetrics(identity.dyno);
+  const primary = cluster.isWorker ? primaryView(send, identity.dyno) : undefined;
   const view =
     primary ??
     singleProcessView(

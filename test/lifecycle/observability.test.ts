@@ -200,6 +200,14 @@ describe('GET /api/cluster', () => {
     assert.deepEqual([...procs].sort(), ['primary', 'worker N'], 'both kinds of process logged');
     const unnamed = dyno.logs.filter((line) => line.dyno !== 'web.3');
     assert.deepEqual(unnamed, [], 'every line names the dyno');
+    const metrics = (await request(`${base}/metrics`)).body;
+    const samples = metrics.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    assert.ok(samples.length > 50, `${samples.length} samples`);
+    assert.deepEqual(
+      samples.filter((line) => !line.includes('dyno="web.3"')),
+      [],
+      "every series, summed or the primary's, is labelled with the dyno",
+    );
   });
 
   it('works in single-process mode', async (t) => {
