@@ -88,7 +88,7 @@ export function makePlan(cores: number, quick: boolean): Plan {
     lifecycleWorkers: Math.max(2, cores),
     slowRequestMs: 1000,
     idleClients: 4,
-    costRounds: quick ? 1 : 5,
+    costRounds: quick ? 1 : 7,
     costRequests: quick ? 3_000 : 20_000,
     primaryLoadS: quick ? 0 : 60,
   };
