@@ -20,6 +20,8 @@ declare module 'autocannon' {
     readonly connections?: number;
     /** Seconds. */
     readonly duration?: number;
+    /** Requests in all: the run ends after this many, whatever the duration. */
+    readonly amount?: number;
     /** Seconds before a request counts as a timeout. */
     readonly timeout?: number;
     readonly headers?: Readonly<Record<string, string>>;

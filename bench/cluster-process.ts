@@ -1,8 +1,10 @@
 // One `node start.ts` under test: spawned in its own process group, so a signal to the group
 // reaches the primary and every worker and nothing else, and known only by its JSON log lines.
 import { type ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export interface LogLine {
   readonly msg: string;
@@ -24,6 +26,18 @@ export interface Exit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly at: number;
+}
+
+export interface LaunchOptions {
+  /** The file node runs: start.ts, or the bare Express app it is compared with. */
+  readonly entry?: string;
+  /** Added to the server's environment: the compile cache, for one. */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * A port to listen on, for a server that will not log "listening" (LOG_LEVEL=warn): it is
+   * ready once the port accepts a connection.
+   */
+  readonly port?: number;
 }
 
 interface Waiter {
@@ -67,17 +81,17 @@ export class AppProcess {
   #exit: Exit | undefined;
   #closed = false;
 
-  constructor(workers: number) {
+  constructor(workers: number, options: LaunchOptions = {}) {
     this.workers = workers;
     this.spawnedAt = performance.now();
-    this.#child = spawn(process.execPath, ['start.ts'], {
+    this.#child = spawn(process.execPath, [options.entry ?? 'start.ts'], {
       cwd: ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? ROOT,
-        PORT: '0',
+        PORT: String(options.port ?? 0),
         // Production's hot path (JSON request lines at info, the same middleware) without its
         // public limits: production caps /demo/cpu at a quarter of each worker's CPU, and the
         // bench needs it uncapped to load the cores.
@@ -85,6 +99,7 @@ export class AppProcess {
         NODE_ENV: 'test',
         LOG_LEVEL: 'info',
         WEB_CONCURRENCY: String(workers),
+        ...options.env,
       },
     });
     const { pid, stdout, stderr } = this.#child;
@@ -92,7 +107,12 @@ export class AppProcess {
     this.pid = pid;
     live.add(this);
 
-    this.ready = workers === 1 ? this.waitFor('listening', (l) => l.proc === 'app') : this.waitFor('cluster ready');
+    this.ready =
+      options.port !== undefined
+        ? this.#answering(options.port)
+        : workers === 1
+          ? this.waitFor('listening', (l) => l.proc === 'app')
+          : this.waitFor('cluster ready');
     // Awaited by whoever spawned it; this only keeps an early crash from being "unhandled".
     this.ready.catch(() => {});
 
@@ -209,6 +229,22 @@ export class AppProcess {
     }
   }
 
+  async #answering(port: number): Promise<Stamped> {
+    for (;;) {
+      if (this.#closed) throw this.#error('exited before it listened');
+      const accepted = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => resolve(true)).once('error', () => resolve(false));
+        socket.once('connect', () => socket.destroy());
+      });
+      if (accepted) {
+        this.port = port;
+        this.workerPids.set(0, this.pid);
+        return { line: { msg: 'listening', port }, at: performance.now() };
+      }
+      await delay(20);
+    }
+  }
+
   #error(message: string): Error {
     const tail = this.#stderr.length ? `\nserver stderr:\n${this.#stderr.join('\n')}` : '';
     return new Error(`WEB_CONCURRENCY=${this.workers} (pid ${this.pid}) ${message}${tail}`);
@@ -216,8 +252,11 @@ export class AppProcess {
 }
 
 /** Spawns a server and waits until every worker is listening. */
-export async function launch(workers: number): Promise<{ app: AppProcess; bootMs: number; loggedMs?: number }> {
-  const app = new AppProcess(workers);
+export async function launch(
+  workers: number,
+  options: LaunchOptions = {},
+): Promise<{ app: AppProcess; bootMs: number; loggedMs?: number }> {
+  const app = new AppProcess(workers, options);
   try {
     const ready = await app.ready;
     return { app, bootMs: ready.at - app.spawnedAt, loggedMs: ready.line.ms };

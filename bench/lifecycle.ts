@@ -5,7 +5,8 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppProcess } from './cluster-process.ts';
-import { type LoadResult, startLoad } from './load.ts';
+import { type LoadResult, runLoad, startLoad } from './load.ts';
+import { type MemoryMb, processMemoryMb } from './memory.ts';
 import { unreadBytes } from './procfs.ts';
 
 export interface KillResult {
@@ -170,4 +171,38 @@ export async function shutdownWithSlowRequest(app: AppProcess, sleepMs: number):
   } catch (err) {
     return { ms, exitCode: exit.code, status: null, requestMs: null, inFlightAtDrain, error: String(err) };
   }
+}
+
+export interface PrimaryUnderLoadResult {
+  readonly seconds: number;
+  readonly route: string;
+  /** Connections handed from the primary to a worker: one per request in this load. */
+  readonly requests: number;
+  readonly before: MemoryMb;
+  readonly after: MemoryMb;
+}
+
+/**
+ * A new connection per request: the primary accepts each one and hands it to a worker, the
+ * only work that makes a primary allocate. Its memory before and after says whether it keeps
+ * what it grew.
+ */
+export async function primaryUnderHandOffs(
+  app: AppProcess,
+  options: { readonly seconds: number; readonly route: string; readonly connections: number },
+): Promise<PrimaryUnderLoadResult> {
+  const before = processMemoryMb(app.pid);
+  const load = await runLoad({
+    url: `http://127.0.0.1:${app.port}${options.route}`,
+    connections: options.connections,
+    mode: 'close',
+    durationS: options.seconds,
+  });
+  return {
+    seconds: options.seconds,
+    route: options.route,
+    requests: load.requests,
+    before,
+    after: processMemoryMb(app.pid),
+  };
 }

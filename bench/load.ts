@@ -20,6 +20,8 @@ export interface LoadOptions {
   readonly mode: ConnectionMode;
   /** Seconds; without it the load runs until stop(). */
   readonly durationS?: number;
+  /** Requests in all: ends the load after this many, whichever comes first. */
+  readonly amount?: number;
 }
 
 export interface LoadResult {
@@ -112,6 +114,7 @@ export function startLoad(options: LoadOptions): Load {
     url: options.url,
     connections: options.connections,
     duration: options.durationS ?? OPEN_ENDED_S,
+    ...(options.amount === undefined ? {} : { amount: options.amount }),
     headers: options.mode === 'close' ? { connection: 'close' } : {},
     setupClient: (client) => instrument(client, counters),
   });

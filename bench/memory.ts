@@ -12,6 +12,8 @@ export interface MemoryMb {
   readonly rssMb: number | null;
   /** Pages this process alone maps: what it adds to the dyno beyond the shared node binary. */
   readonly privateMb: number | null;
+  /** Private pages plus a fair share of the shared ones: what the process costs the dyno. */
+  readonly pssMb: number | null;
 }
 
 export interface MemorySnapshot {
@@ -33,7 +35,10 @@ const toMb = (bytes: number | undefined) => (bytes === undefined ? null : Math.r
 const inMb = (memory: ProcessMemory | null): MemoryMb => ({
   rssMb: toMb(memory?.rssBytes),
   privateMb: toMb(memory?.privateBytes),
+  pssMb: toMb(memory?.pssBytes),
 });
+
+export const processMemoryMb = (pid: number): MemoryMb => inMb(processMemory(pid));
 
 export function memorySnapshot(app: AppProcess): MemorySnapshot {
   const perWorker = [...app.workerPids].map(([id, pid]) => ({ id, pid, ...inMb(processMemory(pid)) }));

@@ -28,6 +28,11 @@ export interface Plan {
   readonly lifecycleWorkers: number;
   readonly slowRequestMs: number;
   readonly idleClients: number;
+  /** CPU per request: rounds, and keep-alive requests per server per round. */
+  readonly costRounds: number;
+  readonly costRequests: number;
+  /** Seconds of a new connection per request before the primary's memory is read again; 0 skips it. */
+  readonly primaryLoadS: number;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -83,5 +88,8 @@ export function makePlan(cores: number, quick: boolean): Plan {
     lifecycleWorkers: Math.max(2, cores),
     slowRequestMs: 1000,
     idleClients: 4,
+    costRounds: quick ? 1 : 7,
+    costRequests: quick ? 3_000 : 20_000,
+    primaryLoadS: quick ? 0 : 60,
   };
 }

@@ -21,6 +21,8 @@ export interface ProcessMemory {
    * the node binary's pages, which every process of the dyno shares and the kernel holds once.
    */
   readonly privateBytes: number;
+  /** Proportional set size: private pages, plus each shared page divided by how many processes map it. */
+  readonly pssBytes: number;
 }
 
 const kB = (text: string, field: string) => {
@@ -33,7 +35,10 @@ export function parseSmapsRollup(text: string): ProcessMemory | null {
   const rss = kB(text, 'Rss');
   const clean = kB(text, 'Private_Clean');
   const dirty = kB(text, 'Private_Dirty');
-  return rss === null || clean === null || dirty === null ? null : { rssBytes: rss, privateBytes: clean + dirty };
+  const pss = kB(text, 'Pss');
+  return rss === null || clean === null || dirty === null || pss === null
+    ? null
+    : { rssBytes: rss, privateBytes: clean + dirty, pssBytes: pss };
 }
 
 export function processMemory(pid: number | 'self'): ProcessMemory | null {

@@ -81,17 +81,18 @@ const CONFIG_HEADERS = [
   'config (workers)',
   'spawn -> ready',
   'SIGTERM after load -> exit',
-  'primary RSS (private)',
-  'worker RSS (private)',
+  'primary RSS / PSS / private',
+  'each worker RSS / PSS / private',
 ];
 
+const mb = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n.toFixed(1));
 const rssAndPrivate = (m: MemoryMb | null | undefined) =>
-  m ? `${m.rssMb?.toFixed(1) ?? '-'} (${m.privateMb?.toFixed(1) ?? '-'})` : '-';
+  m ? `${mb(m.rssMb)} / ${mb(m.pssMb)} / ${mb(m.privateMb)}` : '-';
 
 function configs(r: BenchResults): string {
   const rows = r.configs.map((c) => {
     const memory = r.memory.byConfig.find((m) => m.workers === c.workers);
-    const workers = memory?.perWorker.map(rssAndPrivate).join(' + ') ?? '-';
+    const workers = memory?.perWorker.map(rssAndPrivate).join(', ') ?? '-';
     return [
       configLabel(c),
       `${ms(c.bootMs)} (logged ${ms(c.bootLoggedMs)})`,
@@ -104,9 +105,51 @@ function configs(r: BenchResults): string {
   return [
     table(CONFIG_HEADERS, rows, ['left', ...numbers(4)]),
     '',
-    'Memory read from /proc/<pid>/smaps_rollup after the warm-up and load. Private = pages no other process ' +
-      'maps; the rest of RSS is mostly the node binary, shared by every process and held once. For scale: bare Node ' +
-      `${rssAndPrivate(plain)} MB, with TypeScript type stripping loaded ${rssAndPrivate(typeStripping)} MB.`,
+    'Memory in MB from /proc/<pid>/smaps_rollup after the warm-up and load. Private = pages no other process ' +
+      'maps: what the process adds to the dyno. PSS = private plus its share of the pages it shares (the node ' +
+      'binary, mostly). RSS counts shared pages in full in every process, so RSS summed over processes overstates ' +
+      `the dyno's memory. For scale: bare Node ${rssAndPrivate(plain)} MB, with TypeScript type stripping loaded ` +
+      `${rssAndPrivate(typeStripping)} MB.`,
+  ].join('\n');
+}
+
+function boot(r: BenchResults): string {
+  const row = (label: string, b: BenchResults['boot']['cold']) => [
+    label,
+    `${ms(b.ms)} (logged ${ms(b.loggedMs)})`,
+    `${rssAndPrivate(b.memory.primary)} MB`,
+    `${b.memory.perWorker.map(rssAndPrivate).join(', ')} MB`,
+  ];
+  return [
+    table(
+      ['compile cache', 'spawn -> "cluster ready"', 'primary RSS / PSS / private', 'each worker RSS / PSS / private'],
+      [row('cold (empty)', r.boot.cold), row('warm (what the cold boot wrote)', r.boot.warm)],
+      ['left', ...numbers(3)],
+    ),
+    '',
+    `A cluster of ${r.boot.workers}, memory read 1 s after every worker was ready. Warm, no process loads the ` +
+      'TypeScript stripper: that is most of the difference.',
+  ].join('\n');
+}
+
+function cost(r: BenchResults): string {
+  const c = r.cost;
+  const rows = c.rows.map((row) => [
+    row.name,
+    row.cpuUsPerRequest === null ? '-' : row.cpuUsPerRequest.toFixed(1),
+    row.vsBaseline === null ? '-' : `${row.vsBaseline.toFixed(2)}x`,
+    int(row.rps),
+    row.perRound.map((x) => (x.cpuUsPerRequest === null ? '-' : x.cpuUsPerRequest.toFixed(0))).join(' '),
+  ]);
+  return [
+    table([`one process serving ${c.route}`, 'CPU us / request', 'vs alone', 'req/s', 'CPU us per round'], rows, [
+      'left',
+      ...numbers(4),
+    ]),
+    '',
+    `Median of ${c.rounds} round${c.rounds === 1 ? '' : 's'} of ${int(c.requestsPerRound)} keep-alive requests over ` +
+      `${c.connections} connections per server, the servers taking turns; CPU is the server process's own, from ` +
+      '/proc. "Alone" is the same handler in Express with Helmet and nothing else (bench/baseline-app.ts).',
   ].join('\n');
 }
 
@@ -135,6 +178,15 @@ function lifecycle(r: BenchResults): string {
       `SIGTERM with /demo/sleep?ms=${slow.sleepMs} in flight -> exit`,
       `${ms(slow.ms)}; the request got ${slow.status ?? (slow.error || 'no answer')} after ${ms(slow.requestMs)}`,
     ],
+    ...(r.lifecycle.primaryUnderLoad
+      ? [
+          [
+            `primary private memory, ${r.lifecycle.primaryUnderLoad.seconds} s of a new connection per request`,
+            `${mb(r.lifecycle.primaryUnderLoad.before.privateMb)} -> ${mb(r.lifecycle.primaryUnderLoad.after.privateMb)} MB ` +
+              `(${int(r.lifecycle.primaryUnderLoad.requests)} connections handed over)`,
+          ],
+        ]
+      : []),
   ];
   return table(['measurement', 'value'], rows);
 }
@@ -158,6 +210,10 @@ function checks(r: BenchResults): string {
 export function renderReport(r: BenchResults): string {
   return [
     header(r),
+    '## Boot and memory: cold and warm compile cache',
+    boot(r),
+    '## CPU per request: the kit against Express + Helmet alone',
+    cost(r),
     '## Throughput and latency',
     throughput(r),
     '## Boot, shutdown and memory per config',

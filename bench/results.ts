@@ -1,9 +1,17 @@
 // The shape of bench/results/*.json: one place, so the table, the targets and the test agree.
-import type { IdleShutdownResult, KillResult, ReloadResult, SlowShutdownResult } from './lifecycle.ts';
+import type { CostResults } from './cost.ts';
+import type {
+  IdleShutdownResult,
+  KillResult,
+  PrimaryUnderLoadResult,
+  ReloadResult,
+  SlowShutdownResult,
+} from './lifecycle.ts';
 import type { ConnectionMode, LoadResult } from './load.ts';
 import type { MachineFacts } from './machine.ts';
 import type { MemorySnapshot, NodeBaseline } from './memory.ts';
 import type { ServerCpu } from './server-cpu.ts';
+import type { CacheBoots } from './warm-boot.ts';
 
 export interface Settings {
   readonly durationS: number;
@@ -53,10 +61,20 @@ export interface LifecycleResults {
   readonly reload: ReloadResult;
   readonly idleShutdown: IdleShutdownResult;
   readonly slowShutdown: SlowShutdownResult & { readonly sleepMs: number };
+  /** Null in a quick run: a minute of load is not quick. */
+  readonly primaryUnderLoad: PrimaryUnderLoadResult | null;
 }
 
 export interface TargetResult {
-  readonly id: 'cluster-of-2' | 'reload' | 'idle-shutdown' | 'replace' | 'primary-rss';
+  readonly id:
+    | 'cluster-of-2'
+    | 'reload'
+    | 'idle-shutdown'
+    | 'replace'
+    | 'primary-private'
+    | 'worker-private'
+    | 'cost'
+    | 'primary-growth';
   readonly name: string;
   readonly target: string;
   readonly measured: string;
@@ -72,7 +90,7 @@ export interface Check {
 }
 
 export interface BenchResults {
-  readonly schema: 1;
+  readonly schema: 2;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly quick: boolean;
@@ -81,6 +99,10 @@ export interface BenchResults {
   readonly configs: readonly ConfigResult[];
   readonly throughput: readonly ThroughputPoint[];
   readonly memory: MemoryResults;
+  /** Boot time and memory at rest with a cold and a warm compile cache. */
+  readonly boot: CacheBoots;
+  /** CPU per request against Express + Helmet alone. */
+  readonly cost: CostResults;
   readonly lifecycle: LifecycleResults;
   readonly targets: readonly TargetResult[];
   readonly checks: readonly Check[];

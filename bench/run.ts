@@ -1,14 +1,18 @@
 // `npm run bench` (node bench/run.ts [--quick] [--results-dir DIR]): throughput, latency,
 // lifecycle timings and memory of `node start.ts`, as tables on stdout and JSON in
 // bench/results/. Progress goes to stderr, so stdout can be piped into a file or a PR comment.
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AppProcess, launch } from './cluster-process.ts';
+import { type CostResults, measureCost } from './cost.ts';
 import {
   type IdleShutdownResult,
   type KillResult,
   killAndReplace,
+  type PrimaryUnderLoadResult,
+  primaryUnderHandOffs,
   type ReloadResult,
   reloadUnderLoad,
   type SlowShutdownResult,
@@ -25,6 +29,7 @@ import { renderReport, writeResults } from './report.ts';
 import type { BenchResults, ConfigResult, MemoryResults, ThroughputPoint } from './results.ts';
 import { cpuBetween, sampleCpu } from './server-cpu.ts';
 import { judgeTargets, type Measured, runChecks } from './targets.ts';
+import { type CacheBoots, coldThenWarm } from './warm-boot.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,6 +48,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 const plan = makePlan(os.availableParallelism(), args.quick);
+// Every server of this run shares one compile cache, empty at first: the first boot measures a
+// cold start, and everything after it runs warm, as a deployed app does after its build.
+const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bench-compile-cache-'));
+process.on('exit', () => rmSync(cacheDir, { recursive: true, force: true }));
+const cache = { NODE_COMPILE_CACHE: cacheDir, NODE_COMPILE_CACHE_PORTABLE: '1' };
 const startedAt = new Date().toISOString();
 const url = (app: AppProcess, route: string) => `http://127.0.0.1:${app.port}${route}`;
 
@@ -64,7 +74,7 @@ function throughputSteps(config: ServerConfig): void {
     label: `${label}: boot`,
     estimateS: 1,
     run: async () => {
-      server = await launch(config.workers);
+      server = await launch(config.workers, { env: cache });
     },
   });
   steps.push({
@@ -134,6 +144,9 @@ interface LifecycleParts {
   idleShutdown?: IdleShutdownResult;
   slowShutdown?: SlowShutdownResult;
   baseline?: NodeBaseline;
+  primaryUnderLoad?: PrimaryUnderLoadResult;
+  boot?: CacheBoots;
+  cost?: CostResults;
 }
 const life: LifecycleParts = {};
 
@@ -150,12 +163,25 @@ function lifecycleSteps(): void {
     label: `lifecycle: boot ${workers} workers`,
     estimateS: 1,
     run: async () => {
-      const booted = await launch(workers);
+      const booted = await launch(workers, { env: cache });
       app = booted.app;
       life.bootMs = booted.bootMs;
       life.bootLoggedMs = booted.loggedMs ?? null;
     },
   });
+  if (plan.primaryLoadS > 0) {
+    steps.push({
+      label: `lifecycle: a new connection per request for ${plan.primaryLoadS} s, primary memory`,
+      estimateS: plan.primaryLoadS,
+      run: async () => {
+        life.primaryUnderLoad = await primaryUnderHandOffs(running(), {
+          seconds: plan.primaryLoadS,
+          route: reloadRoute,
+          connections: plan.connections,
+        });
+      },
+    });
+  }
   steps.push({
     label: 'lifecycle: SIGKILL a worker, await its replacement',
     estimateS: 0.5,
@@ -181,7 +207,7 @@ function lifecycleSteps(): void {
     label: `lifecycle: SIGTERM with /demo/sleep?ms=${plan.slowRequestMs} in flight`,
     estimateS: 1 + plan.slowRequestMs / 1000,
     run: async () => {
-      const { app: slow } = await launch(workers);
+      const { app: slow } = await launch(workers, { env: cache });
       life.slowShutdown = await shutdownWithSlowRequest(slow, plan.slowRequestMs);
     },
   });
@@ -194,9 +220,32 @@ function lifecycleSteps(): void {
   });
 }
 
+function bootAndCostSteps(): void {
+  steps.push({
+    label: `boot ${plan.lifecycleWorkers} workers with a cold, then a warm compile cache`,
+    estimateS: 4,
+    run: async () => {
+      life.boot = await coldThenWarm(plan.lifecycleWorkers, cache);
+    },
+  });
+  steps.push({
+    label: `CPU per request: the kit against Express + Helmet alone, ${plan.costRounds} rounds`,
+    // Three servers, a quarter round each to warm up, at roughly 8,000 requests a second.
+    estimateS: 1.5 + (3 * (plan.costRounds + 0.25) * plan.costRequests) / 8_000,
+    run: async () => {
+      life.cost = await measureCost({
+        rounds: plan.costRounds,
+        requests: plan.costRequests,
+        connections: plan.connections,
+        env: cache,
+      });
+    },
+  });
+}
+
 function assemble(): Measured {
-  const { bootMs, bootLoggedMs, kill, reload, idleShutdown, slowShutdown, baseline } = life;
-  if (bootMs === undefined || !kill || !reload || !idleShutdown || !slowShutdown || !baseline) {
+  const { bootMs, bootLoggedMs, kill, reload, idleShutdown, slowShutdown, baseline, boot, cost } = life;
+  if (bootMs === undefined || !kill || !reload || !idleShutdown || !slowShutdown || !baseline || !boot || !cost) {
     throw new Error('a lifecycle step did not record its result');
   }
   const single = (route: string, mode: string) =>
@@ -206,7 +255,7 @@ function assemble(): Measured {
     return { ...p, vsSingle: base ? p.load.rps / base : null };
   });
   return {
-    schema: 1,
+    schema: 2,
     startedAt,
     quick: plan.quick,
     machine: machineFacts(),
@@ -221,6 +270,8 @@ function assemble(): Measured {
     configs,
     throughput,
     memory: { baseline, byConfig },
+    boot,
+    cost,
     lifecycle: {
       workers: plan.lifecycleWorkers,
       bootMs,
@@ -229,10 +280,12 @@ function assemble(): Measured {
       reload,
       idleShutdown,
       slowShutdown: { ...slowShutdown, sleepMs: plan.slowRequestMs },
+      primaryUnderLoad: life.primaryUnderLoad ?? null,
     },
   };
 }
 
+bootAndCostSteps();
 for (const config of plan.configs) throughputSteps(config);
 lifecycleSteps();
 

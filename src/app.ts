@@ -37,7 +37,7 @@ export function createApp(deps: AppDeps): Express {
   // Heroku's router is exactly one proxy hop: trust its X-Forwarded-* and nothing before it.
   app.set('trust proxy', 1);
   app.use(helmet());
-  app.use(requestLog(deps.log, deps.metrics));
+  requestLog(app, deps.log, deps.metrics);
 
   // Routers mounted under a prefix first: a request skips those with one path test, while
   // each router mounted at / costs every request that reaches it a walk through its routes.

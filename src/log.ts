@@ -146,6 +146,29 @@ export function createLogger(options: LoggerOptions): Logger {
   return new PinoLogger(logger);
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * One write(2) of a whole line. stdout may be a pipe another process made non-blocking (npm,
+ * which shares its stdout with the scripts it runs): when it is full, wait for the reader
+ * rather than lose the line or throw from a log call. A line under PIPE_BUF is written whole
+ * or not at all.
+ */
+function writeStdoutLine(line: string): void {
+  const bytes = Buffer.from(line);
+  for (let offset = 0; offset < bytes.length; ) {
+    try {
+      offset += writeSync(1, bytes, offset);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
+        ignoreClosedPipe(err as NodeJS.ErrnoException);
+        return;
+      }
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+}
+
 type Level = Exclude<LogLevel, 'silent'>;
 const RANK: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50, silent: Infinity };
 
@@ -161,15 +184,7 @@ const serializeError = (value: unknown) =>
  */
 export function createLineLogger(options: LoggerOptions): Logger {
   const threshold = RANK[options.level];
-  const write =
-    options.write ??
-    ((line: string) => {
-      try {
-        writeSync(1, line);
-      } catch (err) {
-        ignoreClosedPipe(err as NodeJS.ErrnoException);
-      }
-    });
+  const write = options.write ?? writeStdoutLine;
   const emit = (level: Level, msg: string, fields: Fields = {}) => {
     if (RANK[level] < threshold) return;
     const record: Record<string, unknown> = { level, time: new Date().toISOString(), ...options.base };

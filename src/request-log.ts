@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Express as App, Request } from 'express';
 import type { Logger } from './log.ts';
 import type { ProcessMetrics } from './metrics.ts';
 
@@ -25,33 +25,47 @@ export function requestIdFrom(header: string | undefined): string {
 /** Probes run every few seconds: at info they would drown the log. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz']);
 
+const LOGGER = Symbol('request logger');
+
 /**
- * Gives each request its id and logger; when it ends, logs one line and counts it in the
- * metrics. One listener for both: this runs for every request, so it does as little as it can.
+ * Gives each request its id and its logger (`req.log`); when a request ends, logs one line
+ * and counts it in the metrics. One listener for both: this runs for every request, so it
+ * does as little as it can.
  */
-export function requestLog(log: Logger, metrics: Pick<ProcessMetrics, 'observe'>): RequestHandler {
-  return (req, res, next) => {
+export function requestLog(app: App, log: Logger, metrics: Pick<ProcessMetrics, 'observe'>): void {
+  // Made when route code first asks for it, on the prototype Express gives each request of
+  // this app: most requests never log a line of their own, and a child logger made for every
+  // request cost as much CPU as the rest of this middleware.
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: Request & { [LOGGER]?: Logger }): Logger {
+      this[LOGGER] ??= log.child({ requestId: this.id });
+      return this[LOGGER];
+    },
+  });
+  app.use((req, res, next) => {
     const started = performance.now();
-    req.id = requestIdFrom(req.headers['x-request-id'] as string | undefined);
-    req.log = log.child({ requestId: req.id });
+    const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);
+    req.id = requestId;
     // Read now: routers rewrite req.url (and so req.path) while the request passes through them.
     const { method, path } = req;
-    res.setHeader('X-Request-Id', req.id);
-    req.log.debug('request started', { method, path });
+    res.setHeader('X-Request-Id', requestId);
+    log.debug('request started', { requestId, method, path });
     res.once('close', () => {
       const ms = performance.now() - started;
       const finished = res.writableFinished;
       if (finished) metrics.observe(req, res, ms / 1000);
       const fields = {
+        requestId,
         method,
         path,
         status: res.statusCode,
         ms: Math.round(ms * 10) / 10,
         ...(finished ? {} : { aborted: true }),
       };
-      if (QUIET_PATHS.has(path)) req.log.debug('request', fields);
-      else req.log.info('request', fields);
+      if (QUIET_PATHS.has(path)) log.debug('request', fields);
+      else log.info('request', fields);
     });
     next();
-  };
+  });
 }

@@ -23,6 +23,8 @@ const TOP_LEVEL_KEYS = [
   'configs',
   'throughput',
   'memory',
+  'boot',
+  'cost',
   'lifecycle',
   'targets',
   'checks',
@@ -93,6 +95,9 @@ test('bench --quick completes, prints its tables and writes its JSON', { timeout
   assert.notEqual(code, 'deadline', `bench --quick still running after ${DEADLINE_MS} ms:\n${stderr}`);
   assert.equal(code, 0, `bench --quick failed:\n${stderr}\n${stdout}`);
 
+  assert.match(stdout, /^## Boot and memory: cold and warm compile cache$/m);
+  assert.match(stdout, /^\| Express \+ Helmet alone /m);
+  assert.match(stdout, /^\| the kit, LOG_LEVEL=info /m);
   assert.match(stdout, /^## Throughput and latency$/m);
   assert.match(stdout, /^\| single \(1\) /m);
   assert.match(stdout, /^\| cluster of 2\b.*\(2\) /m);

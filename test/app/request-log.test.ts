@@ -30,7 +30,7 @@ async function loggingApp(t: TestContext) {
   const logged = (msg: string) =>
     lines.some((l) => l.msg === msg) ? Promise.resolve() : new Promise<void>((resolve) => waiters.set(msg, resolve));
   const app = express();
-  app.use(requestLog(log, createProcessMetrics()));
+  requestLog(app, log, createProcessMetrics());
   app.get('/work', (req, res) => {
     req.log.info('doing the work', { headers: req.headers });
     res.json({ ok: true });

@@ -14,13 +14,19 @@ const run = promisify(execFile);
 const NOBODY = 65534;
 
 // Loaded by every process through NODE_OPTIONS (plain JavaScript, so it needs no stripper
-// itself): at exit each says whether the TypeScript stripper was ever loaded.
-const PROBE = `process.on('exit', () => process.stderr.write('stripper ' + process.pid + ' ' +
-  process.moduleLoadList.includes('NativeModule internal/deps/amaro/dist/index') + '\\n'));\n`;
+// itself): at exit each says whether it ever loaded the TypeScript stripper, and pino.
+const PROBE = `import { createRequire } from 'node:module';
+const modules = createRequire(import.meta.url).cache;
+process.on('exit', () => process.stderr.write('probe ' + process.pid + ' ' +
+  process.moduleLoadList.includes('NativeModule internal/deps/amaro/dist/index') + ' ' +
+  Object.keys(modules).some((file) => file.includes('/node_modules/pino/')) + '\\n'));
+`;
 
 interface Boot {
   /** Per process (primary and two workers): whether it loaded the stripper. */
   readonly stripper: boolean[];
+  /** Whether the primary loaded pino. */
+  readonly primaryPino: boolean;
   readonly exitCode: number | null;
 }
 
@@ -50,14 +56,20 @@ async function boot(
   assert.equal((await request(`http://127.0.0.1:${port}/`)).status, 200);
   process.kill(-(child.pid as number), 'SIGTERM');
   const { code } = await exited;
-  const probes = output.lines.filter((line) => line.startsWith('stripper '));
+  const probes = output.lines.filter((line) => line.startsWith('probe ')).map((line) => line.split(' '));
   assert.equal(probes.length, 3, output.lines.join('\n'));
   assert.deepEqual(
-    output.lines.filter((line) => !line.startsWith('{') && !line.startsWith('stripper ')),
+    output.lines.filter((line) => !line.startsWith('{') && !line.startsWith('probe ')),
     [],
     'nothing on stderr: a cache it cannot write is not worth a warning',
   );
-  return { stripper: probes.map((line) => line.endsWith(' true')), exitCode: code };
+  const primary = probes.find(([, pid]) => Number(pid) === child.pid);
+  assert.ok(primary, 'the primary is the process the shell started');
+  return {
+    stripper: probes.map(([, , stripper]) => stripper === 'true'),
+    primaryPino: primary[3] === 'true',
+    exitCode: code,
+  };
 }
 
 it('npm run build warms the cache; moved and read-only, every process boots without the stripper', async (t) => {
@@ -92,6 +104,7 @@ it('npm run build warms the cache; moved and read-only, every process boots with
   const warm = await boot(t, app, probe, { command: 'bash', args: ['-c', procfile], uid: user });
   assert.equal(warm.exitCode, 0);
   assert.deepEqual(warm.stripper, [false, false, false], 'the primary and both workers ran from the cache');
+  assert.equal(warm.primaryPino, false, 'the primary writes its few lines without pino');
 
   // Typed by hand, without the Procfile's variables: the entry is compiled before any code of
   // ours runs, but the workers still get the cache.

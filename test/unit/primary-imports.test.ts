@@ -7,7 +7,8 @@ import { ROOT } from '../helpers/process.ts';
 /** Every module a file loads at startup: static imports only, followed through our own files. */
 async function staticImports(file: string, seen = new Set<string>()): Promise<Set<string>> {
   const source = await readFile(file, 'utf8');
-  for (const [, specifier] of source.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gms)) {
+  // `import type` is erased before the code runs: it loads nothing.
+  for (const [, specifier] of source.matchAll(/^import\s(?!type\s)[^;]*?from\s+'([^']+)'/gms)) {
     if (!specifier || seen.has(specifier)) continue;
     if (specifier.startsWith('.')) {
       const resolved = path.resolve(path.dirname(file), specifier);
@@ -27,4 +28,12 @@ it('the primary loads no app code: not Express, not the routes', async () => {
   );
   const appCode = loaded.filter((m) => /express|helmet|[/\\](app|routes[/\\].*|worker)\.ts$/.test(m));
   assert.deepEqual(appCode, []);
+});
+
+it('the primary loads no npm package: its memory stays near bare Node', async () => {
+  const loaded = [...(await staticImports(path.join(ROOT, 'start.ts')))];
+  assert.deepEqual(
+    loaded.filter((m) => !m.startsWith('node:') && !path.isAbsolute(m)),
+    [],
+  );
 });
