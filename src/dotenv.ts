@@ -2,7 +2,8 @@
 // file is never read when NODE_ENV=production is in the real environment, even if one ships
 // in the slug, and where it is read, a variable already set wins over the file's.
 import { readFileSync } from 'node:fs';
-import dotenv from 'dotenv';
+import { createRequire } from 'node:module';
+import type Dotenv from 'dotenv';
 
 /** Fills `env` from the file, quietly; returns the names the file set. A missing file is fine. */
 export function loadDotenv(env: NodeJS.ProcessEnv, file: string): readonly string[] {
@@ -14,5 +15,8 @@ export function loadDotenv(env: NodeJS.ProcessEnv, file: string): readonly strin
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
+  // Required only when there is a file to read: a primary in production loads no npm package
+  // (and not the CommonJS loader one would bring), so its memory stays near bare Node's.
+  const dotenv = createRequire(import.meta.url)('dotenv') as typeof Dotenv;
   return Object.keys(dotenv.populate(env, dotenv.parse(text)));
 }
