@@ -28,7 +28,8 @@ export type Generation = 'cedar' | 'fir';
 export interface DynoShape {
   readonly generation: Generation;
   readonly memoryMb: number;
-  readonly vcpus: number;
+  /** null: a share of a host's CPUs, as on Cedar's Eco to Standard-2X. */
+  readonly vcpus: number | null;
 }
 
 /** The variables the generation's buildpack exports on a dyno of this shape, the user having set none. */

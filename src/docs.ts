@@ -14,13 +14,21 @@ export function renderDynoTable(dynos: readonly Dyno[], generation: Generation):
       const env = buildpackExports(d);
       const cells =
         generation === 'cedar'
-          ? [d.name, memory(d.memoryMb), d.cpusNodeSees, env.WEB_CONCURRENCY, env.WEB_MEMORY, d.workers]
+          ? [
+              d.name,
+              memory(d.memoryMb),
+              d.vcpus ?? 'shared',
+              d.cpusNodeSees,
+              env.WEB_CONCURRENCY,
+              env.WEB_MEMORY,
+              d.workers,
+            ]
           : [d.name, memory(d.memoryMb), d.vcpus, env.WEB_CONCURRENCY, env.WEB_MEMORY, d.workers];
       return `| ${cells.join(' | ')} |`;
     });
   const header =
     generation === 'cedar'
-      ? ['Dyno', 'Memory', 'CPUs Node sees', 'WEB_CONCURRENCY (marked)', 'WEB_MEMORY', 'Workers we run']
+      ? ['Dyno', 'Memory', 'vCPUs', 'CPUs Node sees', 'WEB_CONCURRENCY (marked)', 'WEB_MEMORY', 'Workers we run']
       : ['Dyno', 'Memory', 'vCPUs = HEROKU_AVAILABLE_PARALLELISM', 'WEB_CONCURRENCY', 'WEB_MEMORY', 'Workers we run'];
   return [`| ${header.join(' | ')} |`, `|${' --- |'.repeat(header.length)}`, ...rows].join('\n');
 }

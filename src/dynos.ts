@@ -18,7 +18,7 @@ export interface Dyno extends DynoShape {
 
 const GB = 1024;
 
-const cedar = (name: string, memoryMb: number, vcpus: number, cpusNodeSees: number, workers: number): Dyno => ({
+const cedar = (name: string, memoryMb: number, vcpus: number | null, cpusNodeSees: number, workers: number): Dyno => ({
   name,
   generation: 'cedar',
   memoryMb,
@@ -45,10 +45,10 @@ const fir = (vcpus: number, memoryGb: number, workers: number): Dyno => ({
 });
 
 export const DYNOS: readonly Dyno[] = [
-  cedar('Eco', 512, 8, 8, 1),
-  cedar('Basic', 512, 8, 8, 1),
-  cedar('Standard-1X', 512, 8, 8, 1),
-  cedar('Standard-2X', GB, 8, 8, 2),
+  cedar('Eco', 512, null, 8, 1),
+  cedar('Basic', 512, null, 8, 1),
+  cedar('Standard-1X', 512, null, 8, 1),
+  cedar('Standard-2X', GB, null, 8, 2),
   ...dedicated('S', GB, 2, 2),
   ...dedicated('M', 2.5 * GB, 2, 2),
   ...dedicated('L', 14 * GB, 8, 8),

@@ -22,7 +22,7 @@ async function sizesTheCliLists(): Promise<string[]> {
 
 /** What Node can see on the dyno: on Fir any CPU count, since the CNB's variable says the vCPUs. */
 function machines(dyno: Dyno): MachineFacts[] {
-  const cpus = dyno.cpusNodeSees === undefined ? [dyno.vcpus, 96] : [dyno.cpusNodeSees];
+  const cpus = dyno.cpusNodeSees === undefined ? [dyno.vcpus ?? 1, 96] : [dyno.cpusNodeSees];
   return cpus.map((availableParallelism) => ({
     availableParallelism,
     memoryLimitBytes: dyno.memoryMb * MB,
