@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   } else {
     const supervisor = startPrimary({
       exec: fileURLToPath(import.meta.resolve('./src/cluster/worker.ts')),
-      dyno: config.dyno ?? null,
+      dyno: config.dyno,
       workers: plan.count,
       plan,
       log,

@@ -1,6 +1,6 @@
 // How many workers to run: a pure function of the settings and the machine's facts,
 // so every row of the dyno table can be fed through it in a unit test.
-import { BUILDPACK_MARKER, buildpackWebConcurrency, buildpackWebMemoryMb, type Generation } from './buildpacks.ts';
+import { BUILDPACK_MARKER, buildpackWebConcurrency, buildpackWebMemoryMb } from './buildpacks.ts';
 import { type ConcurrencySettings, MAX_WORKERS } from './config.ts';
 import { DYNOS } from './dynos.ts';
 
@@ -32,23 +32,23 @@ export interface WorkerPlan {
 const MB = 1024 * 1024;
 
 /**
- * Which buildpack, if any, derived WEB_CONCURRENCY from memory: such a figure is a memory
- * bound, not a choice. Cedar marks it. Fir marks nothing, so its figure is recognised by
+ * WEB_CONCURRENCY when a buildpack derived it from memory, else undefined: such a figure is a
+ * memory bound, not a choice. Cedar marks it. Fir marks nothing, so its figure is recognised by
  * being exactly what the CNB's rule gives for this dyno's memory: as we read it, or as any
  * Fir size with these vCPUs has it (for when Node cannot see the dyno's cgroup). A user who
  * sets that same number is treated alike; CLUSTER_WORKERS is the way to force any count.
  */
-function derivedBy(settings: ConcurrencySettings, memoryMb: number): Generation | undefined {
+function buildpackFigure(settings: ConcurrencySettings, memoryMb: number): number | undefined {
   const { webConcurrency, webConcurrencySetBy, herokuAvailableParallelism: vcpus, webMemoryMb } = settings;
   if (webConcurrency === undefined) return undefined;
-  if (webConcurrencySetBy === BUILDPACK_MARKER) return 'cedar';
+  if (webConcurrencySetBy === BUILDPACK_MARKER) return webConcurrency;
   if (webConcurrencySetBy !== undefined || vcpus === undefined) return undefined;
   const memories = [
     memoryMb,
     ...DYNOS.filter((d) => d.generation === 'fir' && d.vcpus === vcpus).map((d) => d.memoryMb),
   ];
   const cnbFigure = (mb: number) => buildpackWebConcurrency(mb, webMemoryMb ?? buildpackWebMemoryMb(mb));
-  return memories.some((mb) => cnbFigure(mb) === webConcurrency) ? 'fir' : undefined;
+  return memories.some((mb) => cnbFigure(mb) === webConcurrency) ? webConcurrency : undefined;
 }
 
 export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts): WorkerPlan {
@@ -56,13 +56,17 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
   const webMemoryMb = settings.webMemoryMb ?? buildpackWebMemoryMb(memoryMb);
   const ownMemoryBound = Math.max(1, Math.floor(memoryMb / webMemoryMb));
   const { webConcurrency, clusterWorkers, herokuAvailableParallelism: hap } = settings;
-  const buildpack = derivedBy(settings, memoryMb);
-  const buildpackLabel = `WEB_CONCURRENCY=${webConcurrency} (the buildpack's, from memory)`;
+  const figure = buildpackFigure(settings, memoryMb);
+  const buildpackLabel = `WEB_CONCURRENCY=${figure} (the buildpack's, from memory)`;
 
   const present: [WorkerSource, string | undefined][] = [
     [
       'WEB_CONCURRENCY',
-      webConcurrency === undefined ? undefined : buildpack ? buildpackLabel : `WEB_CONCURRENCY=${webConcurrency}`,
+      webConcurrency === undefined
+        ? undefined
+        : figure !== undefined
+          ? buildpackLabel
+          : `WEB_CONCURRENCY=${webConcurrency}`,
     ],
     ['CLUSTER_WORKERS', clusterWorkers === undefined ? undefined : `CLUSTER_WORKERS=${clusterWorkers}`],
     ['HEROKU_AVAILABLE_PARALLELISM', hap === undefined ? undefined : `HEROKU_AVAILABLE_PARALLELISM=${hap}`],
@@ -80,7 +84,7 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
       webMemoryMb,
     });
 
-  if (webConcurrency !== undefined && !buildpack) {
+  if (webConcurrency !== undefined && figure === undefined) {
     return plan(webConcurrency, 'WEB_CONCURRENCY', `WEB_CONCURRENCY=${webConcurrency}`, unused('WEB_CONCURRENCY'));
   }
   if (clusterWorkers !== undefined) {
@@ -93,15 +97,15 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
   // be lower than the dyno allows: where a cgroup limit is readable, our own reading (v1 or v2,
   // with the same formula and WEB_MEMORY) wins. Only where none is, the buildpack's figure is
   // all we know: the machine's memory would be the host's, not the dyno's.
-  const trustFigure = buildpack !== undefined && !machine.memoryLimited && webConcurrency !== undefined;
-  const memoryBound = trustFigure ? webConcurrency : ownMemoryBound;
+  const trustFigure = figure !== undefined && !machine.memoryLimited;
+  const memoryBound = trustFigure ? figure : ownMemoryBound;
   const memoryLabel = trustFigure
     ? `${buildpackLabel}: no cgroup memory limit to read`
     : `${memoryMb} MB / WEB_MEMORY ${webMemoryMb} MB = ${memoryBound}`;
   const count = Math.min(cores, memoryBound, MAX_WORKERS);
   const source: WorkerSource =
     cores <= memoryBound ? (hap === undefined ? 'cores' : 'HEROKU_AVAILABLE_PARALLELISM') : 'memory';
-  const capped = buildpack !== undefined && webConcurrency !== undefined && count < webConcurrency;
+  const capped = figure !== undefined && count < figure;
   return plan(
     count,
     source,
@@ -109,7 +113,7 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
     // A buildpack's figure took part as the memory bound: it did not lose.
     unused('HEROKU_AVAILABLE_PARALLELISM', 'WEB_CONCURRENCY'),
     capped
-      ? `${buildpackLabel} is a memory bound, not a choice: set CLUSTER_WORKERS=${webConcurrency} to run that many`
+      ? `${buildpackLabel} is a memory bound, not a choice: set CLUSTER_WORKERS=${figure} to run that many`
       : undefined,
   );
 }

@@ -112,8 +112,8 @@ export interface ConcurrencySettings {
 }
 
 export interface Config {
-  /** Heroku's name for this dyno; undefined off Heroku. */
-  readonly dyno: string | undefined;
+  /** Heroku's name for this dyno; null off Heroku. */
+  readonly dyno: string | null;
   readonly port: number;
   readonly nodeEnv: NodeEnv;
   readonly logLevel: LogLevel;
@@ -160,9 +160,9 @@ function oneOf<T extends string>(env: Env, name: Variable, allowed: readonly T[]
   return raw as T;
 }
 
-function dynoName(env: Env): string | undefined {
+function dynoName(env: Env): string | null {
   const raw = env.DYNO;
-  if (raw === undefined) return undefined;
+  if (raw === undefined) return null;
   if (!/^[\w.-]{1,100}$/.test(raw)) {
     throw new ConfigError('DYNO', raw, "1 to 100 letters, digits, '.', '_' or '-', as Heroku sets it (web.1)");
   }

@@ -60,36 +60,21 @@ const serializers = (pino: pino) => ({
   res: withHeaders(pino.stdSerializers.res),
 });
 
-class PinoLogger implements Logger {
-  readonly #pino: Pino.Logger;
-
-  constructor(logger: Pino.Logger) {
-    this.#pino = logger;
-  }
-
-  debug(msg: string, fields?: Fields): void {
-    if (fields) this.#pino.debug(fields, msg);
-    else this.#pino.debug(msg);
-  }
-
-  info(msg: string, fields?: Fields): void {
-    if (fields) this.#pino.info(fields, msg);
-    else this.#pino.info(msg);
-  }
-
-  warn(msg: string, fields?: Fields): void {
-    if (fields) this.#pino.warn(fields, msg);
-    else this.#pino.warn(msg);
-  }
-
-  error(msg: string, fields?: Fields): void {
-    if (fields) this.#pino.error(fields, msg);
-    else this.#pino.error(msg);
-  }
-
-  child(fields: Fields): Logger {
-    return new PinoLogger(this.#pino.child(fields));
-  }
+/** pino takes fields first; the kit's call sites put the message first. */
+function messageFirst(logger: Pino.Logger): Logger {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (msg: string, fields?: Fields): void => {
+      if (fields) logger[level](fields, msg);
+      else logger[level](msg);
+    };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (fields) => messageFirst(logger.child(fields)),
+  };
 }
 
 const prettyValue = (value: unknown): string => {
@@ -143,7 +128,7 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     destination,
   );
-  return new PinoLogger(logger);
+  return messageFirst(logger);
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -207,11 +192,11 @@ export function createLineLogger(options: LoggerOptions): Logger {
  * to `base` to have it on every line of every process.
  */
 export function processLogger(
-  config: { logLevel: LogLevel; logFormat: LogFormat; dyno: string | undefined },
+  config: { logLevel: LogLevel; logFormat: LogFormat; dyno: string | null },
   proc: string,
 ): Logger {
   // The dyno first: with `heroku ps:scale web=3`, three dynos share one log stream.
-  const base = { ...(config.dyno === undefined ? {} : { dyno: config.dyno }), proc, pid: process.pid };
+  const base = { ...(config.dyno === null ? {} : { dyno: config.dyno }), proc, pid: process.pid };
   const options = { level: config.logLevel, format: config.logFormat, base };
   return proc === 'primary' ? createLineLogger(options) : createLogger(options);
 }

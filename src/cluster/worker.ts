@@ -37,7 +37,7 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
   const identity: ProcessIdentity = {
     pid: process.pid,
     workerId: cluster.worker?.id ?? null,
-    dyno: config.dyno ?? null,
+    dyno: config.dyno,
   };
   const log = processLogger(config, identity.workerId === null ? 'app' : `worker ${identity.workerId}`);
   const health = { draining: false };

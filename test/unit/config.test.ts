@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../../src/config.ts';
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({});
-    assert.equal(config.dyno, undefined);
+    assert.equal(config.dyno, null);
     assert.equal(config.port, 3000);
     assert.equal(config.nodeEnv, 'development');
     assert.equal(config.logLevel, 'info');
