@@ -1,11 +1,10 @@
 // Structured logging: pino in the processes that serve, a few lines of our own in the primary.
-// One line per write(2), made synchronously in this thread (no transport worker): workers
-// share the dyno's stdout, and a single write of a line under PIPE_BUF never interleaves with
-// another process's line.
-import { writeSync } from 'node:fs';
+// Lines are made in this thread (no transport worker) and leave whole through one sink per
+// process (stdout-lines.ts), so the workers sharing the dyno's stdout never split each other's.
 import { createRequire } from 'node:module';
 import type { DestinationStream, default as Pino } from 'pino';
 import type { LogFormat, LogLevel } from './config.ts';
+import { stdoutLines } from './stdout-lines.ts';
 
 type pino = typeof Pino;
 // Required when a serving process makes its logger, never at import: the primary does not
@@ -97,31 +96,30 @@ export function prettyLine(json: string): string {
   return `${clock} ${String(level).toUpperCase().padEnd(5)} [${who}] ${msg}${rest.length ? ` ${rest.join(' ')}` : ''}\n`;
 }
 
-// When the reader of stdout goes away (`npm start | grep x`, then Ctrl+C: the shell stops grep
-// too), every later write fails with EPIPE. Those lines are lost either way; the drain that is
-// logging them must go on rather than die on an unhandled 'error' event.
-const ignoreClosedPipe = (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-};
-
-function stdout(pino: pino): DestinationStream {
-  // sonic-boom in sync mode: one writeSync per line, retried when a full pipe says EAGAIN.
-  const destination = pino.destination({ fd: 1, sync: true, minLength: 0 });
-  destination.on('error', ignoreClosedPipe);
-  return destination;
+// pino's own isoTime makes a Date and its string for every line; under load a worker logs
+// many lines a millisecond, and they share one.
+let stampedAt = Number.NaN;
+let stamp = '';
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
 }
 
 /** pino, for the processes that serve: fast per line, with request loggers and redaction. */
 export function createLogger(options: LoggerOptions): Logger {
   const pino = loadPino();
-  const out: DestinationStream = options.write ? { write: options.write } : stdout(pino);
+  const out: DestinationStream = { write: options.write ?? stdoutLines().write };
   const destination: DestinationStream =
     options.format === 'pretty' ? { write: (line: string) => out.write(prettyLine(line)) } : out;
   const logger = pino(
     {
       level: options.level,
       base: options.base,
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       // "info", not pino's 30: the lines stay readable and the tests and docs keep their shape.
       formatters: { level: (label) => ({ level: label }) },
       serializers: serializers(pino),
@@ -129,29 +127,6 @@ export function createLogger(options: LoggerOptions): Logger {
     destination,
   );
   return messageFirst(logger);
-}
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * One write(2) of a whole line. stdout may be a pipe another process made non-blocking (npm,
- * which shares its stdout with the scripts it runs): when it is full, wait for the reader
- * rather than lose the line or throw from a log call. A line under PIPE_BUF is written whole
- * or not at all.
- */
-function writeStdoutLine(line: string): void {
-  const bytes = Buffer.from(line);
-  for (let offset = 0; offset < bytes.length; ) {
-    try {
-      offset += writeSync(1, bytes, offset);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
-        ignoreClosedPipe(err as NodeJS.ErrnoException);
-        return;
-      }
-      Atomics.wait(pause, 0, 0, 10);
-    }
-  }
 }
 
 type Level = Exclude<LogLevel, 'silent'>;
@@ -169,7 +144,7 @@ const serializeError = (value: unknown) =>
  */
 export function createLineLogger(options: LoggerOptions): Logger {
   const threshold = RANK[options.level];
-  const write = options.write ?? writeStdoutLine;
+  const write = options.write ?? stdoutLines().write;
   const emit = (level: Level, msg: string, fields: Fields = {}) => {
     if (RANK[level] < threshold) return;
     const record: Record<string, unknown> = { level, time: new Date().toISOString(), ...options.base };

@@ -51,18 +51,18 @@ export function requestLog(app: App, log: Logger, metrics: Pick<ProcessMetrics, 
     const { method, path } = req;
     res.setHeader('X-Request-Id', requestId);
     log.debug('request started', { requestId, method, path });
-    res.once('close', () => {
+    // `on`, not `once`: a response closes once, and once's wrapper is work on every request.
+    res.on('close', () => {
       const ms = performance.now() - started;
-      const finished = res.writableFinished;
-      if (finished) metrics.observe(req, res, ms / 1000);
-      const fields = {
+      const fields: Record<string, unknown> = {
         requestId,
         method,
         path,
         status: res.statusCode,
         ms: Math.round(ms * 10) / 10,
-        ...(finished ? {} : { aborted: true }),
       };
+      if (res.writableFinished) metrics.observe(req, res, ms / 1000);
+      else fields.aborted = true;
       if (QUIET_PATHS.has(path)) log.debug('request', fields);
       else log.info('request', fields);
     });

@@ -50,7 +50,7 @@ export function serve(handler: http.RequestListener, options: ServeOptions): Pro
 
   const server = http.createServer(SERVER_OPTIONS, (req, res) => {
     inFlight.add(res);
-    res.once('close', () => {
+    res.on('close', () => {
       inFlight.delete(res);
       // Its headers may have promised keep-alive before close(): give the client the same grace.
       if (closing) setTimeout(() => server.closeIdleConnections(), IDLE_GRACE_MS);
