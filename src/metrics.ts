@@ -2,8 +2,9 @@
 // scrape gets every worker's series from the primary (which never loads prom-client, to
 // stay small) and sums them with prom-client's aggregation: a scrape sees the dyno.
 import type { Request, Response } from 'express';
-import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { MetricsJson } from './cluster/messages.ts';
+import { requestDurations } from './request-durations.ts';
 import type { MetricsSnapshot } from './status.ts';
 
 export interface ProcessMetrics {
@@ -29,12 +30,11 @@ export function createProcessMetrics(dyno: string | null = null): ProcessMetrics
   // Event loop lag, memory, GC, handles: prom-client marks each with how to aggregate it.
   collectDefaultMetrics({ register: registry });
   // One series per request, no separate counter: the histogram's _count is the request count.
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time from request to response end, by route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
+  const duration = requestDurations(
+    registry,
+    'http_request_duration_seconds',
+    'Time from request to response end, by route and status',
+  );
   let served = 0;
 
   return {
@@ -43,7 +43,7 @@ export function createProcessMetrics(dyno: string | null = null): ProcessMetrics
       // The route pattern, not the URL: /demo/cpu?ms=5 and ?ms=6 are one series.
       const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
       served += 1;
-      duration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      duration.observe(req.method, route, res.statusCode, seconds);
     },
     served: () => served,
   };
