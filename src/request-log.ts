@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Express as App, Request } from 'express';
 import type { Logger } from './log.ts';
 import type { ProcessMetrics } from './metrics.ts';
@@ -18,8 +18,16 @@ declare global {
 // characters, and otherwise makes its own: we apply the same rule when it is absent.
 const ROUTER_REQUEST_ID = /^[A-Za-z0-9+/=-]{20,200}$/;
 
+// Ours, when there is none: 96 random bits drawn once per process, then a count. Unique across
+// every process of every dyno, valid by the router's rule, and about a tenth of the 0.8 µs a
+// randomUUID() cost each request here.
+const PROCESS_PREFIX = randomBytes(12).toString('hex');
+let made = 0;
+
 export function requestIdFrom(header: string | undefined): string {
-  return header !== undefined && ROUTER_REQUEST_ID.test(header) ? header : randomUUID();
+  if (header !== undefined && ROUTER_REQUEST_ID.test(header)) return header;
+  made += 1;
+  return `${PROCESS_PREFIX}-${made.toString(36)}`;
 }
 
 /** Probes run every few seconds: at info they would drown the log. */
@@ -54,17 +62,16 @@ export function requestLog(app: App, log: Logger, metrics: Pick<ProcessMetrics, 
     // `on`, not `once`: a response closes once, and once's wrapper is work on every request.
     res.on('close', () => {
       const ms = performance.now() - started;
-      const fields: Record<string, unknown> = {
+      const finished = res.writableFinished;
+      if (finished) metrics.observe(req, res, ms / 1000);
+      log.request(QUIET_PATHS.has(path) ? 'debug' : 'info', {
         requestId,
         method,
         path,
         status: res.statusCode,
         ms: Math.round(ms * 10) / 10,
-      };
-      if (res.writableFinished) metrics.observe(req, res, ms / 1000);
-      else fields.aborted = true;
-      if (QUIET_PATHS.has(path)) log.debug('request', fields);
-      else log.info('request', fields);
+        aborted: finished ? undefined : true,
+      });
     });
     next();
   });

@@ -48,13 +48,15 @@ export function serve(handler: http.RequestListener, options: ServeOptions): Pro
   const inFlight = new Set<http.ServerResponse>();
   let closing: Promise<void> | undefined;
 
+  // One function for every response, not a closure made for each.
+  function ended(this: http.ServerResponse) {
+    inFlight.delete(this);
+    // Its headers may have promised keep-alive before close(): give the client the same grace.
+    if (closing) setTimeout(() => server.closeIdleConnections(), IDLE_GRACE_MS);
+  }
   const server = http.createServer(SERVER_OPTIONS, (req, res) => {
     inFlight.add(res);
-    res.on('close', () => {
-      inFlight.delete(res);
-      // Its headers may have promised keep-alive before close(): give the client the same grace.
-      if (closing) setTimeout(() => server.closeIdleConnections(), IDLE_GRACE_MS);
-    });
+    res.on('close', ended);
     if (closing) res.setHeader('Connection', 'close');
     handler(req, res);
   });

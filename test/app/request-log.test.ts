@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import express from 'express';
 import { errorHandler } from '../../src/errors.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type RequestFields } from '../../src/log.ts';
 import { createProcessMetrics } from '../../src/metrics.ts';
 import { requestLog } from '../../src/request-log.ts';
 import { request } from '../helpers/http.ts';
@@ -102,5 +102,36 @@ describe('LOG_FORMAT=pretty', () => {
     );
     assert.match(lines[1] ?? '', /^\S+ ERROR \[worker 2 42\] could not listen err=Error: EADDRINUSE\n {4}at /);
     assert.equal(lines.length, 2);
+  });
+});
+
+describe('the request line', () => {
+  // Made by a template rather than pino's general path: it must stay the line pino would make.
+  const cases: [string, RequestFields][] = [
+    ['a plain request', { requestId: 'b1f0c2a4-5d6e', method: 'GET', path: '/api/info', status: 200, ms: 0.4 }],
+    ['a path JSON must escape', { requestId: 'x', method: 'POST', path: '/a"b\\c/é/\u0001', status: 404, ms: 12 }],
+    ['an aborted request', { requestId: 'x', method: 'GET', path: '/demo/sleep', status: 200, ms: 5.5, aborted: true }],
+  ];
+  for (const [name, fields] of cases) {
+    it(`is the line pino makes of the same fields: ${name}`, () => {
+      const made: string[] = [];
+      const log = createLogger({
+        level: 'info',
+        format: 'json',
+        base: { dyno: 'web.1', proc: 'worker 1', pid: 42 },
+        write: (line) => made.push(line.replace(/"time":"[^"]+"/, '"time":"T"')),
+      });
+      log.request('info', fields);
+      log.info('request', fields);
+      assert.equal(made.length, 2);
+      assert.equal(made[0], made[1]);
+    });
+  }
+
+  it('follows the level: a probe at debug is not written at info', () => {
+    const made: string[] = [];
+    const log = createLogger({ level: 'info', format: 'json', base: {}, write: (line) => made.push(line) });
+    log.request('debug', { requestId: 'x', method: 'GET', path: '/healthz', status: 200, ms: 0.1 });
+    assert.deepEqual(made, []);
   });
 });
