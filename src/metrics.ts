@@ -25,6 +25,24 @@ const labelled = (registry: Registry, dyno: string | null) => {
   return registry;
 };
 
+const labels = new WeakMap<object, { readonly baseUrl: string; readonly label: string }>();
+
+/**
+ * The route pattern, not the URL: /demo/cpu?ms=5 and ?ms=6 are one series. The same string
+ * for every request of a route, made once: a string made anew would be hashed anew by every
+ * lookup the histogram makes with it.
+ */
+function routeLabel(req: Request): string {
+  const route = req.route as { path: string } | undefined;
+  if (route === undefined) return 'unmatched';
+  const known = labels.get(route);
+  // A router mounted at two paths shares its routes: the mount point decides.
+  if (known?.baseUrl === req.baseUrl) return known.label;
+  const label = `${req.baseUrl}${route.path}`;
+  labels.set(route, { baseUrl: req.baseUrl, label });
+  return label;
+}
+
 export function createProcessMetrics(dyno: string | null = null): ProcessMetrics {
   const registry = labelled(new Registry(), dyno);
   // Event loop lag, memory, GC, handles: prom-client marks each with how to aggregate it.
@@ -40,10 +58,8 @@ export function createProcessMetrics(dyno: string | null = null): ProcessMetrics
   return {
     registry,
     observe(req, res, seconds) {
-      // The route pattern, not the URL: /demo/cpu?ms=5 and ?ms=6 are one series.
-      const route = req.route ? `${req.baseUrl}${req.route.path}` : 'unmatched';
       served += 1;
-      duration.observe(req.method, route, res.statusCode, seconds);
+      duration.observe(req.method, routeLabel(req), res.statusCode, seconds);
     },
     served: () => served,
   };

@@ -20,8 +20,22 @@ export interface RequestDurations {
   observe(method: string, route: string, status: number, seconds: number): void;
 }
 
+const newMap = <K, V>() => new Map<K, V>();
+
+function within<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
 export function requestDurations(registry: Registry, name: string, help: string): RequestDurations {
-  const series = new Map<string, Series>();
+  const series: Series[] = [];
+  // By route, method and status: lookups with strings the callers keep (a route label, a
+  // method) and a number, so no key is built for a request.
+  const byRoute = new Map<string, Map<string, Map<number, Series>>>();
   // prom-client's JSON for a histogram, as Histogram.get() makes it: cumulative `_bucket`
   // values with `le`, then `+Inf`, `_sum` and `_count`, per series.
   const get = async () => ({
@@ -29,7 +43,7 @@ export function requestDurations(registry: Registry, name: string, help: string)
     help,
     type: 'histogram',
     aggregator: 'sum',
-    values: [...series.values()].flatMap(({ labels, counts, sum, count }) => {
+    values: series.flatMap(({ labels, counts, sum, count }) => {
       let below = 0;
       return [
         ...BUCKETS.map((le, i) => {
@@ -46,16 +60,17 @@ export function requestDurations(registry: Registry, name: string, help: string)
 
   return {
     observe(method, route, status, seconds) {
-      const key = `${status} ${method} ${route}`;
-      let entry = series.get(key);
+      const byStatus = within(
+        within(byRoute, route, newMap<string, Map<number, Series>>),
+        method,
+        newMap<number, Series>,
+      );
+      let entry = byStatus.get(status);
       if (entry === undefined) {
-        entry = {
-          labels: { method, route, status: String(status) },
-          counts: new Array(BUCKETS.length + 1).fill(0),
-          sum: 0,
-          count: 0,
-        };
-        series.set(key, entry);
+        const counts = new Array<number>(BUCKETS.length + 1).fill(0);
+        entry = { labels: { method, route, status: String(status) }, counts, sum: 0, count: 0 };
+        byStatus.set(status, entry);
+        series.push(entry);
       }
       let bucket = 0;
       while (bucket < BUCKETS.length && seconds > (BUCKETS[bucket] as number)) bucket += 1;

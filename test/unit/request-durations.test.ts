@@ -1,7 +1,12 @@
 // Our request histogram stands in for prom-client's Histogram: a scrape must not tell them apart.
+// And its route label is the pattern a request matched, under the path it came through.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import express from 'express';
 import { AggregatorRegistry, Histogram, type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
+import { createProcessMetrics } from '../../src/metrics.ts';
 import { requestDurations } from '../../src/request-durations.ts';
 
 const NAME = 'http_request_duration_seconds';
@@ -58,5 +63,27 @@ describe('request durations', () => {
     const summed = await sum('ours');
     assert.equal(samples(summed), samples(await sum('theirs')));
     assert.match(summed, /http_request_duration_seconds_count\{method="GET",route="\/api\/info",status="200"\} 8/);
+  });
+});
+
+describe('the route label', () => {
+  it('names the mount point a request came through, for a router mounted at two paths', async (t) => {
+    const metrics = createProcessMetrics();
+    const shared = express.Router().get('/item', (_req, res) => void res.end());
+    const app = express();
+    app.use((req, res, next) => {
+      res.on('finish', () => metrics.observe(req, res, 0.001));
+      next();
+    });
+    app.use('/a', shared);
+    app.use('/b', shared);
+    const server = app.listen(0);
+    await once(server, 'listening');
+    t.after(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const path of ['/a/item', '/b/item', '/a/item']) await (await fetch(`${url}${path}`)).text();
+    const text = await metrics.registry.metrics();
+    assert.match(text, /_count\{method="GET",route="\/a\/item",status="200"\} 2/);
+    assert.match(text, /_count\{method="GET",route="\/b\/item",status="200"\} 1/);
   });
 });
