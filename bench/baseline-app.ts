@@ -1,6 +1,7 @@
 // What the kit is measured against: the kit's own /api/info handler in Express with Helmet
 // and nothing else (no request log, no metrics, no request id, no other routes). It logs only
-// the line the bench waits for, in the kit's shape.
+// the line the bench waits for, in the kit's shape. BUSY_US=3 adds 3 µs of busy work to
+// every request: the bench's yardstick.
 import express from 'express';
 import helmet from 'helmet';
 import { apiRoutes } from '../src/routes/api.ts';
@@ -9,6 +10,16 @@ const app = express();
 app.disable('x-powered-by');
 app.set('trust proxy', 1);
 app.use(helmet());
+// The yardstick: this much busy work added to every request, to show what a known cost
+// looks like in the measurement.
+const busyUs = Number(process.env.BUSY_US ?? 0);
+if (busyUs > 0) {
+  app.use((_req, _res, next) => {
+    const until = performance.now() + busyUs / 1000;
+    while (performance.now() < until);
+    next();
+  });
+}
 app.use('/api', apiRoutes({ pid: process.pid, workerId: null, dyno: null }));
 
 const server = app.listen(Number(process.env.PORT ?? 0), () => {

@@ -38,6 +38,8 @@ export interface LaunchOptions {
    * ready once the port accepts a connection.
    */
   readonly port?: number;
+  /** Run the server on this CPU alone (`taskset`), so the scheduler does not move it about. */
+  readonly cpu?: number;
 }
 
 interface Waiter {
@@ -84,7 +86,11 @@ export class AppProcess {
   constructor(workers: number, options: LaunchOptions = {}) {
     this.workers = workers;
     this.spawnedAt = performance.now();
-    this.#child = spawn(process.execPath, [options.entry ?? 'start.ts'], {
+    const command = [process.execPath, options.entry ?? 'start.ts'];
+    // taskset execs node in its own process: the pid stays the server's.
+    if (options.cpu !== undefined) command.unshift('taskset', '--cpu-list', String(options.cpu));
+    const [file = process.execPath, ...args] = command;
+    this.#child = spawn(file, args, {
       cwd: ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

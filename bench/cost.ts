@@ -1,15 +1,20 @@
 // What the kit adds to a request, in CPU: one process serving /api/info, against the same
-// handler in Express with Helmet alone (bench/baseline-app.ts), and against the kit with its
-// request lines off. Each round loads every server in turn with the same number of keep-alive
-// requests and reads the CPU the server's process used from /proc; the medians over the rounds
-// are reported, so one disturbed round does not decide.
+// handler in Express with Helmet alone (bench/baseline-app.ts), against the kit with its
+// request lines off, and against a yardstick: Express + Helmet with 3 µs of busy work added to
+// each request. Each round loads every server in turn with the same number of keep-alive
+// requests and reads the CPU the server's process used from /proc. A server's ratio is the
+// median over the rounds of its CPU over the baseline's in the same round, so a slow minute
+// on a shared machine moves both sides of a ratio, not one.
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { type AppProcess, type LaunchOptions, launch } from './cluster-process.ts';
 import { startLoad } from './load.ts';
 import { cpuSeconds } from './procfs.ts';
 
 export const COST_ROUTE = '/api/info';
+export const YARDSTICK_US = 3;
 
 export interface CostServer {
   readonly name: string;
@@ -30,6 +35,10 @@ export const COST_SERVERS: readonly CostServer[] = [
   { name: 'the kit, LOG_LEVEL=info', launch: { env: { LOG_LEVEL: 'info' } } },
   // At warn it does not log "listening" either: it is ready when its port answers.
   { name: 'the kit, LOG_LEVEL=warn (no request lines)', launch: { env: { LOG_LEVEL: 'warn' } }, freePort: true },
+  {
+    name: `yardstick: Express + Helmet + ${YARDSTICK_US} us of busy work`,
+    launch: { entry: 'bench/baseline-app.ts', env: { BUSY_US: String(YARDSTICK_US) } },
+  },
 ];
 
 export interface CostRow {
@@ -38,7 +47,7 @@ export interface CostRow {
   readonly cpuUsPerRequest: number | null;
   /** Median over the rounds. */
   readonly rps: number;
-  /** cpuUsPerRequest over the first row's. */
+  /** Median over the rounds of this server's CPU per request over the first row's. */
   readonly vsBaseline: number | null;
   readonly perRound: readonly { readonly cpuUsPerRequest: number | null; readonly rps: number }[];
 }
@@ -48,6 +57,8 @@ export interface CostResults {
   readonly rounds: number;
   readonly requestsPerRound: number;
   readonly connections: number;
+  /** The CPU each server ran on alone, or null where it could not be pinned. */
+  readonly serverCpu: number | null;
   readonly rows: readonly CostRow[];
 }
 
@@ -57,6 +68,27 @@ const median = (values: readonly number[]): number | null => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[middle] ?? null) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 };
+
+/**
+ * The last CPU this process may use, where there are two or more and `taskset` exists: the
+ * server runs there alone, the bench and its load generator on the others. Unpinned, the
+ * scheduler moves the server between cores mid-round, and rounds differ by a fifth.
+ */
+function cpuForServer(): number | null {
+  if (process.platform !== 'linux') return null;
+  const allowed = readFileSync('/proc/self/status', 'utf8').match(/^Cpus_allowed_list:\s*(\S+)/m)?.[1];
+  const cpus = (allowed ?? '').split(',').flatMap((range) => {
+    const [from, to = from] = range.split('-').map(Number);
+    return from === undefined || to === undefined ? [] : Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  });
+  if (cpus.length < 2) return null;
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  return cpus.at(-1) ?? null;
+}
 
 async function round(app: AppProcess, requests: number, connections: number) {
   const before = cpuSeconds(app.pid);
@@ -83,10 +115,12 @@ export async function measureCost(options: {
   readonly env: Readonly<Record<string, string>>;
 }): Promise<CostResults> {
   const apps: AppProcess[] = [];
+  const cpu = cpuForServer() ?? undefined;
   try {
     for (const server of COST_SERVERS) {
       const port = server.freePort ? await freePort() : undefined;
-      const { app } = await launch(1, { ...server.launch, port, env: { ...options.env, ...server.launch.env } });
+      const env = { ...options.env, ...server.launch.env };
+      const { app } = await launch(1, { ...server.launch, port, env, cpu });
       apps.push(app);
       // Warm: V8 has optimized the hot path before anything is counted.
       await round(app, Math.ceil(options.requests / 4), options.connections);
@@ -99,22 +133,27 @@ export async function measureCost(options: {
         perRound[index]?.push(await round(apps[index] as AppProcess, options.requests, options.connections));
       }
     }
-    const cpu = perRound.map((rounds) =>
-      median(rounds.flatMap((x) => (x.cpuUsPerRequest === null ? [] : [x.cpuUsPerRequest]))),
-    );
-    const baseline = cpu[0] ?? null;
+    const baseline = perRound[0] ?? [];
     return {
       route: COST_ROUTE,
       rounds: options.rounds,
       requestsPerRound: options.requests,
       connections: options.connections,
-      rows: COST_SERVERS.map((server, i) => ({
-        name: server.name,
-        cpuUsPerRequest: cpu[i] ?? null,
-        rps: median((perRound[i] ?? []).map((x) => x.rps)) ?? 0,
-        vsBaseline: cpu[i] != null && baseline ? (cpu[i] as number) / baseline : null,
-        perRound: perRound[i] ?? [],
-      })),
+      serverCpu: cpu ?? null,
+      rows: COST_SERVERS.map((server, i) => {
+        const rounds = perRound[i] ?? [];
+        const ratios = rounds.flatMap((x, r) => {
+          const base = baseline[r]?.cpuUsPerRequest;
+          return x.cpuUsPerRequest === null || !base ? [] : [x.cpuUsPerRequest / base];
+        });
+        return {
+          name: server.name,
+          cpuUsPerRequest: median(rounds.flatMap((x) => (x.cpuUsPerRequest === null ? [] : [x.cpuUsPerRequest]))),
+          rps: median(rounds.map((x) => x.rps)) ?? 0,
+          vsBaseline: median(ratios),
+          perRound: rounds,
+        };
+      }),
     };
   } finally {
     for (const app of apps) await app.stop();

@@ -88,7 +88,7 @@ export function makePlan(cores: number, quick: boolean): Plan {
     lifecycleWorkers: Math.max(2, cores),
     slowRequestMs: 1000,
     idleClients: 4,
-    costRounds: quick ? 1 : 7,
+    costRounds: quick ? 1 : 9,
     costRequests: quick ? 3_000 : 20_000,
     primaryLoadS: quick ? 0 : 60,
   };

@@ -149,7 +149,10 @@ function cost(r: BenchResults): string {
     '',
     `Median of ${c.rounds} round${c.rounds === 1 ? '' : 's'} of ${int(c.requestsPerRound)} keep-alive requests over ` +
       `${c.connections} connections per server, the servers taking turns; CPU is the server process's own, from ` +
-      '/proc. "Alone" is the same handler in Express with Helmet and nothing else (bench/baseline-app.ts).',
+      `/proc${c.serverCpu === null ? '' : `, each server running alone on CPU ${c.serverCpu}`}. "vs alone" is the ` +
+      "median of each round's ratio to Express with Helmet and nothing else (bench/baseline-app.ts). The " +
+      'yardstick shows what a known cost per request measures as here: on loopback, work added to a server that ' +
+      'keeps pace with its load generator also costs it wake-ups it did not pay before.',
   ].join('\n');
 }
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type AppProcess, launch } from './cluster-process.ts';
-import { type CostResults, measureCost } from './cost.ts';
+import { COST_SERVERS, type CostResults, measureCost } from './cost.ts';
 import {
   type IdleShutdownResult,
   type KillResult,
@@ -230,8 +230,8 @@ function bootAndCostSteps(): void {
   });
   steps.push({
     label: `CPU per request: the kit against Express + Helmet alone, ${plan.costRounds} rounds`,
-    // Three servers, a quarter round each to warm up, at roughly 8,000 requests a second.
-    estimateS: 1.5 + (3 * (plan.costRounds + 0.25) * plan.costRequests) / 8_000,
+    // Every server a quarter round to warm up, then a round each, at roughly 15,000 requests a second.
+    estimateS: 2 + (COST_SERVERS.length * (plan.costRounds + 0.25) * plan.costRequests) / 15_000,
     run: async () => {
       life.cost = await measureCost({
         rounds: plan.costRounds,
