@@ -122,8 +122,9 @@ export async function measureCost(options: {
       const env = { ...options.env, ...server.launch.env };
       const { app } = await launch(1, { ...server.launch, port, env, cpu });
       apps.push(app);
-      // Warm: V8 has optimized the hot path before anything is counted.
-      await round(app, Math.ceil(options.requests / 4), options.connections);
+      // Warm, a whole round: after a quarter of one, every server's first counted round still
+      // came out a third slower than the rest.
+      await round(app, options.requests, options.connections);
     }
     const perRound: { cpuUsPerRequest: number | null; rps: number }[][] = COST_SERVERS.map(() => []);
     for (let r = 0; r < options.rounds; r += 1) {

@@ -1,5 +1,6 @@
 // Sentences under the tables that keep a reader from misreading them: where the cores went,
 // and for each missed target the measured facts that point at its cause.
+import { YARDSTICK_US } from './cost.ts';
 import type { TargetResult, ThroughputPoint } from './results.ts';
 import { CPU_ROUTE, findPoint, kitCost, type Measured, primaryGrowthMb, TARGETS, warmBootPrivate } from './targets.ts';
 
@@ -139,28 +140,24 @@ function misses(m: Measured, targets: readonly TargetResult[]): string[] {
   }
   const cost = kitCost(m);
   const quiet = m.cost.rows.find((row) => row.name.includes('LOG_LEVEL=warn'));
-  const base = m.cost.rows[0];
-  const line =
-    quiet?.cpuUsPerRequest == null || cost?.cpuUsPerRequest == null
-      ? null
-      : cost.cpuUsPerRequest - quiet.cpuUsPerRequest;
+  const yardstick = m.cost.rows.find((row) => row.name.startsWith('yardstick'));
+  const base = m.cost.rows[0]?.cpuUsPerRequest;
   if (m.quick && cost) {
     notes.push(
       `CPU per request in a quick run is one short round per server: read it as a smoke test, not a measurement.`,
     );
-  } else if (
-    missed('cost') &&
-    cost?.cpuUsPerRequest != null &&
-    base?.cpuUsPerRequest != null &&
-    line !== null &&
-    line > 0
-  ) {
+  } else if (missed('cost') && cost?.cpuUsPerRequest != null && base != null) {
+    const added = cost.cpuUsPerRequest - base;
+    const yardstickAdded = yardstick?.cpuUsPerRequest == null ? null : yardstick.cpuUsPerRequest - base;
+    const line = quiet?.cpuUsPerRequest == null ? null : cost.cpuUsPerRequest - quiet.cpuUsPerRequest;
     notes.push(
-      `CPU per request ${cost.cpuUsPerRequest.toFixed(1)} us against ${base.cpuUsPerRequest.toFixed(1)} us for ` +
-        `Express + Helmet alone. The request line accounts for ${line === null ? '-' : line.toFixed(1)} us of it ` +
-        `(the kit at LOG_LEVEL=warn: ${quiet?.vsBaseline?.toFixed(2) ?? '-'}x): mostly the write(2) itself, which ` +
-        'wakes the process reading the pipe; the rest is the request id, the request logger, the metrics ' +
-        "observation and the drain's bookkeeping.",
+      `CPU per request ${cost.cpuUsPerRequest.toFixed(1)} us against ${base.toFixed(1)} us for Express + Helmet ` +
+        `alone: ${added.toFixed(1)} us more, ${line === null ? '-' : line.toFixed(1)} us of it the request line.` +
+        (yardstickAdded !== null && yardstickAdded > 0
+          ? ` By the yardstick (${YARDSTICK_US} us of busy work measured as ${yardstickAdded.toFixed(1)} us more), ` +
+            `what the kit adds weighs as much as ${((YARDSTICK_US * added) / yardstickAdded).toFixed(1)} us of work ` +
+            'a request: a server slower than its load generator pays for waking it on every response.'
+          : ''),
     );
   }
   const growth = primaryGrowthMb(m);

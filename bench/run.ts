@@ -230,8 +230,8 @@ function bootAndCostSteps(): void {
   });
   steps.push({
     label: `CPU per request: the kit against Express + Helmet alone, ${plan.costRounds} rounds`,
-    // Every server a quarter round to warm up, then a round each, at roughly 15,000 requests a second.
-    estimateS: 2 + (COST_SERVERS.length * (plan.costRounds + 0.25) * plan.costRequests) / 15_000,
+    // Every server a round to warm up, then a round each, at roughly 15,000 requests a second.
+    estimateS: 2 + (COST_SERVERS.length * (plan.costRounds + 1) * plan.costRequests) / 15_000,
     run: async () => {
       life.cost = await measureCost({
         rounds: plan.costRounds,
