@@ -166,7 +166,8 @@ function misses(m: Measured, targets: readonly TargetResult[]): string[] {
     notes.push(
       `The primary kept ${growth.toFixed(1)} MB more private memory after handing over ${load.requests} ` +
         `connections in ${load.seconds} s (${load.before.privateMb} -> ${load.after.privateMb} MB): V8 keeps the ` +
-        "heap it grew for the hand-offs' short-lived objects rather than give it back to the system.",
+        "heap pages it grew for the hand-offs' short-lived objects, and the C allocator what it freed, for reuse " +
+        'rather than give them back to the system (see the README).',
     );
   }
   if (warm.memory.primary?.privateMb != null && cold.memory.primary?.privateMb != null) {
