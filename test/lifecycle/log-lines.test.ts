@@ -12,9 +12,6 @@ const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'log-writers.ts');
 
 async function run(args: string[]) {
   const child = spawn(process.execPath, [FIXTURE, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  // Read slowly at first, so the pipe fills and writers meet a full pipe as well as an empty one.
-  child.stdout.pause();
-  setTimeout(() => child.stdout.resume(), 200);
   let text = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     text += chunk;
