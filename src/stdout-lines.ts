@@ -36,7 +36,7 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
-export function lineSink(fd: number): LineSink {
+function lineSink(fd: number): LineSink {
   let pending = '';
   let pendingBytes = 0;
   let scheduled = false;
