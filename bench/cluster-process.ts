@@ -86,11 +86,10 @@ export class AppProcess {
   constructor(workers: number, options: LaunchOptions = {}) {
     this.workers = workers;
     this.spawnedAt = performance.now();
-    const command = [process.execPath, options.entry ?? 'start.ts'];
+    const node = [process.execPath, options.entry ?? 'start.ts'];
     // taskset execs node in its own process: the pid stays the server's.
-    if (options.cpu !== undefined) command.unshift('taskset', '--cpu-list', String(options.cpu));
-    const [file = process.execPath, ...args] = command;
-    this.#child = spawn(file, args, {
+    const [file, ...args] = options.cpu === undefined ? node : ['taskset', '--cpu-list', String(options.cpu), ...node];
+    this.#child = spawn(file as string, args, {
       cwd: ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,7 +6,7 @@
 import type { Metric, Registry } from 'prom-client';
 
 /** prom-client's default buckets, in seconds. */
-export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 interface Series {
   readonly labels: { readonly method: string; readonly route: string; readonly status: string };
