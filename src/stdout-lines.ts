@@ -18,8 +18,7 @@ export interface LineSink {
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-function writeAll(fd: number, text: string): void {
-  const bytes = Buffer.from(text);
+function writeAll(fd: number, bytes: Uint8Array): void {
   for (let offset = 0; offset < bytes.length; ) {
     try {
       offset += writeSync(fd, bytes, offset);
@@ -37,29 +36,36 @@ function writeAll(fd: number, text: string): void {
 }
 
 function lineSink(fd: number): LineSink {
-  let pending = '';
-  let pendingBytes = 0;
+  // Lines are encoded into this one buffer as they come, so a flush writes bytes already made:
+  // no string of the turn's lines to join, measure and encode again.
+  const batch = Buffer.allocUnsafe(PIPE_BUF);
+  let used = 0;
   let scheduled = false;
 
   const flush = () => {
     scheduled = false;
-    if (pendingBytes === 0) return;
-    const text = pending;
-    pending = '';
-    pendingBytes = 0;
-    writeAll(fd, text);
+    if (used === 0) return;
+    const length = used;
+    used = 0;
+    writeAll(fd, batch.subarray(0, length));
   };
   // The last lines of a process that exits (a drain's "exiting", a fatal error) still leave.
   process.on('exit', flush);
 
   return {
     write(line) {
-      const bytes = Buffer.byteLength(line);
-      // A line longer than PIPE_BUF leaves alone: no write could keep it whole anyway.
-      if (pendingBytes + bytes > PIPE_BUF) flush();
-      pending += line;
-      pendingBytes += bytes;
-      if (!scheduled) {
+      const room = PIPE_BUF - used;
+      // UTF-8 takes at most 3 bytes for a UTF-16 unit: most lines fit without being measured.
+      if (line.length * 3 <= room || Buffer.byteLength(line) <= room) {
+        used += batch.write(line, used);
+      } else {
+        // What came before it leaves first; then the line waits in the empty batch or, longer
+        // than PIPE_BUF, leaves alone (no write could keep it whole anyway).
+        flush();
+        if (Buffer.byteLength(line) > PIPE_BUF) writeAll(fd, Buffer.from(line));
+        else used = batch.write(line);
+      }
+      if (!scheduled && used > 0) {
         scheduled = true;
         setImmediate(flush);
       }

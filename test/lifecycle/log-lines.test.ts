@@ -26,8 +26,9 @@ describe('log lines on a shared stdout', () => {
     const { lines } = await run(['3', '3000']);
     const next = new Map<string, number>();
     for (const text of lines) {
-      const { writer, i } = JSON.parse(text) as { writer: string; i: number };
+      const { writer, i, pad } = JSON.parse(text) as { writer: string; i: number; pad: string };
       assert.equal(i, next.get(writer) ?? 0, `${writer}'s lines out of order or missing`);
+      assert.ok(new Set(pad).size <= 1, `${writer}'s line ${i} garbled: ${pad.slice(0, 40)}`);
       next.set(writer, i + 1);
     }
     assert.deepEqual(Object.fromEntries(next), { w0: 3000, w1: 3000, w2: 3000 });
