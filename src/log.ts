@@ -79,8 +79,14 @@ const serializers = (pino: pino) => ({
  */
 function requestLine(level: string, base: string, fields: RequestFields): string {
   const { requestId, method, path, status, ms, aborted } = fields;
-  return `{"level":"${level}"${isoTime()}${base},"requestId":${JSON.stringify(requestId)},"method":${JSON.stringify(method)},"path":${JSON.stringify(path)},"status":${status},"ms":${ms}${aborted ? ',"aborted":true' : ''},"msg":"request"}\n`;
+  return `{"level":"${level}"${isoTime()}${base},"requestId":${jsonString(requestId)},"method":${jsonString(method)},"path":${jsonString(path)},"status":${status},"ms":${ms}${aborted ? ',"aborted":true' : ''},"msg":"request"}\n`;
 }
+
+// What JSON.stringify escapes in a string is among these: quotes, backslashes, control
+// characters (\p{Cc}, a few more than it escapes) and lone surrogates (\p{Cs}). Request ids,
+// methods and paths almost never hold one, and a test is cheaper than the call.
+const NEEDS_ESCAPE = /["\\\p{Cc}\p{Cs}]/u;
+const jsonString = (value: string): string => (NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`);
 
 /** pino takes fields first; the kit's call sites put the message first. */
 function messageFirst(logger: Pino.Logger, fastLines?: { base: string; write: (line: string) => void }): Logger {

@@ -110,6 +110,7 @@ describe('the request line', () => {
   const cases: [string, RequestFields][] = [
     ['a plain request', { requestId: 'b1f0c2a4-5d6e', method: 'GET', path: '/api/info', status: 200, ms: 0.4 }],
     ['a path JSON must escape', { requestId: 'x', method: 'POST', path: '/a"b\\c/é/\u0001', status: 404, ms: 12 }],
+    ['a path beyond one byte', { requestId: 'x', method: 'GET', path: '/café/\u{1F600}', status: 200, ms: 1 }],
     ['an aborted request', { requestId: 'x', method: 'GET', path: '/demo/sleep', status: 200, ms: 5.5, aborted: true }],
   ];
   for (const [name, fields] of cases) {
@@ -127,6 +128,17 @@ describe('the request line', () => {
       assert.equal(made[0], made[1]);
     });
   }
+
+  // pino before Node 25 leaves a lone surrogate raw, which UTF-8 cannot carry; JSON.stringify
+  // escapes it, as pino itself does from Node 25 on.
+  it('keeps a path with a lone surrogate intact', () => {
+    const made: string[] = [];
+    const log = createLogger({ level: 'info', format: 'json', base: {}, write: (line) => made.push(line) });
+    const path = '/a/\ud800/b';
+    log.request('info', { requestId: 'x', method: 'GET', path, status: 200, ms: 1 });
+    const line = Buffer.from(made[0] ?? '').toString('utf8');
+    assert.equal((JSON.parse(line) as { path: string }).path, path);
+  });
 
   it('follows the level: a probe at debug is not written at info', () => {
     const made: string[] = [];
