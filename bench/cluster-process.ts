@@ -40,6 +40,12 @@ export interface LaunchOptions {
   readonly port?: number;
   /** Run the server on this CPU alone (`taskset`), so the scheduler does not move it about. */
   readonly cpu?: number;
+  /**
+   * Where the server's stdout goes instead of to the bench, which then reads none of its lines
+   * (readiness comes from `port`). For CPU measurements: the bench process is the load
+   * generator, and reading a logging server's lines would slow its load and not another's.
+   */
+  readonly stdoutFd?: number;
 }
 
 interface Waiter {
@@ -92,7 +98,7 @@ export class AppProcess {
     this.#child = spawn(file as string, args, {
       cwd: ROOT,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? ROOT,
@@ -108,7 +114,8 @@ export class AppProcess {
       },
     });
     const { pid, stdout, stderr } = this.#child;
-    if (pid === undefined || !stdout || !stderr) throw new Error(`could not spawn ${process.execPath} start.ts`);
+    if (pid === undefined || !(stdout || options.stdoutFd !== undefined) || !stderr)
+      throw new Error(`could not spawn ${process.execPath} start.ts`);
     this.pid = pid;
     live.add(this);
 
@@ -121,7 +128,7 @@ export class AppProcess {
     // Awaited by whoever spawned it; this only keeps an early crash from being "unhandled".
     this.ready.catch(() => {});
 
-    createInterface({ input: stdout }).on('line', (text) => this.#onLine(text));
+    if (stdout) createInterface({ input: stdout }).on('line', (text) => this.#onLine(text));
     createInterface({ input: stderr }).on('line', (text) => {
       this.#stderr.push(text);
       if (this.#stderr.length > 20) this.#stderr.shift();
