@@ -12,7 +12,7 @@ export interface ServeOptions {
 
 export interface RunningServer {
   readonly port: number;
-  /** Requests whose response has not finished yet. */
+  /** Requests whose response has not finished yet (the latest of each connection, should a client pipeline). */
   inFlight(): number;
   /**
    * Stop accepting, close idle keep-alive sockets after `IDLE_GRACE_MS` (not their keep-alive
@@ -44,21 +44,37 @@ const SERVER_OPTIONS: http.ServerOptions = {
   keepAliveTimeoutBuffer: 1_000,
 };
 
+/**
+ * Node's own record of the response a connection is serving, cleared when it finishes
+ * (`detachSocket` in lib/_http_server.js). Undocumented but long stable; http-terminator reads
+ * it the same way. The drain tests fail should it ever change.
+ */
+type ServingSocket = net.Socket & { _httpMessage?: http.ServerResponse | null };
+
 export function serve(handler: http.RequestListener, options: ServeOptions): Promise<RunningServer> {
-  const inFlight = new Set<http.ServerResponse>();
+  // Connections, not requests: a keep-alive connection carries thousands of requests, and
+  // nothing is done per request until a drain begins.
+  const connections = new Set<ServingSocket>();
   let closing: Promise<void> | undefined;
 
-  // One function for every response, not a closure made for each.
-  function ended(this: http.ServerResponse) {
-    inFlight.delete(this);
+  const closeIdleSoon = () => setTimeout(() => server.closeIdleConnections(), IDLE_GRACE_MS);
+  /** A response that a drain overtakes: its client must not send another request on its connection. */
+  const finishing = (res: http.ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
     // Its headers may have promised keep-alive before close(): give the client the same grace.
-    if (closing) setTimeout(() => server.closeIdleConnections(), IDLE_GRACE_MS);
-  }
+    res.once('close', closeIdleSoon);
+  };
+  const inFlight = function* () {
+    for (const socket of connections) if (socket._httpMessage) yield socket._httpMessage;
+  };
+
   const server = http.createServer(SERVER_OPTIONS, (req, res) => {
-    inFlight.add(res);
-    res.on('close', ended);
-    if (closing) res.setHeader('Connection', 'close');
+    if (closing) finishing(res);
     handler(req, res);
+  });
+  server.on('connection', (socket: ServingSocket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
   });
   // Both clocks start at a request's first byte (or at the connection's opening), never during
   // an idle keep-alive gap: neither needs to exceed the keep-alive timeout, as old advice for
@@ -68,18 +84,16 @@ export function serve(handler: http.RequestListener, options: ServeOptions): Pro
 
   const running = (port: number): RunningServer => ({
     port,
-    inFlight: () => inFlight.size,
+    inFlight: () => [...inFlight()].length,
     close() {
       closing ??= new Promise<void>((resolve) => {
         // net's close, not http's: http's would also cut idle keep-alive sockets at this
         // instant, and a busy client's next request, already on the wire, would meet a reset.
         net.Server.prototype.close.call(server, () => resolve());
-        for (const res of inFlight) {
-          if (!res.headersSent) res.setHeader('Connection', 'close');
-        }
+        for (const res of inFlight()) finishing(res);
         // A busy client's next request gets `Connection: close` well within this grace;
         // what is still idle after it is truly idle, and closing it is safe.
-        setTimeout(() => server.closeIdleConnections(), IDLE_GRACE_MS);
+        closeIdleSoon();
       });
       return closing;
     },
