@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Stream } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export interface LogLine {
@@ -45,7 +46,7 @@ export interface LaunchOptions {
    * (readiness comes from `port`). For CPU measurements: the bench process is the load
    * generator, and reading a logging server's lines would slow its load and not another's.
    */
-  readonly stdoutFd?: number;
+  readonly stdout?: Stream;
 }
 
 interface Waiter {
@@ -98,7 +99,7 @@ export class AppProcess {
     this.#child = spawn(file as string, args, {
       cwd: ROOT,
       detached: true,
-      stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
+      stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: process.env.HOME ?? ROOT,
@@ -114,7 +115,7 @@ export class AppProcess {
       },
     });
     const { pid, stdout, stderr } = this.#child;
-    if (pid === undefined || !(stdout || options.stdoutFd !== undefined) || !stderr)
+    if (pid === undefined || !(stdout || options.stdout) || !stderr)
       throw new Error(`could not spawn ${process.execPath} start.ts`);
     this.pid = pid;
     live.add(this);
