@@ -120,7 +120,11 @@ export async function measureCost(options: {
   const apps: AppProcess[] = [];
   const cpu = cpuForServer() ?? undefined;
   // `cat`, not a file: a pipe is what a dyno's stdout is, and a write to a file costs more.
-  const reader = spawn('cat', [], { stdio: ['pipe', 'ignore', 'ignore'] });
+  // Kept off the server's CPU, which runs the server alone.
+  const others = cpu === undefined ? null : `0-${Math.max(0, cpu - 1)}`;
+  const reader = spawn(others ? 'taskset' : 'cat', others ? ['--cpu-list', others, 'cat'] : [], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   try {
     for (const server of COST_SERVERS) {
       // Ready when the port answers: the bench reads none of the server's lines.
