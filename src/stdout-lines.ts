@@ -47,14 +47,25 @@ function lineSink(fd: number): LineSink {
   // no string of the turn's lines to join, measure and encode again.
   const batch = Buffer.allocUnsafe(PIPE_BUF);
   let used = 0;
-  let scheduled = false;
 
   const flush = () => {
-    scheduled = false;
     if (used === 0) return;
     const length = used;
     used = 0;
     writeAll(fd, batch.subarray(0, length));
+  };
+  // One timer, re-armed, never made anew. Armed means a flush is due within FLUSH_AFTER_MS,
+  // whether or not a full batch has left since: a line never waits longer than that.
+  let armed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const onTimer = () => {
+    armed = false;
+    flush();
+  };
+  const arm = () => {
+    armed = true;
+    if (timer) timer.refresh();
+    else timer = setTimeout(onTimer, FLUSH_AFTER_MS).unref();
   };
   // The last lines of a process that exits (a drain's "exiting", a fatal error) still leave.
   process.on('exit', flush);
@@ -72,10 +83,7 @@ function lineSink(fd: number): LineSink {
         if (Buffer.byteLength(line) > PIPE_BUF) writeAll(fd, Buffer.from(line));
         else used = batch.write(line);
       }
-      if (!scheduled && used > 0) {
-        scheduled = true;
-        setTimeout(flush, FLUSH_AFTER_MS).unref();
-      }
+      if (!armed && used > 0) arm();
     },
     flush,
   };
