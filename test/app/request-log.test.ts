@@ -129,6 +129,22 @@ describe('the request line', () => {
     });
   }
 
+  it('stamps the time of the millisecond it is written in, across milliseconds and seconds', (t) => {
+    const made: string[] = [];
+    const log = createLogger({ level: 'info', format: 'json', base: {}, write: (line) => made.push(line) });
+    const instants = ['2026-11-27T14:37:08.005Z', '2026-11-27T14:37:08.050Z', '2026-11-27T14:37:08.999Z'];
+    instants.push('2026-11-27T14:37:09.000Z', '2026-12-31T23:59:59.999Z', '2027-01-01T00:00:00.120Z');
+    t.mock.timers.enable({ apis: ['Date'] });
+    for (const instant of instants) {
+      t.mock.timers.setTime(Date.parse(instant));
+      log.request('info', { requestId: 'x', method: 'GET', path: '/', status: 200, ms: 1 });
+    }
+    assert.deepEqual(
+      made.map((line) => (JSON.parse(line) as { time: string }).time),
+      instants,
+    );
+  });
+
   // pino before Node 25 leaves a lone surrogate raw, which UTF-8 cannot carry; JSON.stringify
   // escapes it, as pino itself does from Node 25 on.
   it('keeps a path with a lone surrogate intact', () => {
