@@ -74,10 +74,10 @@ const median = (values: readonly number[]): number | null => {
 
 /**
  * The last CPU this process may use, where there are two or more and `taskset` exists: the
- * server runs there alone, the bench and its load generator on the others. Unpinned, the
- * scheduler moves the server between cores mid-round, and rounds differ by a fifth.
+ * server runs there alone, the bench, its load generator and the log reader on the others.
+ * Unpinned, the scheduler moves the server between cores mid-round, and rounds differ by a fifth.
  */
-function cpuForServer(): number | null {
+function cpusForServer(): { server: number; others: string } | null {
   if (process.platform !== 'linux') return null;
   const allowed = readFileSync('/proc/self/status', 'utf8').match(/^Cpus_allowed_list:\s*(\S+)/m)?.[1];
   const cpus = (allowed ?? '').split(',').flatMap((range) => {
@@ -90,7 +90,8 @@ function cpuForServer(): number | null {
   } catch {
     return null;
   }
-  return cpus.at(-1) ?? null;
+  const server = cpus.at(-1);
+  return server === undefined ? null : { server, others: cpus.slice(0, -1).join(',') };
 }
 
 async function round(app: AppProcess, requests: number, connections: number) {
@@ -118,11 +119,11 @@ export async function measureCost(options: {
   readonly env: Readonly<Record<string, string>>;
 }): Promise<CostResults> {
   const apps: AppProcess[] = [];
-  const cpu = cpuForServer() ?? undefined;
+  const cpus = cpusForServer();
+  const cpu = cpus?.server;
   // `cat`, not a file: a pipe is what a dyno's stdout is, and a write to a file costs more.
   // Kept off the server's CPU, which runs the server alone.
-  const others = cpu === undefined ? null : `0-${Math.max(0, cpu - 1)}`;
-  const reader = spawn(others ? 'taskset' : 'cat', others ? ['--cpu-list', others, 'cat'] : [], {
+  const reader = spawn(cpus ? 'taskset' : 'cat', cpus ? ['--cpu-list', cpus.others, 'cat'] : [], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   try {
