@@ -91,6 +91,9 @@ export class AppProcess {
   #closed = false;
 
   constructor(workers: number, options: LaunchOptions = {}) {
+    // Its lines go elsewhere, so the line that says it is ready would never come.
+    if (options.stdout && options.port === undefined)
+      throw new Error('a server whose stdout the bench does not read needs a port');
     this.workers = workers;
     this.spawnedAt = performance.now();
     const node = [process.execPath, options.entry ?? 'start.ts'];

@@ -89,15 +89,21 @@ const NEEDS_ESCAPE = /["\\\p{Cc}\p{Cs}]/u;
 const jsonString = (value: string): string => (NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`);
 
 /** pino takes fields first; the kit's call sites put the message first. */
-function messageFirst(logger: Pino.Logger, fastLines?: { base: string; write: (line: string) => void }): Logger {
+interface FastLines {
+  /** The logger's base fields as JSON members: `,"proc":"app",...`. */
+  readonly base: string;
+  readonly write: (line: string) => void;
+  /** The kit never changes a logger's level after it is made: asked once, not on every request. */
+  readonly enabled: Readonly<Record<'debug' | 'info', boolean>>;
+}
+
+function messageFirst(logger: Pino.Logger, fastLines?: FastLines): Logger {
   const at =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (msg: string, fields?: Fields): void => {
       if (fields) logger[level](fields, msg);
       else logger[level](msg);
     };
-  // The kit never changes a logger's level after it is made: asked once, not on every request.
-  const writes = { debug: logger.isLevelEnabled('debug'), info: logger.isLevelEnabled('info') };
   return {
     debug: at('debug'),
     info: at('info'),
@@ -105,7 +111,7 @@ function messageFirst(logger: Pino.Logger, fastLines?: { base: string; write: (l
     error: at('error'),
     request(level, fields) {
       if (!fastLines) at(level)('request', fields);
-      else if (writes[level]) fastLines.write(requestLine(level, fastLines.base, fields));
+      else if (fastLines.enabled[level]) fastLines.write(requestLine(level, fastLines.base, fields));
     },
     // A child's bindings are pino's to write: its request lines take pino's path.
     child: (fields) => messageFirst(logger.child(fields)),
@@ -172,7 +178,11 @@ export function createLogger(options: LoggerOptions): Logger {
     destination,
   );
   const base = JSON.stringify(options.base).slice(1, -1);
-  return messageFirst(logger, { base: base && `,${base}`, write: (line) => destination.write(line) });
+  return messageFirst(logger, {
+    base: base && `,${base}`,
+    write: (line) => destination.write(line),
+    enabled: { debug: logger.isLevelEnabled('debug'), info: logger.isLevelEnabled('info') },
+  });
 }
 
 type Level = Exclude<LogLevel, 'silent'>;

@@ -19,8 +19,6 @@ export const FLUSH_AFTER_MS = 1;
 export interface LineSink {
   /** Takes one whole line, newline included. */
   write(line: string): void;
-  /** Writes what is pending, now. */
-  flush(): void;
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -85,7 +83,6 @@ function lineSink(fd: number): LineSink {
       }
       if (!armed && used > 0) arm();
     },
-    flush,
   };
 }
 
