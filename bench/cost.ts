@@ -1,6 +1,7 @@
 // What the kit adds to a request, in CPU: one process serving /api/info, against the same
-// handler in Express with Helmet alone (bench/baseline-app.ts), against the kit with its
-// request lines off, and against a yardstick: Express + Helmet with 3 µs of busy work added to
+// handler in Express with Helmet alone (bench/baseline-app.ts), against that server again in a
+// second process (the control, for the noise), against the kit with its request lines off, and
+// against a yardstick: Express + Helmet with 3 µs of busy work added to
 // each request. Each round loads every server in turn with the same number of keep-alive
 // requests and reads the CPU the server's process used from /proc. A server's ratio is the
 // median over the rounds of its CPU over the baseline's in the same round, so a slow minute
@@ -34,8 +35,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+export const CONTROL_NAME = 'control: Express + Helmet alone, a second process';
+
 export const COST_SERVERS: readonly CostServer[] = [
   { name: 'Express + Helmet alone', launch: { entry: 'bench/baseline-app.ts' } },
+  // The same server again: what its ratio strays from 1.00 is what two processes differ by
+  // with nothing between them (where each landed in memory, what V8 optimized when).
+  { name: CONTROL_NAME, launch: { entry: 'bench/baseline-app.ts' } },
   { name: 'the kit, LOG_LEVEL=info', launch: { env: { LOG_LEVEL: 'info' } } },
   { name: 'the kit, LOG_LEVEL=warn (no request lines)', launch: { env: { LOG_LEVEL: 'warn' } } },
   {
@@ -72,6 +78,9 @@ const median = (values: readonly number[]): number | null => {
   return sorted.length % 2 ? (sorted[middle] ?? null) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 };
 
+/** The CPUs this process may run on, as Linux lists them ("0-3,6"). */
+const allowedCpuList = () => readFileSync('/proc/self/status', 'utf8').match(/^Cpus_allowed_list:\s*(\S+)/m)?.[1] ?? '';
+
 /**
  * The last CPU this process may use, where there are two or more and `taskset` exists: the
  * server runs there alone, the bench, its load generator and the log reader on the others.
@@ -79,11 +88,12 @@ const median = (values: readonly number[]): number | null => {
  */
 function cpusForServer(): { server: number; others: string } | null {
   if (process.platform !== 'linux') return null;
-  const allowed = readFileSync('/proc/self/status', 'utf8').match(/^Cpus_allowed_list:\s*(\S+)/m)?.[1];
-  const cpus = (allowed ?? '').split(',').flatMap((range) => {
-    const [from, to = from] = range.split('-').map(Number);
-    return from === undefined || to === undefined ? [] : Array.from({ length: to - from + 1 }, (_, i) => from + i);
-  });
+  const cpus = allowedCpuList()
+    .split(',')
+    .flatMap((range) => {
+      const [from, to = from] = range.split('-').map(Number);
+      return from === undefined || to === undefined ? [] : Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    });
   if (cpus.length < 2) return null;
   try {
     execFileSync('taskset', ['--version'], { stdio: 'ignore' });
@@ -92,6 +102,19 @@ function cpusForServer(): { server: number; others: string } | null {
   }
   const server = cpus.at(-1);
   return server === undefined ? null : { server, others: cpus.slice(0, -1).join(',') };
+}
+
+/**
+ * Moves every thread of this process (the bench, and autocannon inside it) onto `cpus`, and
+ * returns how to move them back. Left where the scheduler likes, the load generator ran on
+ * the server's CPU now and then, and the server paid for it in switches and cold caches.
+ */
+function pinThisProcess(cpus: string): () => void {
+  const pin = (list: string) =>
+    execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', list, String(process.pid)], { stdio: 'ignore' });
+  const before = allowedCpuList();
+  pin(cpus);
+  return () => pin(before);
 }
 
 async function round(app: AppProcess, requests: number, connections: number) {
@@ -121,6 +144,7 @@ export async function measureCost(options: {
   const apps: AppProcess[] = [];
   const cpus = cpusForServer();
   const cpu = cpus?.server;
+  const unpin = cpus ? pinThisProcess(cpus.others) : () => {};
   // `cat`, not a file: a pipe is what a dyno's stdout is, and a write to a file costs more.
   // Kept off the server's CPU, which runs the server alone.
   const reader = spawn(cpus ? 'taskset' : 'cat', cpus ? ['--cpu-list', cpus.others, 'cat'] : [], {
@@ -170,5 +194,6 @@ export async function measureCost(options: {
   } finally {
     for (const app of apps) await app.stop();
     reader.kill();
+    unpin();
   }
 }

@@ -1,6 +1,6 @@
 // Sentences under the tables that keep a reader from misreading them: where the cores went,
 // and for each missed target the measured facts that point at its cause.
-import { YARDSTICK_US } from './cost.ts';
+import { CONTROL_NAME, YARDSTICK_US } from './cost.ts';
 import type { TargetResult, ThroughputPoint } from './results.ts';
 import { CPU_ROUTE, findPoint, kitCost, type Measured, primaryGrowthMb, TARGETS, warmBootPrivate } from './targets.ts';
 
@@ -141,6 +141,7 @@ function misses(m: Measured, targets: readonly TargetResult[]): string[] {
   const cost = kitCost(m);
   const quiet = m.cost.rows.find((row) => row.name.includes('LOG_LEVEL=warn'));
   const yardstick = m.cost.rows.find((row) => row.name.startsWith('yardstick'));
+  const control = m.cost.rows.find((row) => row.name === CONTROL_NAME)?.vsBaseline;
   const base = m.cost.rows[0]?.cpuUsPerRequest;
   if (m.quick && cost) {
     notes.push(
@@ -157,7 +158,11 @@ function misses(m: Measured, targets: readonly TargetResult[]): string[] {
           ? ` By the yardstick (${YARDSTICK_US} us of busy work measured as ${yardstickAdded.toFixed(1)} us more), ` +
             `what the kit adds weighs as much as ${((YARDSTICK_US * added) / yardstickAdded).toFixed(1)} us of work ` +
             'a request: a server slower than its load generator pays for waking it on every response.'
-          : ''),
+          : '') +
+        (control == null
+          ? ''
+          : ` The control, the same baseline in a second process, measured ${control.toFixed(3)}x: a difference ` +
+            'of that size between two processes is noise.'),
     );
   }
   const growth = primaryGrowthMb(m);

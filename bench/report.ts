@@ -151,6 +151,7 @@ function cost(r: BenchResults): string {
       `${c.connections} connections per server, the servers taking turns; CPU is the server process's own, from ` +
       `/proc${c.serverCpu === null ? '' : `, each server running alone on CPU ${c.serverCpu}`}. "vs alone" is the ` +
       "median of each round's ratio to Express with Helmet and nothing else (bench/baseline-app.ts). The " +
+      'control is that same server in a second process: how far its ratio strays from 1.00 is noise. The ' +
       'yardstick shows what a known cost per request measures as here: on loopback, work added to a server that ' +
       'keeps pace with its load generator also costs it wake-ups it did not pay before.',
   ].join('\n');
