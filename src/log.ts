@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import type { DestinationStream, default as Pino } from 'pino';
 import type { LogFormat, LogLevel } from './config.ts';
-import { stdoutLines } from './stdout-lines.ts';
+import { type LineSink, stdoutLines } from './stdout-lines.ts';
 
 type pino = typeof Pino;
 // Required when a serving process makes its logger, never at import: the primary does not
@@ -40,7 +40,7 @@ export interface LoggerOptions {
   readonly format: LogFormat;
   /** Fields on every line, such as the process name and pid. */
   readonly base: Fields;
-  /** Where each line goes; stdout by default. */
+  /** Where each line goes, at once; stdout by default, where request lines are made in batches. */
   readonly write?: (line: string) => void;
 }
 
@@ -75,11 +75,12 @@ const serializers = (pino: pino) => ({
 /**
  * The request line, which every request writes, as pino would make it from the same fields,
  * at a fifth of its cost: pino's general path inspects every key and value, and this line's
- * keys are known. `base` is the logger's base fields as JSON members (`"proc":"app",...`).
+ * keys are known. `base` is the logger's base fields as JSON members (`"proc":"app",...`);
+ * `now` is when the request ended, which may be a moment before the line is made.
  */
-function requestLine(level: string, base: string, fields: RequestFields): string {
+function requestLine(level: string, base: string, fields: RequestFields, now: number): string {
   const { requestId, method, path, status, ms, aborted } = fields;
-  return `{"level":"${level}"${isoTime()}${base},"requestId":${jsonString(requestId)},"method":${jsonString(method)},"path":${jsonString(path)},"status":${status},"ms":${ms}${aborted ? ',"aborted":true' : ''},"msg":"request"}\n`;
+  return `{"level":"${level}"${isoTime(now)}${base},"requestId":${jsonString(requestId)},"method":${jsonString(method)},"path":${jsonString(path)},"status":${status},"ms":${ms}${aborted ? ',"aborted":true' : ''},"msg":"request"}\n`;
 }
 
 // What JSON.stringify escapes in a string is among these: quotes, backslashes, control
@@ -88,11 +89,10 @@ function requestLine(level: string, base: string, fields: RequestFields): string
 const NEEDS_ESCAPE = /["\\\p{Cc}\p{Cs}]/u;
 const jsonString = (value: string): string => (NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`);
 
-/** pino takes fields first; the kit's call sites put the message first. */
+/** The request lines of one logger: how to make them, and where they go. */
 interface FastLines {
-  /** The logger's base fields as JSON members: `,"proc":"app",...`. */
-  readonly base: string;
-  readonly write: (line: string) => void;
+  /** Takes a request line to make: at once, or (stdout) with the others of its batch. */
+  readonly write: (level: 'debug' | 'info', fields: RequestFields) => void;
   /** The kit never changes a logger's level after it is made: asked once, not on every request. */
   readonly enabled: Readonly<Record<'debug' | 'info', boolean>>;
 }
@@ -111,7 +111,7 @@ function messageFirst(logger: Pino.Logger, fastLines?: FastLines): Logger {
     error: at('error'),
     request(level, fields) {
       if (!fastLines) at(level)('request', fields);
-      else if (fastLines.enabled[level]) fastLines.write(requestLine(level, fastLines.base, fields));
+      else if (fastLines.enabled[level]) fastLines.write(level, fields);
     },
     // A child's bindings are pino's to write: its request lines take pino's path.
     child: (fields) => messageFirst(logger.child(fields)),
@@ -145,8 +145,7 @@ let stampedAt = Number.NaN;
 let stamp = '';
 let secondAt = Number.NaN;
 let second = '';
-function isoTime(): string {
-  const now = Date.now();
+function isoTime(now = Date.now()): string {
   if (now !== stampedAt) {
     stampedAt = now;
     const ms = now % 1000;
@@ -160,12 +159,20 @@ function isoTime(): string {
   return stamp;
 }
 
+/** A request line waiting to be made: its fields, and when the request ended. */
+interface WaitingLine {
+  readonly level: 'debug' | 'info';
+  readonly fields: RequestFields;
+  readonly now: number;
+}
+
 /** pino, for the processes that serve: fast per line, with request loggers and redaction. */
 export function createLogger(options: LoggerOptions): Logger {
   const pino = loadPino();
-  const out: DestinationStream = { write: options.write ?? stdoutLines().write };
-  const destination: DestinationStream =
-    options.format === 'pretty' ? { write: (line: string) => out.write(prettyLine(line)) } : out;
+  const sink: LineSink | undefined = options.write ? undefined : stdoutLines();
+  const write = options.write ?? (sink as LineSink).write;
+  const dress = options.format === 'pretty' ? prettyLine : (line: string) => line;
+  const destination: DestinationStream = { write: (line: string) => write(dress(line)) };
   const logger = pino(
     {
       level: options.level,
@@ -177,10 +184,13 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     destination,
   );
-  const base = JSON.stringify(options.base).slice(1, -1);
+  const members = JSON.stringify(options.base).slice(1, -1);
+  const base = members && `,${members}`;
+  const make = ({ level, fields, now }: WaitingLine) => dress(requestLine(level, base, fields, now));
   return messageFirst(logger, {
-    base: base && `,${base}`,
-    write: (line) => destination.write(line),
+    write: sink
+      ? (level, fields) => sink.writeLater(make, { level, fields, now: Date.now() })
+      : (level, fields) => write(make({ level, fields, now: Date.now() })),
     enabled: { debug: logger.isLevelEnabled('debug'), info: logger.isLevelEnabled('info') },
   });
 }
