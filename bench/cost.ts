@@ -106,8 +106,8 @@ function cpusForServer(): { server: number; others: string } | null {
 
 /**
  * Moves every thread of this process (the bench, and autocannon inside it) onto `cpus`, and
- * returns how to move them back. Left where the scheduler likes, the load generator ran on
- * the server's CPU now and then, and the server paid for it in switches and cold caches.
+ * returns how to move them back: the server is to have its CPU to itself, and left where the
+ * scheduler likes, the load generator may run there too.
  */
 function pinThisProcess(cpus: string): () => void {
   const pin = (list: string) =>

@@ -91,7 +91,7 @@ const jsonString = (value: string): string => (NEEDS_ESCAPE.test(value) ? JSON.s
 
 /** The request lines of one logger: how to make them, and where they go. */
 interface FastLines {
-  /** Takes a request line to make: at once, or (stdout) with the others of its batch. */
+  /** Takes a request line to make: on stdout with the others of its batch, elsewhere at once. */
   readonly write: (level: 'debug' | 'info', fields: RequestFields) => void;
   /** The kit never changes a logger's level after it is made: asked once, not on every request. */
   readonly enabled: Readonly<Record<'debug' | 'info', boolean>>;
@@ -166,13 +166,18 @@ interface WaitingLine {
   readonly now: number;
 }
 
+/** A sink for a plain write function, such as a test's: every line is made and written at once. */
+const immediately = (write: (line: string) => void): LineSink => ({
+  write,
+  writeLater: (make, value) => write(make(value)),
+});
+
 /** pino, for the processes that serve: fast per line, with request loggers and redaction. */
 export function createLogger(options: LoggerOptions): Logger {
   const pino = loadPino();
-  const sink: LineSink | undefined = options.write ? undefined : stdoutLines();
-  const write = options.write ?? (sink as LineSink).write;
+  const sink = options.write ? immediately(options.write) : stdoutLines();
   const dress = options.format === 'pretty' ? prettyLine : (line: string) => line;
-  const destination: DestinationStream = { write: (line: string) => write(dress(line)) };
+  const destination: DestinationStream = { write: (line: string) => sink.write(dress(line)) };
   const logger = pino(
     {
       level: options.level,
@@ -188,9 +193,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const base = members && `,${members}`;
   const make = ({ level, fields, now }: WaitingLine) => dress(requestLine(level, base, fields, now));
   return messageFirst(logger, {
-    write: sink
-      ? (level, fields) => sink.writeLater(make, { level, fields, now: Date.now() })
-      : (level, fields) => write(make({ level, fields, now: Date.now() })),
+    write: (level, fields) => sink.writeLater(make, { level, fields, now: Date.now() }),
     enabled: { debug: logger.isLevelEnabled('debug'), info: logger.isLevelEnabled('info') },
   });
 }

@@ -19,8 +19,8 @@ export const PIPE_BUF = 4096;
  */
 export const FLUSH_AFTER_MS = 1;
 
-/** Lines that wait at most this many to be made, should the flush timer be late. */
-export const MAX_WAITING = 64;
+/** At most this many lines wait to be made: past it they are made at once, timer or not. */
+const MAX_WAITING = 64;
 
 export interface LineSink {
   /** Takes one whole line, newline included. */
