@@ -1,11 +1,11 @@
 // What the kit adds to a request, in CPU: one process serving /api/info, against the same
 // handler in Express with Helmet alone (bench/baseline-app.ts), against that server again in a
 // second process (the control, for the noise), against the kit with its request lines off, and
-// against a yardstick: Express + Helmet with 3 µs of busy work added to
-// each request. Each round loads every server in turn with the same number of keep-alive
-// requests and reads the CPU the server's process used from /proc. A server's ratio is the
-// median over the rounds of its CPU over the baseline's in the same round, so a slow minute
-// on a shared machine moves both sides of a ratio, not one.
+// against a yardstick: Express + Helmet with 3 µs of busy work added to each request. Each
+// round loads every server in turn with the same number of keep-alive requests and reads the
+// CPU the server's process used from /proc. A server's ratio is the median over the rounds of
+// its CPU over the baseline's in the same round, so a slow minute on a shared machine moves
+// both sides of a ratio, not one.
 //
 // Every server writes its stdout into a pipe that a process of its own reads, as on a dyno,
 // where the platform, not the app, reads what the processes write. The bench process is the

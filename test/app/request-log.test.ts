@@ -129,7 +129,7 @@ describe('the request line', () => {
     });
   }
 
-  it('stamps the time of the millisecond it is written in, across milliseconds and seconds', (t) => {
+  it('stamps the millisecond its request ended, across milliseconds, seconds and years', (t) => {
     const made: string[] = [];
     const log = createLogger({ level: 'info', format: 'json', base: {}, write: (line) => made.push(line) });
     const instants = ['2026-11-27T14:37:08.005Z', '2026-11-27T14:37:08.050Z', '2026-11-27T14:37:08.999Z'];
