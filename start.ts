@@ -3,15 +3,15 @@
 // Importing it does nothing (the build's cache warm-up compiles it that way).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startPrimary } from './src/cluster/primary.ts';
-import { useCompileCache } from './src/compile-cache.ts';
-import { planWorkers } from './src/concurrency.ts';
-import { type Config, ConfigError, loadConfig } from './src/config.ts';
-import { loadDotenv } from './src/dotenv.ts';
-import { processLogger } from './src/log.ts';
-import { readMachineFacts } from './src/machine.ts';
-import { onSignals } from './src/signals.ts';
-import { surfacesOf, surfacesOff } from './src/surfaces.ts';
+import { startPrimary } from './src/runtime/cluster/primary.ts';
+import { useCompileCache } from './src/runtime/compile-cache.ts';
+import { type Config, ConfigError, loadConfig } from './src/runtime/config.ts';
+import { loadDotenv } from './src/runtime/dotenv.ts';
+import { processLogger } from './src/runtime/log/log.ts';
+import { planWorkers } from './src/runtime/platform/concurrency.ts';
+import { readMachineFacts } from './src/runtime/platform/machine.ts';
+import { onSignals } from './src/runtime/signals.ts';
+import { surfacesOf, surfacesOff } from './src/runtime/surfaces.ts';
 
 function configOrExit(fromDotenv: readonly string[]): Config {
   try {
@@ -49,11 +49,11 @@ async function main(): Promise<void> {
 
   if (single) {
     // Imported only here, so a primary never loads Express or the routes.
-    const { runWorker } = await import('./src/cluster/worker.ts');
+    const { runWorker } = await import('./src/runtime/cluster/worker.ts');
     await runWorker(config, { plan });
   } else {
     const supervisor = startPrimary({
-      exec: fileURLToPath(import.meta.resolve('./src/cluster/worker.ts')),
+      exec: fileURLToPath(import.meta.resolve('./src/runtime/cluster/worker.ts')),
       dyno: config.dyno,
       workers: plan.count,
       plan,

@@ -4,7 +4,7 @@
 // every request: the bench's yardstick.
 import express from 'express';
 import helmet from 'helmet';
-import { apiRoutes } from '../src/routes/api.ts';
+import { apiRoutes } from '../src/demo/info-and-echo.ts';
 
 const app = express();
 app.disable('x-powered-by');

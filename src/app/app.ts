@@ -1,19 +1,19 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { clusterRoutes } from '../demo/cluster.ts';
+import { DEVELOPMENT_LIMITS, demoRoutes, PRODUCTION_LIMITS } from '../demo/cpu-and-sleep.ts';
+import { apiRoutes } from '../demo/info-and-echo.ts';
+import { homeRoutes } from '../demo/page.ts';
+import type { ClusterView } from '../runtime/cluster/status.ts';
+import { type Health, healthRoutes } from '../runtime/http/health.ts';
+import { metricsRoutes } from '../runtime/http/metrics-route.ts';
+import { requestLog } from '../runtime/http/request-log.ts';
+import type { ProcessIdentity } from '../runtime/identity.ts';
+import type { Logger } from '../runtime/log/log.ts';
+import type { ProcessMetrics } from '../runtime/metrics/metrics.ts';
+import type { Surfaces } from '../runtime/surfaces.ts';
 import { errorHandler, notFound } from './errors.ts';
-import type { ProcessIdentity } from './identity.ts';
-import type { Logger } from './log.ts';
-import type { ProcessMetrics } from './metrics.ts';
-import { requestLog } from './request-log.ts';
-import { apiRoutes } from './routes/api.ts';
-import { clusterRoutes } from './routes/cluster.ts';
-import { DEVELOPMENT_LIMITS, demoRoutes, PRODUCTION_LIMITS } from './routes/demo.ts';
-import { type Health, healthRoutes } from './routes/health.ts';
-import { homeRoutes } from './routes/home.ts';
-import { metricsRoutes } from './routes/metrics.ts';
-import type { ClusterView } from './status.ts';
-import type { Surfaces } from './surfaces.ts';
 
 export interface AppDeps {
   readonly identity: ProcessIdentity;
@@ -27,7 +27,7 @@ export interface AppDeps {
   readonly cluster: ClusterView;
 }
 
-const publicDir = path.join(import.meta.dirname, '..', 'public');
+const publicDir = path.join(import.meta.dirname, '..', 'demo', 'public');
 
 /** The Express app as a value: it never listens and never reads process.env. */
 export function createApp(deps: AppDeps): Express {

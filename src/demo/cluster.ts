@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { ClusterView } from '../status.ts';
+import type { ClusterView } from '../runtime/cluster/status.ts';
 
 /** /api/cluster: the primary's view of every worker, part of the demo surface. */
 export function clusterRoutes(view: ClusterView): Router {

@@ -2,7 +2,7 @@
 // `app.use('/demo', ...)` line in src/app.ts when you build your own app on the kit.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Router } from 'express';
-import type { ProcessIdentity } from '../identity.ts';
+import type { ProcessIdentity } from '../runtime/identity.ts';
 
 export interface DemoLimits {
   /** The longest burn or sleep one request may ask for. */

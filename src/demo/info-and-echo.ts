@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import type { ProcessIdentity } from '../identity.ts';
+import type { ProcessIdentity } from '../runtime/identity.ts';
 
 /** Express's own default, said out loud: a larger body is answered 413. */
 export const BODY_LIMIT = '100kb';

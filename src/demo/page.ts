@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import type { ProcessIdentity } from '../identity.ts';
-import type { Surfaces } from '../surfaces.ts';
+import type { ProcessIdentity } from '../runtime/identity.ts';
+import type { Surfaces } from '../runtime/surfaces.ts';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -10,7 +10,14 @@ import path from 'node:path';
  * fresh `npm ci`, like everything else built from the installed packages. The Procfile and the
  * npm scripts name the same directory (test/unit/deploy-files.test.ts holds them to it).
  */
-export const COMPILE_CACHE_DIR = path.join(import.meta.dirname, '..', 'node_modules', '.cache', 'node-compile-cache');
+export const COMPILE_CACHE_DIR = path.join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'node_modules',
+  '.cache',
+  'node-compile-cache',
+);
 
 /**
  * For a `node start.ts` typed without the Procfile's variables: caches what this process

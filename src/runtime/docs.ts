@@ -1,8 +1,9 @@
 // Renders README.md's reference tables from the data the code runs on, so the docs cannot
 // drift: `npm run docs` prints them, the unit tests check the README has them.
-import { buildpackExports, type Generation } from './buildpacks.ts';
+
 import { VARIABLES } from './config.ts';
-import { DYNOS, type Dyno } from './dynos.ts';
+import { buildpackExports, type Generation } from './platform/buildpacks.ts';
+import { DYNOS, type Dyno } from './platform/dynos.ts';
 
 const memory = (mb: number) => (mb >= 1024 ? `${mb / 1024} GB` : `${mb} MB`);
 

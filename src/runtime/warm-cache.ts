@@ -10,10 +10,10 @@ if (directory === undefined) {
   // Never a failed build: without the cache the app is only slower to boot.
   process.stderr.write('compile cache: not enabled (NODE_COMPILE_CACHE unset), nothing to warm\n');
 } else {
-  await import('../start.ts');
+  await import('../../start.ts');
   await import('./cluster/worker.ts');
   // pino is required when a serving process makes its logger, not on import: make one.
-  const { createLogger } = await import('./log.ts');
+  const { createLogger } = await import('./log/log.ts');
   createLogger({ level: 'silent', format: 'json', base: {}, write: () => {} });
   module.flushCompileCache();
   process.stdout.write(`compile cache: warmed in ${directory}\n`);

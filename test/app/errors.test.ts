@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import express from 'express';
-import { errorHandler, notFound } from '../../src/errors.ts';
+import { errorHandler, notFound } from '../../src/app/errors.ts';
 import { silentLog } from '../helpers/app-server.ts';
 import { request } from '../helpers/http.ts';
 

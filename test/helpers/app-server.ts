@@ -1,10 +1,10 @@
 import type { TestContext } from 'node:test';
-import { createApp } from '../../src/app.ts';
-import { singleProcessView } from '../../src/cluster/views.ts';
-import { createLogger, type Logger } from '../../src/log.ts';
-import { createProcessMetrics } from '../../src/metrics.ts';
-import { serve } from '../../src/server.ts';
-import type { Surfaces } from '../../src/surfaces.ts';
+import { createApp } from '../../src/app/app.ts';
+import { singleProcessView } from '../../src/runtime/cluster/views.ts';
+import { serve } from '../../src/runtime/http/server.ts';
+import { createLogger, type Logger } from '../../src/runtime/log/log.ts';
+import { createProcessMetrics } from '../../src/runtime/metrics/metrics.ts';
+import type { Surfaces } from '../../src/runtime/surfaces.ts';
 
 export const silentLog: Logger = createLogger({ level: 'silent', format: 'json', base: {} });
 

@@ -68,7 +68,7 @@ export function spawnGroup(
 export async function copyOfKit(t: TestContext): Promise<string> {
   const copy = await mkdtemp(path.join(os.tmpdir(), 'kit-copy-'));
   t.after(() => rm(copy, { recursive: true, force: true }));
-  for (const entry of ['start.ts', 'package.json', 'src', 'public']) {
+  for (const entry of ['start.ts', 'package.json', 'src']) {
     await cp(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
   }
   await symlink(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));

@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
-import { COMPILE_CACHE_DIR } from '../../src/compile-cache.ts';
-import { VARIABLES } from '../../src/config.ts';
-import { renderVariablesTable } from '../../src/docs.ts';
+import { COMPILE_CACHE_DIR } from '../../src/runtime/compile-cache.ts';
+import { VARIABLES } from '../../src/runtime/config.ts';
+import { renderVariablesTable } from '../../src/runtime/docs.ts';
 import { ROOT } from '../helpers/process.ts';
 
 // Set before node starts, so that even the entry file comes from the cache.

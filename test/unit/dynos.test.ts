@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { buildpackExports } from '../../src/buildpacks.ts';
-import { type MachineFacts, planWorkers } from '../../src/concurrency.ts';
-import { loadConfig } from '../../src/config.ts';
-import { renderDynoTable } from '../../src/docs.ts';
-import { DYNOS, type Dyno, RETIRED_DYNOS } from '../../src/dynos.ts';
+import { loadConfig } from '../../src/runtime/config.ts';
+import { renderDynoTable } from '../../src/runtime/docs.ts';
+import { buildpackExports } from '../../src/runtime/platform/buildpacks.ts';
+import { type MachineFacts, planWorkers } from '../../src/runtime/platform/concurrency.ts';
+import { DYNOS, type Dyno, RETIRED_DYNOS } from '../../src/runtime/platform/dynos.ts';
 
 const MB = 1024 * 1024;
 

@@ -2,9 +2,8 @@
 // route cannot take it down. Each worker's state only moves forward:
 // starting -> ready -> draining -> exited (a worker may also exit from any state).
 import cluster, { type Worker } from 'node:cluster';
-import type { WorkerPlan } from '../concurrency.ts';
-import type { Logger } from '../log.ts';
-import type { ClusterStatus, MetricsSnapshot } from '../status.ts';
+import type { Logger } from '../log/log.ts';
+import type { WorkerPlan } from '../platform/concurrency.ts';
 import { type Backoff, DEFAULT_BACKOFF, restartDelay } from './backoff.ts';
 import {
   isWorkerMessage,
@@ -13,6 +12,7 @@ import {
   type Question,
   type WorkerMessage,
 } from './messages.ts';
+import type { ClusterStatus, MetricsSnapshot } from './status.ts';
 
 export interface PrimaryOptions {
   /** The file each worker runs. */

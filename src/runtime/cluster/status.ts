@@ -1,6 +1,7 @@
 // What the cluster looks like, as /api/cluster reports it and the page at / draws it.
-import type { MetricsJson } from './cluster/messages.ts';
-import type { WorkerPlan } from './concurrency.ts';
+
+import type { WorkerPlan } from '../platform/concurrency.ts';
+import type { MetricsJson } from './messages.ts';
 
 export interface WorkerStatus {
   /** The cluster worker id; null in single-process mode. */

@@ -1,10 +1,11 @@
 // The two ways a serving process answers /api/cluster and /metrics: alone, from what it
 // knows itself, or as a worker, by asking the primary, which sees every worker.
-import type { WorkerPlan } from '../concurrency.ts';
-import { type ProcessMetrics, renderClusterMetrics } from '../metrics.ts';
-import type { Health } from '../routes/health.ts';
-import type { ClusterStatus, ClusterView, MetricsSnapshot } from '../status.ts';
+
+import type { Health } from '../http/health.ts';
+import { type ProcessMetrics, renderClusterMetrics } from '../metrics/metrics.ts';
+import type { WorkerPlan } from '../platform/concurrency.ts';
 import type { Question, WorkerMessage } from './messages.ts';
+import type { ClusterStatus, ClusterView, MetricsSnapshot } from './status.ts';
 
 export function singleProcessView(
   dyno: string | null,

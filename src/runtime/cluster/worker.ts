@@ -3,13 +3,13 @@
 // whichever asks first: SIGTERM, SIGINT, the primary's `drain` message, or a fatal error.
 import cluster from 'node:cluster';
 import type { RequestListener } from 'node:http';
-import { type AppDeps, createApp } from '../app.ts';
-import type { WorkerPlan } from '../concurrency.ts';
+import { type AppDeps, createApp } from '../../app/app.ts';
 import { type Config, loadConfig } from '../config.ts';
+import { type RunningServer, serve } from '../http/server.ts';
 import type { ProcessIdentity } from '../identity.ts';
-import { processLogger } from '../log.ts';
-import { createProcessMetrics } from '../metrics.ts';
-import { type RunningServer, serve } from '../server.ts';
+import { processLogger } from '../log/log.ts';
+import { createProcessMetrics } from '../metrics/metrics.ts';
+import type { WorkerPlan } from '../platform/concurrency.ts';
 import { onSignals } from '../signals.ts';
 import { surfacesOf } from '../surfaces.ts';
 import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMessage } from './messages.ts';

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { prometheusContentType } from 'prom-client';
-import { requireBearer } from '../bearer.ts';
-import type { ClusterView } from '../status.ts';
+import type { ClusterView } from '../cluster/status.ts';
 import type { Surfaces } from '../surfaces.ts';
+import { requireBearer } from './bearer.ts';
 
 /** Prometheus text for the whole dyno, behind the bearer token when there is one. */
 export function metricsRoutes(view: ClusterView, access: Exclude<Surfaces['metrics'], 'off'>): Router {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Express as App, Request } from 'express';
-import type { Logger } from './log.ts';
-import type { ProcessMetrics } from './metrics.ts';
+import type { Logger } from '../log/log.ts';
+import type { ProcessMetrics } from '../metrics/metrics.ts';
 
 declare global {
   namespace Express {

@@ -3,7 +3,7 @@
 // process (stdout-lines.ts), so the workers sharing the dyno's stdout never split each other's.
 import { createRequire } from 'node:module';
 import type { DestinationStream, default as Pino } from 'pino';
-import type { LogFormat, LogLevel } from './config.ts';
+import type { LogFormat, LogLevel } from '../config.ts';
 import { type LineSink, stdoutLines } from './stdout-lines.ts';
 
 type pino = typeof Pino;

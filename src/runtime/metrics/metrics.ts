@@ -3,9 +3,9 @@
 // stay small) and sums them with prom-client's aggregation: a scrape sees the dyno.
 import type { Request, Response } from 'express';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { MetricsJson } from './cluster/messages.ts';
+import type { MetricsJson } from '../cluster/messages.ts';
+import type { MetricsSnapshot } from '../cluster/status.ts';
 import { requestDurations } from './request-durations.ts';
-import type { MetricsSnapshot } from './status.ts';
 
 export interface ProcessMetrics {
   readonly registry: Registry;

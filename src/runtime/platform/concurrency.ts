@@ -1,7 +1,8 @@
 // How many workers to run: a pure function of the settings and the machine's facts,
 // so every row of the dyno table can be fed through it in a unit test.
+
+import { type ConcurrencySettings, MAX_WORKERS } from '../config.ts';
 import { BUILDPACK_MARKER, buildpackWebConcurrency, buildpackWebMemoryMb } from './buildpacks.ts';
-import { type ConcurrencySettings, MAX_WORKERS } from './config.ts';
 import { DYNOS } from './dynos.ts';
 
 export interface MachineFacts {
