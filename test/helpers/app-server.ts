@@ -1,24 +1,43 @@
 import type { TestContext } from 'node:test';
 import { createApp } from '../../src/app/app.ts';
+import { createAppContext } from '../../src/runtime/app-context.ts';
 import { singleProcessView } from '../../src/runtime/cluster/views.ts';
+import type { AppFactory } from '../../src/runtime/contract.ts';
 import { serve } from '../../src/runtime/http/server.ts';
+import { createResources } from '../../src/runtime/lifecycle.ts';
 import { createLogger, type Logger } from '../../src/runtime/log/log.ts';
 import { createProcessMetrics } from '../../src/runtime/metrics/metrics.ts';
 import type { Surfaces } from '../../src/runtime/surfaces.ts';
 
 export const silentLog: Logger = createLogger({ level: 'silent', format: 'json', base: {} });
 
-/** The real app on a real port, closed when the test ends. Development's surfaces unless told. */
-export async function startApp(t: TestContext, options: { production?: boolean; surfaces?: Surfaces } = {}) {
+export interface StartAppOptions {
+  readonly production?: boolean;
+  readonly surfaces?: Surfaces;
+  /** Another app than the kit's own, served the same way. */
+  readonly app?: AppFactory;
+  readonly log?: Logger;
+}
+
+/**
+ * The app on a real port, its resources opened first and closed when the test ends, as a
+ * serving process does. Development's surfaces unless told.
+ */
+export async function startApp(t: TestContext, options: StartAppOptions = {}) {
   const health = { draining: false };
   const metrics = createProcessMetrics();
-  const app = createApp({
-    identity: { pid: process.pid, workerId: null, dyno: 'web.1' },
-    health,
-    production: options.production ?? false,
+  const log = options.log ?? silentLog;
+  const resources = createResources(log);
+  const ctx = createAppContext({
+    nodeEnv: options.production ? 'production' : 'development',
     surfaces: options.surfaces ?? { demo: true, metrics: 'open' },
-    log: silentLog,
+    workers: 1,
+    env: {},
+    identity: { pid: process.pid, workerId: null, dyno: 'web.1' },
+    log,
     metrics,
+    resources,
+    health,
     cluster: singleProcessView(
       'web.1',
       { count: 1, source: 'WEB_CONCURRENCY', reason: 'WEB_CONCURRENCY=1' },
@@ -26,7 +45,12 @@ export async function startApp(t: TestContext, options: { production?: boolean; 
       health,
     ),
   });
-  const server = await serve(app, { port: 0 });
-  t.after(() => server.close());
-  return { url: `http://127.0.0.1:${server.port}`, health, server };
+  const handler = (options.app ?? createApp)(ctx);
+  await resources.openAll(5_000);
+  const server = await serve(handler, { port: 0 });
+  t.after(async () => {
+    await server.close();
+    await resources.closeAll(performance.now() + 5_000);
+  });
+  return { url: `http://127.0.0.1:${server.port}`, health, server, resources };
 }

@@ -22,6 +22,18 @@ export type PrimaryMessage =
   | { readonly type: 'collect'; readonly id: number }
   | { readonly type: 'answer'; readonly id: number; readonly body: unknown };
 
+/**
+ * Set by the primary in each worker's environment: how many workers it runs, so the app can
+ * share out what is budgeted per dyno. Not a setting: WEB_CONCURRENCY is.
+ */
+export const WORKERS_ENV = 'CLUSTER_WORKER_COUNT';
+
+/** The worker count the primary passed; 1 for a process that serves alone. */
+export function workersOf(env: Readonly<Record<string, string | undefined>>): number {
+  const count = Number(env[WORKERS_ENV]);
+  return Number.isInteger(count) && count > 0 ? count : 1;
+}
+
 const hasType = (value: unknown): value is { type: unknown } =>
   typeof value === 'object' && value !== null && 'type' in value;
 

@@ -10,6 +10,7 @@ import {
   type MetricsJson,
   type PrimaryMessage,
   type Question,
+  WORKERS_ENV,
   type WorkerMessage,
 } from './messages.ts';
 import type { ClusterStatus, MetricsSnapshot } from './status.ts';
@@ -220,7 +221,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   }
 
   function fork(slot: number, replacement = false): Member {
-    const worker = cluster.fork();
+    const worker = cluster.fork({ [WORKERS_ENV]: String(target) });
     const m: Member = {
       worker,
       slot,

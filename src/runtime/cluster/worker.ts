@@ -1,27 +1,32 @@
 // A process that serves the app: a cluster worker (the primary forks this file), or the
-// only process when there is one worker (start.ts imports it). Either way it drains once,
-// whichever asks first: SIGTERM, SIGINT, the primary's `drain` message, or a fatal error.
+// only process when there is one worker (start.ts imports it). It opens the app's resources
+// before it listens, and drains once, whichever asks first: SIGTERM, SIGINT, the primary's
+// `drain` message, or a fatal error; the resources close after the last request.
 import cluster from 'node:cluster';
-import type { RequestListener } from 'node:http';
-import { type AppDeps, createApp } from '../../app/app.ts';
+import { createApp } from '../../app/app.ts';
+import { createAppContext } from '../app-context.ts';
 import { type Config, loadConfig } from '../config.ts';
+import type { AppFactory } from '../contract.ts';
 import { type RunningServer, serve } from '../http/server.ts';
 import type { ProcessIdentity } from '../identity.ts';
+import { createResources, type ResourceOpenError } from '../lifecycle.ts';
 import { processLogger } from '../log/log.ts';
 import { createProcessMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { onSignals } from '../signals.ts';
 import { surfacesOf } from '../surfaces.ts';
-import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMessage } from './messages.ts';
+import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMessage, workersOf } from './messages.ts';
 import { primaryView, singleProcessView } from './views.ts';
 
 export interface WorkerOptions {
   /** How the worker count was chosen; only a single process reports it itself. */
   readonly plan?: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
+  /** How many processes serve on this machine; a cluster worker learns it from its primary. */
+  readonly workers?: number;
   /** How often a cluster worker reports its memory and request count to the primary. */
   readonly statsIntervalMs?: number;
   /** The app to serve; test fixtures wrap the real one in a faulty one. */
-  readonly app?: (deps: AppDeps) => RequestListener;
+  readonly app?: AppFactory;
 }
 
 export const DEFAULT_STATS_INTERVAL_MS = 1_000;
@@ -33,6 +38,14 @@ function send(message: WorkerMessage, callback: () => void = () => {}): void {
   else callback();
 }
 
+/**
+ * A cluster worker ends its own shutdown this much before the primary's deadline, so that it
+ * is not killed while it logs what it cut off or closes the app's resources.
+ */
+const PRIMARY_MARGIN_MS = 250;
+/** The end of the deadline kept for the app's resources to close, when it has any. */
+const CLOSE_RESERVE_MS = 2_000;
+
 export async function runWorker(config: Config, options: WorkerOptions = {}): Promise<void> {
   const identity: ProcessIdentity = {
     pid: process.pid,
@@ -42,6 +55,8 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
   const log = processLogger(config, identity.workerId === null ? 'app' : `worker ${identity.workerId}`);
   const health = { draining: false };
   const metrics = createProcessMetrics(identity.dyno);
+  const resources = createResources(log);
+  const surfaces = surfacesOf(config);
   const primary = cluster.isWorker ? primaryView(send, identity.dyno) : undefined;
   const view =
     primary ??
@@ -51,10 +66,14 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
       metrics,
       health,
     );
+  const deadlineMs = cluster.isWorker
+    ? Math.max(config.shutdownTimeoutMs - PRIMARY_MARGIN_MS, config.shutdownTimeoutMs * 0.9)
+    : config.shutdownTimeoutMs;
   let server: RunningServer | undefined;
   let stopping = false;
   let exitCode = 0;
 
+  // Every way out comes here once: the HTTP drain, then the app's resources, then exit.
   const stop = async (reason: string, code: number) => {
     exitCode = Math.max(exitCode, code);
     if (stopping) {
@@ -63,25 +82,33 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     }
     stopping = true;
     health.draining = true;
-    if (!server) {
-      log.info('stopping before listening', { reason });
-      process.exit(exitCode);
-    }
     const started = performance.now();
-    log.info('draining', { reason, inFlight: server.inFlight() });
-    const running = server;
-    // The primary has the same deadline; this one covers a worker draining on its own
-    // (an uncaught error) and the single-process mode.
+    const deadline = started + deadlineMs;
+    // The last resort, should a step outlive its bound: every step below has one.
     setTimeout(() => {
-      log.error('shutdown deadline passed: closing connections still in flight', {
-        inFlight: running.inFlight(),
-        timeoutMs: config.shutdownTimeoutMs,
-      });
-      running.destroy();
+      log.error('shutdown deadline passed: exiting with work unfinished', { timeoutMs: deadlineMs });
       process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
-    await running.close();
-    log.info('drained', { ms: Math.round(performance.now() - started), exitCode });
+    }, deadlineMs + 1_000).unref();
+    if (server) {
+      log.info('draining', { reason, inFlight: server.inFlight() });
+      const running = server;
+      const reserve = resources.size === 0 ? 0 : Math.min(CLOSE_RESERVE_MS, deadlineMs / 5);
+      const cut = setTimeout(() => {
+        log.error('shutdown deadline passed: closing connections still in flight', {
+          inFlight: running.inFlight(),
+          timeoutMs: config.shutdownTimeoutMs,
+        });
+        exitCode = 1;
+        running.destroy();
+      }, deadlineMs - reserve);
+      await running.close();
+      clearTimeout(cut);
+      log.info('drained', { ms: Math.round(performance.now() - started), exitCode });
+    } else {
+      log.info('stopping before listening', { reason });
+    }
+    // After the last request, never before: a pool closed under a query in flight fails it.
+    if (resources.size > 0 && !(await resources.closeAll(deadline))) exitCode = Math.max(exitCode, 1);
     process.exit(exitCode);
   };
 
@@ -114,23 +141,47 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     void stop('uncaught exception', 1);
   });
 
-  const deps: AppDeps = {
+  /** Tells the primary why, so a crash loop can name the cause, then closes what opened and exits 1. */
+  const failBoot = (cause: string) =>
+    send({ type: 'failed', reason: cause }, () => {
+      if (!stopping) void stop(cause, 1);
+    });
+
+  const ctx = createAppContext({
+    nodeEnv: config.nodeEnv,
+    surfaces,
+    workers: options.workers ?? workersOf(process.env),
+    env: process.env,
     identity,
-    health,
-    production: config.nodeEnv === 'production',
-    surfaces: surfacesOf(config),
     log,
     metrics,
+    resources,
+    health,
     cluster: view,
-  };
+  });
+  const handler = (options.app ?? createApp)(ctx);
   try {
-    server = await serve((options.app ?? createApp)(deps), { port: config.port });
+    // Within the time the primary gives a worker to be ready, so the cause is ours to name.
+    await resources.openAll(config.workerReadyTimeoutMs * 0.9 - performance.now());
+  } catch (err) {
+    log.error('could not open a resource', {
+      resource: (err as ResourceOpenError).resource,
+      cause: (err as Error).message,
+    });
+    failBoot((err as Error).message);
+    return;
+  }
+  if (stopping) return;
+  try {
+    server = await serve(handler, { port: config.port });
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
     log.error('could not listen', { port: config.port, err });
-    send({ type: 'failed', reason: `${code ?? 'error'}: ${message}` }, () => process.exit(1));
+    failBoot(`${code ?? 'error'}: ${message}`);
     return;
   }
+  // A signal while listen() was under way: stop() is already on its way out.
+  if (stopping) return;
   log.info('listening', { port: server.port });
   send({ type: 'ready', port: server.port });
 

@@ -1,0 +1,43 @@
+import type { ClusterView } from './cluster/status.ts';
+import type { Env, NodeEnv } from './config.ts';
+import type { AppContext } from './contract.ts';
+import type { Health } from './http/health.ts';
+import { kitHttp } from './http/kit.ts';
+import type { ProcessIdentity } from './identity.ts';
+import type { ResourceLifecycle } from './lifecycle.ts';
+import type { Logger } from './log/log.ts';
+import type { ProcessMetrics } from './metrics/metrics.ts';
+import type { Surfaces } from './surfaces.ts';
+
+export interface AppContextParts {
+  readonly nodeEnv: NodeEnv;
+  readonly surfaces: Surfaces;
+  readonly workers: number;
+  readonly env: Env;
+  readonly identity: ProcessIdentity;
+  readonly log: Logger;
+  readonly metrics: ProcessMetrics;
+  readonly resources: ResourceLifecycle;
+  readonly health: Health;
+  readonly cluster: ClusterView;
+}
+
+/** What a serving process hands the app: the contract's one constructor. */
+export function createAppContext(parts: AppContextParts): AppContext {
+  const { log, metrics, health, resources, cluster, surfaces } = parts;
+  return {
+    config: Object.freeze({
+      nodeEnv: parts.nodeEnv,
+      production: parts.nodeEnv === 'production',
+      surfaces,
+      workers: parts.workers,
+      env: parts.env,
+    }),
+    identity: parts.identity,
+    log,
+    metrics: metrics.registry,
+    resources,
+    cluster,
+    http: kitHttp({ log, metrics, health, failing: (ms) => resources.failing(ms), cluster, surfaces }),
+  };
+}

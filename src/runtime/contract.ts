@@ -1,0 +1,58 @@
+// The contract between your app (src/app/) and the runtime (src/runtime/). The runtime hands
+// the app an AppContext and takes back its request handler; the app hands over what it owns
+// through `resources.register`. This file, and the one import of createApp in the serving
+// process, are the only places where the two meet.
+import type { RequestListener } from 'node:http';
+import type { Express } from 'express';
+import type { Registry } from 'prom-client';
+import type { ClusterView } from './cluster/status.ts';
+import type { Env, NodeEnv } from './config.ts';
+import type { ProcessIdentity } from './identity.ts';
+import type { Resources } from './lifecycle.ts';
+import type { Logger } from './log/log.ts';
+import type { Surfaces } from './surfaces.ts';
+
+export type { Resource, ResourceHandle, Resources } from './lifecycle.ts';
+export type { Logger } from './log/log.ts';
+
+/** The configuration the app may read. Its own variables it parses from `env`, in one place. */
+export interface AppConfig {
+  readonly nodeEnv: NodeEnv;
+  /** NODE_ENV=production: hide error details, serve only what is switched on. */
+  readonly production: boolean;
+  /** What is public, fixed at boot: the demo surface and /metrics. */
+  readonly surfaces: Surfaces;
+  /**
+   * How many processes serve on this machine (1 with no cluster). Anything budgeted per
+   * dyno, such as database connections, is shared out by it.
+   */
+  readonly workers: number;
+  /** The environment the process started with: read, never written. */
+  readonly env: Env;
+}
+
+export interface AppContext {
+  readonly config: AppConfig;
+  /** Which process this is: pid, cluster worker id, dyno. */
+  readonly identity: ProcessIdentity;
+  /** This process's logger; inside a request, `req.log` adds its request id. */
+  readonly log: Logger;
+  /** prom-client registry: series added here are summed over the workers on /metrics. */
+  readonly metrics: Registry;
+  /** Register what the app owns: opened before the process listens, closed after its last request. */
+  readonly resources: Resources;
+  /** The whole dyno's status and metrics, wherever this process sits in it. */
+  readonly cluster: ClusterView;
+  readonly http: KitHttp;
+}
+
+export interface KitHttp {
+  /**
+   * What every app on the kit needs, installed first: trust in the router's one proxy hop,
+   * safe headers (helmet), request ids and log lines, /healthz, /readyz and /metrics.
+   */
+  install(app: Express): void;
+}
+
+/** Your app, as the runtime calls it once in each serving process. */
+export type AppFactory = (ctx: AppContext) => RequestListener;

@@ -1,0 +1,45 @@
+// The part of every Express app that the runtime owns: settings the platform dictates, safe
+// headers, request ids and log lines, and the routes the platform and operators probe.
+import type { Express, RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { ClusterView } from '../cluster/status.ts';
+import type { KitHttp } from '../contract.ts';
+import type { Logger } from '../log/log.ts';
+import type { ProcessMetrics } from '../metrics/metrics.ts';
+import type { Surfaces } from '../surfaces.ts';
+import { type FailingResources, type Health, healthRoutes } from './health.ts';
+import { metricsRoutes } from './metrics-route.ts';
+import { requestLog } from './request-log.ts';
+
+export interface KitHttpDeps {
+  readonly log: Logger;
+  readonly metrics: ProcessMetrics;
+  readonly health: Health;
+  readonly failing?: FailingResources;
+  readonly cluster: ClusterView;
+  readonly surfaces: Surfaces;
+}
+
+/** The kit's own paths: every other request passes them with one Set lookup, not a walk through routes. */
+const KIT_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+export function kitHttp(deps: KitHttpDeps): KitHttp {
+  return {
+    install(app: Express) {
+      app.disable('x-powered-by');
+      // Heroku's router is exactly one proxy hop: trust its X-Forwarded-* and nothing before it.
+      app.set('trust proxy', 1);
+      app.use(helmet());
+      requestLog(app, deps.log, deps.metrics);
+      const health = healthRoutes(deps.health, deps.failing);
+      // A surface that is off is not mounted at all: /metrics answers 404 like any unknown path.
+      const metrics = deps.surfaces.metrics === 'off' ? undefined : metricsRoutes(deps.cluster, deps.surfaces.metrics);
+      const kitRoutes: RequestHandler = (req, res, next) => {
+        if (!KIT_PATHS.has(req.path)) next();
+        else if (req.path === '/metrics') metrics ? metrics(req, res, next) : next();
+        else health(req, res, next);
+      };
+      app.use(kitRoutes);
+    },
+  };
+}
