@@ -61,12 +61,14 @@ interface Entry {
   healthy: boolean;
 }
 
-/** Rejects after `ms` unless `work` settles first; the timer never holds the process open. */
+/**
+ * Rejects after `ms` unless `work` settles first. The timer holds the process open: a close
+ * that hangs on a promise with nothing behind it must still be waited for, then reported.
+ */
 function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} took longer than ${Math.max(0, Math.round(ms))} ms`)), ms);
-    timer.unref();
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
