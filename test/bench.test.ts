@@ -7,6 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { needsDemo } from './helpers/demo.ts';
 import { isAlive } from './helpers/process.ts';
 
 const ROOT = path.join(import.meta.dirname, '..');
@@ -70,7 +71,10 @@ function reap(bench: ChildProcess): void {
   killGroup(bench.pid);
 }
 
-test('bench --quick completes, prints its tables and writes its JSON', { timeout: DEADLINE_MS + 10_000 }, async (t) => {
+test('bench --quick completes, prints its tables and writes its JSON', {
+  timeout: DEADLINE_MS + 10_000,
+  ...needsDemo,
+}, async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-test-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
 

@@ -1,26 +1,14 @@
 import express, { Router } from 'express';
-import type { ProcessIdentity } from '../runtime/identity.ts';
+import { describeProcess, type ProcessIdentity } from '../runtime/identity.ts';
 
 /** Express's own default, said out loud: a larger body is answered 413. */
 export const BODY_LIMIT = '100kb';
-
-export function processInfo(identity: ProcessIdentity) {
-  const memory = process.memoryUsage();
-  return {
-    pid: identity.pid,
-    workerId: identity.workerId,
-    dyno: identity.dyno,
-    uptimeSeconds: Math.round(process.uptime() * 10) / 10,
-    node: process.version,
-    memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal },
-  };
-}
 
 export function apiRoutes(identity: ProcessIdentity): Router {
   const router = Router();
   // clientIp and protocol show `trust proxy` at work: what the router saw, not what a client claims.
   router.get('/info', (req, res) => {
-    res.json({ ...processInfo(identity), clientIp: req.ip, protocol: req.protocol });
+    res.json({ ...describeProcess(identity), clientIp: req.ip, protocol: req.protocol });
   });
   router.post('/echo', express.json({ limit: BODY_LIMIT }), (req, res) => {
     if (!req.is('application/json')) {

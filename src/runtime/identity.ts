@@ -6,3 +6,16 @@ export interface ProcessIdentity {
   /** Heroku's name for the dyno (web.1), or null off Heroku: a scaled app has several. */
   readonly dyno: string | null;
 }
+
+/** This process as /api/info shows it: what changes from one worker to the next. */
+export function describeProcess(identity: ProcessIdentity) {
+  const memory = process.memoryUsage();
+  return {
+    pid: identity.pid,
+    workerId: identity.workerId,
+    dyno: identity.dyno,
+    uptimeSeconds: Math.round(process.uptime() * 10) / 10,
+    node: process.version,
+    memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal },
+  };
+}

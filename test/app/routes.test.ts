@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startApp } from '../helpers/app-server.ts';
+import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 
 describe('the sample app over HTTP', () => {
-  it('GET / explains the template and names the process that served it', async (t) => {
+  it('GET / explains the template and names the process that served it', needsDemo, async (t) => {
     const { url } = await startApp(t);
     const res = await request(`${url}/`);
     assert.equal(res.status, 200);
@@ -13,7 +14,7 @@ describe('the sample app over HTTP', () => {
     assert.match(res.body, /WEB_CONCURRENCY/);
   });
 
-  it('GET /api/info describes this process', async (t) => {
+  it('GET /api/info describes this process', needsDemo, async (t) => {
     const { url } = await startApp(t);
     const res = await request(`${url}/api/info`);
     assert.equal(res.status, 200);
@@ -26,7 +27,7 @@ describe('the sample app over HTTP', () => {
     assert.ok((info.memory as { rss: number }).rss > 0);
   });
 
-  it('trusts exactly one proxy hop: the router', async (t) => {
+  it('trusts exactly one proxy hop: the router', needsDemo, async (t) => {
     const { url } = await startApp(t);
     const res = await request(`${url}/api/info`, {
       headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.7', 'x-forwarded-proto': 'https' },
@@ -36,7 +37,7 @@ describe('the sample app over HTTP', () => {
     assert.equal(info.protocol, 'https');
   });
 
-  describe('POST /api/echo', () => {
+  describe('POST /api/echo', needsDemo, () => {
     it('echoes a JSON body', async (t) => {
       const { url } = await startApp(t);
       const body = JSON.stringify({ hello: 'world', n: [1, 2] });
@@ -96,7 +97,7 @@ describe('the sample app over HTTP', () => {
     });
   });
 
-  describe('demo routes', () => {
+  describe('demo routes', needsDemo, () => {
     it('GET /demo/cpu?ms=N burns about N ms', async (t) => {
       const { url } = await startApp(t);
       const res = await request(`${url}/demo/cpu?ms=30`);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/runtime/config.ts';
 import { surfacesOf } from '../../src/runtime/surfaces.ts';
 import { startApp } from '../helpers/app-server.ts';
+import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 
 const TOKEN = 'a-metrics-token-that-is-long-enough-0123456789';
@@ -10,7 +11,7 @@ const production = (env: Record<string, string> = {}) => surfacesOf(loadConfig({
 const PUBLIC = ['/', '/healthz', '/readyz', '/static/style.css'];
 const PRIVATE = ['/metrics', '/api/info', '/api/cluster', '/demo/cpu?ms=1', '/demo/sleep?ms=1'];
 
-describe('what production serves to anyone', () => {
+describe('what production serves to anyone', needsDemo, () => {
   it('with nothing configured: health, the page and its static files; the rest is 404', async (t) => {
     const { url } = await startApp(t, { production: true, surfaces: production() });
     for (const path of PUBLIC) assert.equal((await request(`${url}${path}`)).status, 200, path);
@@ -87,7 +88,7 @@ describe('/metrics behind METRICS_TOKEN', () => {
   });
 });
 
-describe('the CPU demo in production', () => {
+describe('the CPU demo in production', needsDemo, () => {
   it('caps one burn at 500 ms', async (t) => {
     const { url } = await startApp(t, { production: true, surfaces: production({ DEMO_SURFACE: 'on' }) });
     const res = await request(`${url}/demo/cpu?ms=501`);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startApp } from '../helpers/app-server.ts';
+import { needsDemo } from '../helpers/demo.ts';
 import { advertisedKeepAliveS, connectRaw, type RawClient } from '../helpers/raw-socket.ts';
 
 /** Writes one piece every `everyMs` until the server hangs up. */
@@ -22,7 +23,7 @@ describe('timeouts, at their shipped values', { concurrency: true }, () => {
     const { server } = await startApp(t);
     const client = await connectRaw(t, server.port);
     const started = performance.now();
-    client.write('GET /api/info HTTP/1.1\r\nHost: x\r\n');
+    client.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
     dribble(t, client, (i) => `X-Slow-${i}: y\r\n`, 500);
     const hangUp = await client.hungUp;
     assert.match(client.received(), /^HTTP\/1\.1 408 Request Timeout\r\n/);
@@ -30,7 +31,7 @@ describe('timeouts, at their shipped values', { concurrency: true }, () => {
     assert.ok(elapsed > 9_000 && elapsed < 20_000, `cut off after ${seconds(elapsed)}`);
   });
 
-  it('cuts off a request body that never ends at about 30 s, with a 408', async (t) => {
+  it('cuts off a request body that never ends at about 30 s, with a 408', needsDemo, async (t) => {
     const { server } = await startApp(t);
     const client = await connectRaw(t, server.port);
     const started = performance.now();

@@ -5,6 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { it } from 'node:test';
 import { chromium } from 'playwright-core';
+import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, ROOT, startDyno } from '../helpers/process.ts';
 
@@ -18,7 +19,8 @@ declare const document: { querySelectorAll(selector: string): ArrayLike<PageElem
 
 const CHROMIUM = '/usr/bin/chromium';
 // CI installs Debian's chromium (.ci/run); a developer without it is told, not failed.
-const skip = !existsSync(CHROMIUM) && !process.env.CI ? `no ${CHROMIUM}: apt-get install chromium` : false;
+const skip =
+  needsDemo.skip ?? (!existsSync(CHROMIUM) && !process.env.CI ? `no ${CHROMIUM}: apt-get install chromium` : false);
 
 it('the page at / shows every worker live, and updates after requests', { skip }, async (t) => {
   const dyno = startDyno(t, { WEB_CONCURRENCY: '2' });

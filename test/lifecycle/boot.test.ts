@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { memoryCgroup } from '../helpers/cgroup.ts';
+import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, startDyno } from '../helpers/process.ts';
 
@@ -28,7 +29,7 @@ describe('boot', () => {
     });
   }
 
-  it('WEB_CONCURRENCY=1 serves from this one process: no primary, no cluster', async (t) => {
+  it('WEB_CONCURRENCY=1 serves from this one process: no primary, no cluster', needsDemo, async (t) => {
     const dyno = startDyno(t, { WEB_CONCURRENCY: '1' });
     const listening = await dyno.waitFor('listening', byMsg('listening'));
     assert.equal(listening.pid, dyno.child.pid);
@@ -40,7 +41,7 @@ describe('boot', () => {
     assert.equal(boot.source, 'WEB_CONCURRENCY');
   });
 
-  it('starts WEB_CONCURRENCY workers, says why, and spreads connections across them', async (t) => {
+  it('starts WEB_CONCURRENCY workers, says why, and spreads connections across them', needsDemo, async (t) => {
     const dyno = startDyno(t, { WEB_CONCURRENCY: '3', CLUSTER_WORKERS: '2' });
     const ready = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
     const boot = dyno.logs[0];

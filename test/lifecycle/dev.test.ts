@@ -28,7 +28,7 @@ it('`npm run dev` loads .env under the real environment, and restarts on a chang
   assert.notEqual(first.port, 1, 'the real PORT won over the file');
   assert.equal((await request(`http://127.0.0.1:${first.port}/healthz`)).status, 200);
 
-  await appendFile(path.join(copy, 'src', 'routes', 'health.ts'), '\n// edited by the test\n');
+  await appendFile(path.join(copy, 'src', 'app', 'routes', 'home.ts'), '\n// edited by the test\n');
   const second = await listening(first);
   assert.notEqual(second.pid, first.pid, 'a new process serves after the change');
   assert.equal((await request(`http://127.0.0.1:${second.port}/healthz`)).status, 200);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
+import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, type Dyno, freePort, isAlive, startDyno } from '../helpers/process.ts';
 
@@ -45,7 +46,7 @@ async function connectionTo(t: TestContext, base: string, pid: number): Promise<
   throw new Error(`no connection reached worker ${pid}`);
 }
 
-describe('structured logs', () => {
+describe('structured logs', needsDemo, () => {
   it('one JSON line per request, with process, method, path, status, duration and request id', async (t) => {
     const { dyno, base } = await bootCluster(t);
     const id = 'abcdefghij0123456789-router';
@@ -78,7 +79,7 @@ describe('structured logs', () => {
   });
 });
 
-describe('metrics', () => {
+describe('metrics', needsDemo, () => {
   it('GET /metrics sums every worker: the count matches the requests made', async (t) => {
     const { base } = await bootCluster(t);
     const made = 24;
@@ -155,7 +156,7 @@ describe('metrics', () => {
   });
 });
 
-describe('GET /api/cluster', () => {
+describe('GET /api/cluster', needsDemo, () => {
   async function statusWhen(base: string, dyno: Dyno, done: (status: Status) => boolean): Promise<Status> {
     // Workers report every second: wait for the report, bounded by the dyno staying up.
     for (;;) {

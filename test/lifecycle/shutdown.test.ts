@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it } from 'node:test';
+import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, type Dyno, isAlive, startDyno } from '../helpers/process.ts';
 import { advertisedKeepAliveS } from '../helpers/raw-socket.ts';
@@ -24,7 +25,7 @@ async function slowRequestInFlight(dyno: Dyno, port: number, ms: number) {
 
 for (const workers of [1, 2] as const) {
   describe(`SIGTERM to the process group (${workers === 1 ? 'single process' : 'cluster of 2'})`, () => {
-    it('lets the slow request in flight finish with 200 and Connection: close, then exits 0', async (t) => {
+    it('lets the slow request in flight finish with 200 and Connection: close, then exits 0', needsDemo, async (t) => {
       const dyno = startDyno(t, { WEB_CONCURRENCY: String(workers), LOG_LEVEL: 'debug' });
       const port = await bootAndFindPort(dyno, workers);
       const { reply } = await slowRequestInFlight(dyno, port, 700);

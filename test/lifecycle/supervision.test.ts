@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import autocannon from 'autocannon';
+import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, isAlive, type LogLine, startDyno } from '../helpers/process.ts';
 
 const workerReadyLines = (logs: LogLine[]) => logs.filter(byMsg('worker ready'));
 
 describe('supervision', () => {
-  it('replaces a worker killed with SIGKILL while under load', async (t) => {
+  it('replaces a worker killed with SIGKILL while under load', needsDemo, async (t) => {
     const dyno = startDyno(t, { WEB_CONCURRENCY: '2' });
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
     const victim = workerReadyLines(dyno.logs)[0]!;
@@ -55,7 +56,7 @@ describe('supervision', () => {
     assert.ok(restarts.at(-1)! >= restarts[0]!, `backoff grows: ${restarts}`);
   });
 
-  it('replaces a worker over its memory budget without dropping requests', async (t) => {
+  it('replaces a worker over its memory budget without dropping requests', needsDemo, async (t) => {
     const dyno = startDyno(t, { WEB_CONCURRENCY: '2', WEB_MEMORY: '160' }, 'test/fixtures/memory-leak.ts');
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
     const load = autocannon({ url: `http://127.0.0.1:${port}/api/info`, connections: 4, duration: 30 });
@@ -75,7 +76,7 @@ describe('supervision', () => {
 });
 
 describe('rolling reload on SIGHUP', () => {
-  it('replaces every worker one at a time under steady load, losing no request', async (t) => {
+  it('replaces every worker one at a time under steady load, losing no request', needsDemo, async (t) => {
     const dyno = startDyno(t, { WEB_CONCURRENCY: '2' });
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
     const before = workerReadyLines(dyno.logs).map((l) => l.pid);
@@ -99,7 +100,7 @@ describe('rolling reload on SIGHUP', () => {
     assert.equal(dyno.logs.filter(byMsg('rolling reload started')).length, 1, 'one reload for one signal');
   });
 
-  it('stops when a new worker fails, and the old workers keep serving', async (t) => {
+  it('stops when a new worker fails, and the old workers keep serving', needsDemo, async (t) => {
     const dyno = startDyno(t, { WEB_CONCURRENCY: '2', FAIL_FROM_WORKER: '3' }, 'test/fixtures/fail-at-boot.ts');
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
     const before = workerReadyLines(dyno.logs).map((l) => l.pid);

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, ROOT, startDyno } from '../helpers/process.ts';
 
@@ -28,7 +29,7 @@ async function deployButtonEnv(): Promise<Record<string, string>> {
 
 const statusOf = async (url: string, headers = {}) => (await request(url, { headers })).status;
 
-describe('in production', { concurrency: true }, () => {
+describe('in production', { concurrency: true, ...needsDemo }, () => {
   it('with nothing set, only health, the page and its static files are served; the boot line says what is off', async (t) => {
     const dyno = startDyno(t, { NODE_ENV: 'production', WEB_CONCURRENCY: '2' });
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
