@@ -135,7 +135,7 @@ function misses(m: Measured, targets: readonly TargetResult[]): string[] {
         `${private_.workerMb ?? '-'} MB (cold: primary ${cold.memory.primary?.privateMb ?? '-'} MB). Bare Node is ` +
         `${plain.privateMb ?? '-'} MB private here, ${typeStripping.privateMb ?? '-'} MB once the type stripper is ` +
         'loaded; a warm process should never load it. If the warm figures are close to the cold ones, the cache was ' +
-        'not used: see the compile-cache section of the README.',
+        'not used: see the compile-cache section of docs/clustering.md.',
     );
   }
   const cost = kitCost(m);
@@ -172,7 +172,7 @@ function misses(m: Measured, targets: readonly TargetResult[]): string[] {
       `The primary kept ${growth.toFixed(1)} MB more private memory after handing over ${load.requests} ` +
         `connections in ${load.seconds} s (${load.before.privateMb} -> ${load.after.privateMb} MB): V8 keeps the ` +
         "heap pages it grew for the hand-offs' short-lived objects, and the C allocator what it freed, for reuse " +
-        'rather than give them back to the system (see the README).',
+        'rather than give them back to the system (see docs/benchmarks.md).',
     );
   }
   if (warm.memory.primary?.privateMb != null && cold.memory.primary?.privateMb != null) {

@@ -1,6 +1,6 @@
 // The whole configuration surface, parsed from an env object so tests can feed
 // any environment without touching process.env. VARIABLES below is the documentation:
-// test/docs.test.ts checks that README.md, .env.example and app.json say the same.
+// test/unit/deploy-files.test.ts checks that docs/configuration.md, .env.example and app.json say the same.
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;

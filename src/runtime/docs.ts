@@ -1,5 +1,5 @@
-// Renders README.md's reference tables from the data the code runs on, so the docs cannot
-// drift: `npm run docs` prints them, the unit tests check the README has them.
+// Renders the reference tables in docs/ from the data the code runs on, so the docs cannot
+// drift: `npm run docs` prints them, the unit tests check docs/ has them.
 
 import { VARIABLES } from './config.ts';
 import { buildpackExports, type Generation } from './platform/buildpacks.ts';

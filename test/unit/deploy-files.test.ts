@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
@@ -12,6 +12,8 @@ import { ROOT } from '../helpers/process.ts';
 const CACHE_ENV = `NODE_COMPILE_CACHE=${path.relative(ROOT, COMPILE_CACHE_DIR)} NODE_COMPILE_CACHE_PORTABLE=1`;
 const read = (file: string) => readFile(path.join(ROOT, file), 'utf8');
 const readJson = async (file: string) => JSON.parse(await read(file));
+const docs = async () =>
+  (await readdir(path.join(ROOT, 'docs'))).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
 
 describe('deploy files', () => {
   it('app.json is valid against the app.json schema', async () => {
@@ -85,22 +87,24 @@ describe('docs match the code', () => {
     for (const name of Object.keys(VARIABLES)) assert.match(example, new RegExp(`^#? ?${name}=`, 'm'), name);
   });
 
-  it("README's configuration table is rendered from the variables the code reads", async () => {
-    assert.ok((await read('README.md')).includes(renderVariablesTable()), 'run `npm run docs` and paste the tables');
+  it("docs/configuration.md's table is rendered from the variables the code reads", async () => {
+    assert.ok(
+      (await read('docs/configuration.md')).includes(renderVariablesTable()),
+      'run `npm run docs` and paste the tables',
+    );
   });
 
-  it('every npm script the README names exists', async () => {
-    const readme = await read('README.md');
+  it('every npm script the README and the docs name exists', async () => {
+    const readme = (await Promise.all(['README.md', ...(await docs())].map(read))).join('\n');
     const { scripts } = await readJson('package.json');
     const named = [...readme.matchAll(/npm run ([a-z:-]+)/g)].map((m) => m[1]);
     assert.ok(named.length > 3);
     for (const script of named) assert.ok(scripts[script as string], `npm run ${script}`);
   });
 
-  it("every source file the README's layout names exists", async () => {
-    const readme = await read('README.md');
-    const layout = readme.slice(readme.indexOf('## Architecture'));
-    const files = [...layout.matchAll(/^\s*([\w./-]+\.(?:ts|json|css))\s/gm)].map((m) => m[1] as string);
+  it("every source file the architecture's layout names exists", async () => {
+    const layout = await read('docs/architecture.md');
+    const files = [...layout.matchAll(/^\s*([\w./-]+\.(?:ts|js|json|css))\s/gm)].map((m) => m[1] as string);
     assert.ok(files.length > 5, 'the layout lists files');
     for (const file of files) await assert.doesNotReject(readFile(path.join(ROOT, file)), file);
   });

@@ -1,0 +1,15 @@
+// Runs before `npm ci`, `npm start` and `npm run dev`, on whatever Node the machine has: plain
+// JavaScript that any Node parses, so an old one says in one line what is needed, rather than
+// failing on the first `.ts` import with a stack about ERR_UNKNOWN_FILE_EXTENSION.
+import { readFileSync } from 'node:fs';
+
+const { engines } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+// engines.node is "24.x" so that Heroku's buildpack picks 24; any newer major runs the kit too.
+const needed = Number.parseInt(engines.node, 10);
+const have = process.versions.node;
+if (Number.parseInt(have, 10) < needed) {
+  process.stderr.write(
+    `This app needs Node.js ${needed} or newer (package.json engines.node: ${engines.node}); this is Node ${have}. Install Node ${needed} (nvm install ${needed}) and run the command again.\n`,
+  );
+  process.exit(1);
+}
