@@ -2,6 +2,17 @@
 // any environment without touching process.env. VARIABLES below is the documentation:
 // test/unit/deploy-files.test.ts checks that docs/configuration.md, .env.example and app.json say the same.
 
+import { ConfigError, type Env } from './config-error.ts';
+import {
+  type DatabaseSettings,
+  DEFAULT_CONNECTION_BUDGET,
+  databaseSettings,
+  MAX_CONNECTION_BUDGET,
+  SSL_MODES,
+} from './database/settings.ts';
+
+export { ConfigError, type Env } from './config-error.ts';
+
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -90,6 +101,22 @@ export const VARIABLES = {
       'heroku/nodejs when the classic buildpack derived WEB_CONCURRENCY from memory: then it is a memory bound, capped by the cores.',
     deployButton: false,
   },
+  DATABASE_URL: {
+    default: 'unset: no database',
+    description:
+      'postgres://user:password@host:5432/name, as Heroku Postgres sets it: each serving process opens one pool to it. Never logged: the boot line names only the host and the database.',
+    deployButton: false,
+  },
+  DATABASE_CONNECTION_BUDGET: {
+    default: String(DEFAULT_CONNECTION_BUDGET),
+    description: `Connections one dyno may hold (1 to ${MAX_CONNECTION_BUDGET}), shared by its workers: each pool gets max(1, floor(budget / workers)). The default leaves 5 of Heroku Postgres Essential's 20 for a one-off dyno, the release phase and pg:psql.`,
+    deployButton: true,
+  },
+  PGSSLMODE: {
+    default: 'unset: TLS without verification to a remote server, none to a local one',
+    description: `TLS to the database, as libpq names it (${SSL_MODES.join(', ')}); sslmode in DATABASE_URL wins over it.`,
+    deployButton: false,
+  },
 } as const satisfies Record<string, VariableDoc>;
 
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -125,18 +152,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly workerReadyTimeoutMs: number;
   readonly concurrency: ConcurrencySettings;
-}
-
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export class ConfigError extends Error {
-  readonly variable: string;
-
-  constructor(variable: string, value: string, allowed: string) {
-    super(`${variable}=${JSON.stringify(value)} is not valid: expected ${allowed}`);
-    this.name = 'ConfigError';
-    this.variable = variable;
-  }
+  /** null without DATABASE_URL. */
+  readonly database: DatabaseSettings | null;
 }
 
 type Variable = keyof typeof VARIABLES;
@@ -201,6 +218,7 @@ export function loadConfig(env: Env): Config {
       herokuAvailableParallelism: wholeNumber(env, 'HEROKU_AVAILABLE_PARALLELISM', 1, MAX_WORKERS),
       webMemoryMb: wholeNumber(env, 'WEB_MEMORY', 16, 1_048_576),
     }),
+    database: databaseSettings(env),
   };
   return Object.freeze(config);
 }
