@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { startPrimary } from './src/runtime/cluster/primary.ts';
 import { useCompileCache } from './src/runtime/compile-cache.ts';
 import { type Config, ConfigError, loadConfig } from './src/runtime/config.ts';
+import { NO_DATABASE, planPool } from './src/runtime/database/settings.ts';
 import { loadDotenv } from './src/runtime/dotenv.ts';
 import { processLogger } from './src/runtime/log/log.ts';
 import { planWorkers } from './src/runtime/platform/concurrency.ts';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   const plan = planWorkers(config.concurrency, readMachineFacts());
   const single = plan.count === 1;
   const log = processLogger(config, single ? 'app' : 'primary');
+  const database = config.database && { ...config.database, pool: planPool(config.database.budget, plan.count) };
   log.info(
     `starting ${plan.count} ${single ? 'worker: serving from this process' : 'workers'} on port ${config.port}`,
     {
@@ -44,8 +46,18 @@ async function main(): Promise<void> {
       ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
       port: config.port,
       ...(off.length ? { off } : {}),
+      ...(database
+        ? {
+            database: database.pool.summary,
+            databaseHost: database.host,
+            databaseName: database.database,
+            tls: database.tlsReason,
+          }
+        : { database: NO_DATABASE }),
     },
   );
+  if (database?.pool.overBudget)
+    log.warn(`database: ${database.pool.overBudget}`, { budget: database.budget, workers: plan.count });
 
   if (single) {
     // Imported only here, so a primary never loads Express or the routes.

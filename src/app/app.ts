@@ -3,6 +3,7 @@
 import express, { type Express } from 'express';
 import { mountDemo } from '../demo/mount.ts';
 import type { AppContext } from '../runtime/contract.ts';
+import { registerDatabase } from './database.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { homeRoutes } from './routes/home.ts';
 
@@ -11,11 +12,13 @@ export function createApp(ctx: AppContext): Express {
   const app = express();
   // The kit's part, first: trust proxy, helmet, request ids and logs, /healthz, /readyz, /metrics.
   ctx.http.install(app);
-  mountDemo(app, ctx); // the teaching surface: `npm run remove-demo` deletes this line and src/demo/
+  // What the app owns, registered before any route uses it: PostgreSQL when DATABASE_URL is set.
+  const database = registerDatabase(ctx);
+  mountDemo(app, ctx, { database }); // the teaching surface: `npm run remove-demo` deletes this line and src/demo/
 
-  // Your routes: one file per group in src/app/routes/, mounted here. Register what they need
-  // (a database pool) with ctx.resources.register() before returning.
-  app.use(homeRoutes());
+  // Your routes: one file per group in src/app/routes/, mounted here. Register what else they
+  // need with ctx.resources.register() before returning.
+  app.use(homeRoutes(database));
 
   app.use(notFound);
   app.use(errorHandler({ production: ctx.config.production, log: ctx.log }));

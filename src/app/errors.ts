@@ -30,15 +30,22 @@ export function errorHandler(options: { production: boolean; log: Logger }): Err
     }
     const error = err instanceof Error ? err : new Error(String(err));
     const status = statusOf(err as HttpError);
-    const exposed = status < 500 && (err as HttpError).expose !== false;
+    // http-errors' rule: a 4xx message is the client's to read unless marked otherwise; a 5xx
+    // message only when marked (a 503 that says the database is out of reach).
+    const exposed = (err as HttpError).expose === true || (status < 500 && (err as HttpError).expose !== false);
     // The request's own logger when it has one: the line then carries its request id.
     const log = req.log ?? options.log;
-    if (status >= 500) log.error('request failed', { method: req.method, path: req.path, err: error });
+    if (status >= 500 && exposed) {
+      // Expected, and said to the client already: a line, not a stack per request of an outage.
+      const cause = error.cause instanceof Error ? error.cause.message : undefined;
+      log.warn('request failed', { method: req.method, path: req.path, status, message: error.message, cause });
+    } else if (status >= 500) log.error('request failed', { method: req.method, path: req.path, err: error });
     res.status(status).json({
       error: STATUS_CODES[status] ?? 'Error',
       ...(exposed || !options.production ? { message: error.message } : {}),
-      // A client error is the client's to fix: a stack into the body parser would only be noise.
-      ...(options.production || status < 500 ? {} : { stack: error.stack?.split('\n') }),
+      // A client error is the client's to fix, and an exposed one says all there is: a stack
+      // only for a bug, and never in production.
+      ...(options.production || exposed || status < 500 ? {} : { stack: error.stack?.split('\n') }),
     });
   };
 }

@@ -1,6 +1,7 @@
 import type { ClusterView } from './cluster/status.ts';
 import type { Env, NodeEnv } from './config.ts';
 import type { AppContext } from './contract.ts';
+import { type DatabaseSettings, planPool } from './database/settings.ts';
 import type { Health } from './http/health.ts';
 import { kitHttp } from './http/kit.ts';
 import type { ProcessIdentity } from './identity.ts';
@@ -14,6 +15,7 @@ export interface AppContextParts {
   readonly surfaces: Surfaces;
   readonly workers: number;
   readonly env: Env;
+  readonly database: DatabaseSettings | null;
   readonly identity: ProcessIdentity;
   readonly log: Logger;
   readonly metrics: ProcessMetrics;
@@ -32,6 +34,7 @@ export function createAppContext(parts: AppContextParts): AppContext {
       surfaces,
       workers: parts.workers,
       env: parts.env,
+      database: parts.database && { ...parts.database, pool: planPool(parts.database.budget, parts.workers) },
     }),
     identity: parts.identity,
     log,

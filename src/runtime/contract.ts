@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { ClusterView } from './cluster/status.ts';
 import type { Env, NodeEnv } from './config.ts';
+import type { DatabaseSettings, PoolPlan } from './database/settings.ts';
 import type { ProcessIdentity } from './identity.ts';
 import type { Resources } from './lifecycle.ts';
 import type { Logger } from './log/log.ts';
@@ -29,6 +30,8 @@ export interface AppConfig {
   readonly workers: number;
   /** The environment the process started with: read, never written. */
   readonly env: Env;
+  /** DATABASE_URL parsed, with this process's share of the dyno's connections; null without one. */
+  readonly database: (DatabaseSettings & { readonly pool: PoolPlan }) | null;
 }
 
 export interface AppContext {

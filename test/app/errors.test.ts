@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import express from 'express';
+import { DatabaseUnavailable } from '../../src/app/database.ts';
 import { errorHandler, notFound } from '../../src/app/errors.ts';
 import { silentLog } from '../helpers/app-server.ts';
 import { request } from '../helpers/http.ts';
@@ -15,6 +16,9 @@ async function failingApp(t: TestContext, production: boolean) {
   });
   app.get('/sync', () => {
     throw Object.assign(new Error('bad thing'), { status: 422, expose: true });
+  });
+  app.get('/unavailable', () => {
+    throw new DatabaseUnavailable(new Error('connect ECONNREFUSED 10.0.0.5:5432'));
   });
   app.use(notFound);
   app.use(errorHandler({ production, log: silentLog }));
@@ -46,6 +50,18 @@ describe('errors', () => {
       const res = await request(`${url}/sync`);
       assert.equal(res.status, 422);
       assert.deepEqual(res.json(), { error: 'Unprocessable Entity', message: 'bad thing' });
+    });
+  }
+
+  for (const production of [true, false]) {
+    it(`a 503 marked for the client says what to do, with no stack and no cause (${production ? 'production' : 'development'})`, async (t) => {
+      const url = await failingApp(t, production);
+      const res = await request(`${url}/unavailable`);
+      assert.equal(res.status, 503);
+      assert.deepEqual(res.json(), {
+        error: 'Service Unavailable',
+        message: 'the database is unavailable: try again shortly',
+      });
     });
   }
 });

@@ -3,6 +3,7 @@ import { createApp } from '../../src/app/app.ts';
 import { createAppContext } from '../../src/runtime/app-context.ts';
 import { singleProcessView } from '../../src/runtime/cluster/views.ts';
 import type { AppFactory } from '../../src/runtime/contract.ts';
+import type { DatabaseSettings } from '../../src/runtime/database/settings.ts';
 import { serve } from '../../src/runtime/http/server.ts';
 import { createResources } from '../../src/runtime/lifecycle.ts';
 import { createLogger, type Logger } from '../../src/runtime/log/log.ts';
@@ -17,6 +18,7 @@ export interface StartAppOptions {
   /** Another app than the kit's own, served the same way. */
   readonly app?: AppFactory;
   readonly log?: Logger;
+  readonly database?: DatabaseSettings;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function startApp(t: TestContext, options: StartAppOptions = {}) {
     surfaces: options.surfaces ?? { demo: true, metrics: 'open' },
     workers: 1,
     env: {},
+    database: options.database ?? null,
     identity: { pid: process.pid, workerId: null, dyno: 'web.1' },
     log,
     metrics,

@@ -152,6 +152,7 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     surfaces,
     workers: options.workers ?? workersOf(process.env),
     env: process.env,
+    database: config.database,
     identity,
     log,
     metrics,
