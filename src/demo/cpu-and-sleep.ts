@@ -1,7 +1,9 @@
-// Teaching routes: they make the cluster's effect visible. Delete this file and its one
-// `app.use('/demo', ...)` line in src/app.ts when you build your own app on the kit.
+// Teaching routes: they make the cluster's effect visible, and a drain's patience.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Router } from 'express';
+import { type Database, withDatabase } from '../app/database.ts';
+import type { ResourceHandle } from '../runtime/contract.ts';
+import { NO_DATABASE } from '../runtime/database/settings.ts';
 import type { ProcessIdentity } from '../runtime/identity.ts';
 
 export interface DemoLimits {
@@ -60,7 +62,11 @@ function cpuBudget(limits: DemoLimits) {
   };
 }
 
-export function demoRoutes(identity: ProcessIdentity, limits: DemoLimits = DEVELOPMENT_LIMITS): Router {
+export function demoRoutes(
+  identity: ProcessIdentity,
+  limits: DemoLimits = DEVELOPMENT_LIMITS,
+  database: ResourceHandle<Database> | null = null,
+): Router {
   const router = Router();
   const spend = cpuBudget(limits);
   router.get('/cpu', (req, res) => {
@@ -79,6 +85,15 @@ export function demoRoutes(identity: ProcessIdentity, limits: DemoLimits = DEVEL
     const ms = parseMs(req.query.ms, limits.maxMs);
     const started = performance.now();
     await sleep(ms);
+    res.json({ ...identity, ms, tookMs: Math.round(performance.now() - started) });
+  });
+  // Holds one of this worker's database connections for N ms: a drain waits for it, and the
+  // pool is closed only after it.
+  router.get('/db-sleep', async (req, res) => {
+    const ms = parseMs(req.query.ms, limits.maxMs);
+    if (database === null) throw new DemoError(503, NO_DATABASE);
+    const started = performance.now();
+    await withDatabase(database, (pool) => pool.query('select pg_sleep($1)', [ms / 1000]));
     res.json({ ...identity, ms, tookMs: Math.round(performance.now() - started) });
   });
   return router;

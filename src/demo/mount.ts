@@ -2,22 +2,29 @@
 // and /demo. `npm run remove-demo` deletes this folder, its tests and its line in src/app/app.ts.
 import path from 'node:path';
 import express, { type Express } from 'express';
-import type { AppContext } from '../runtime/contract.ts';
+import type { Database } from '../app/database.ts';
+import type { AppContext, ResourceHandle } from '../runtime/contract.ts';
 import { clusterRoutes } from './cluster.ts';
 import { DEVELOPMENT_LIMITS, demoRoutes, PRODUCTION_LIMITS } from './cpu-and-sleep.ts';
 import { apiRoutes } from './info-and-echo.ts';
 import { homeRoutes } from './page.ts';
+import { visitRoutes } from './visits.ts';
 
 const publicDir = path.join(import.meta.dirname, 'public');
 
-export function mountDemo(app: Express, ctx: AppContext): void {
+export interface DemoResources {
+  /** The app's database, when it has one: the visit counter and /demo/db-sleep use it. */
+  readonly database: ResourceHandle<Database> | null;
+}
+
+export function mountDemo(app: Express, ctx: AppContext, { database }: DemoResources): void {
   const { surfaces, production } = ctx.config;
   // Routers under a prefix first: a request skips those with one path test, while each
   // router mounted at / costs every request that reaches it a walk through its routes.
   // Switched off (DEMO_SURFACE), the samples are not mounted at all: they answer 404.
   if (surfaces.demo) {
-    app.use('/api', apiRoutes(ctx.identity), clusterRoutes(ctx.cluster));
-    app.use('/demo', demoRoutes(ctx.identity, production ? PRODUCTION_LIMITS : DEVELOPMENT_LIMITS));
+    app.use('/api', apiRoutes(ctx.identity), clusterRoutes(ctx.cluster), visitRoutes(ctx, database));
+    app.use('/demo', demoRoutes(ctx.identity, production ? PRODUCTION_LIMITS : DEVELOPMENT_LIMITS, database));
   }
   // The page explains the kit even with the samples off; it answers / while this is mounted.
   app.use('/static', express.static(publicDir, { maxAge: production ? '1h' : 0 }));

@@ -17,6 +17,19 @@ A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per dyno
 <h3>Requests per worker</h3>
 <div id="chart" role="img" aria-label="Requests served by each worker"></div>
 <p class="hint">Run <code>npm run bench</code> in another terminal and watch the load spread.</p>
+</section>
+<section id="visits" aria-live="polite">
+<h2>Visits, counted three ways</h2>
+<p class="hint">A worker's memory is its own, and round-robin sends each request to another worker, so that count jumps around.
+The primary's count is the whole dyno's, but a scaled app has one primary per dyno: only the database is shared by every dyno, and kept across restarts.</p>
+<table id="visit-counts">
+<tbody>
+<tr><th scope="row">In the memory of the worker that answered</th><td id="visits-worker">&ndash;</td></tr>
+<tr><th scope="row">In the primary: this dyno</th><td id="visits-dyno">&ndash;</td></tr>
+<tr><th scope="row">In the database: every dyno</th><td id="visits-database">&ndash;</td></tr>
+</tbody>
+</table>
+<p><button type="button" id="count-visit">Count a visit</button> <span id="visits-note"></span></p>
 </section>`;
 }
 
@@ -29,6 +42,8 @@ function tryIt(surfaces: Surfaces): string {
           '<li><a href="/demo/cpu?ms=200">/demo/cpu?ms=200</a>: burns 200 ms of CPU. One process serves these one at a time; a cluster serves one per worker.</li>',
           '<li><a href="/demo/sleep?ms=200">/demo/sleep?ms=200</a>: waits 200 ms without blocking: a single process serves thousands of these at once.</li>',
           '<li><a href="/api/cluster">/api/cluster</a>: the table above as JSON, from the primary\'s view</li>',
+          '<li><a href="/api/visits">/api/visits</a>: the three visit counts as JSON (<code>POST</code> counts one)</li>',
+          '<li><a href="/demo/db-sleep?ms=200">/demo/db-sleep?ms=200</a>: holds a database connection for 200 ms: a drain waits for it</li>',
         ]
       : []),
     ...(surfaces.metrics === 'open'

@@ -26,7 +26,7 @@ const lines = readFileSync(appFile, 'utf8').split('\n');
 const removed = lines.filter(namesDemo);
 if (removed.length !== 2) {
   fail(
-    `expected 2 lines naming the demo in ${relative(appFile)} (its import and mountDemo(app, ctx)), found ${removed.length}: remove them by hand, then delete ${relative(demo)}/`,
+    `expected 2 lines naming the demo in ${relative(appFile)} (its import and the mountDemo(...) call), found ${removed.length}: remove them by hand, then delete ${relative(demo)}/`,
   );
 }
 writeFileSync(appFile, lines.filter((line) => !namesDemo(line)).join('\n'));

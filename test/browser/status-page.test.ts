@@ -15,14 +15,19 @@ interface PageElement {
   readonly clientWidth: number;
   querySelector(selector: string): PageElement | null;
 }
-declare const document: { querySelectorAll(selector: string): ArrayLike<PageElement> };
+declare const document: {
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+  getElementById(id: string): PageElement | null;
+};
 
 const CHROMIUM = '/usr/bin/chromium';
 // CI installs Debian's chromium (.ci/run); a developer without it is told, not failed.
 const skip =
   needsDemo.skip ?? (!existsSync(CHROMIUM) && !process.env.CI ? `no ${CHROMIUM}: apt-get install chromium` : false);
 
-it('the page at / shows every worker live, and updates after requests', { skip }, async (t) => {
+it('the page at / shows every worker live, updates after requests, and counts visits three ways', {
+  skip,
+}, async (t) => {
   const dyno = startDyno(t, { WEB_CONCURRENCY: '2' });
   const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
   const base = `http://127.0.0.1:${port}`;
@@ -88,6 +93,16 @@ it('the page at / shows every worker live, and updates after requests', { skip }
   for (const bar of bars) {
     assert.ok(Math.abs(bar.filled - bar.count / most) < 0.05, `bar for ${bar.count} of ${most} is ${bar.filled} full`);
   }
+
+  // Visits, three ways: the button counts one; with no database, the page says how to attach one.
+  await page.waitForFunction(() => document.getElementById('visits-dyno')?.textContent === '0');
+  for (let i = 1; i <= 3; i += 1) {
+    await page.getByRole('button', { name: 'Count a visit' }).click();
+    await page.waitForFunction((n) => document.getElementById('visits-dyno')?.textContent === String(n), i);
+  }
+  assert.match((await page.textContent('#visits-worker')) ?? '', /^[123] \(worker [12], pid \d+\)$/);
+  assert.equal(await page.textContent('#visits-database'), 'no database');
+  assert.match((await page.textContent('#visits-note')) ?? '', /heroku addons:create heroku-postgresql:essential-0/);
 
   const artifacts = path.join(ROOT, 'test', 'artifacts');
   await mkdir(artifacts, { recursive: true });

@@ -80,3 +80,36 @@ async function refresh() {
 }
 
 refresh();
+
+// Visits, three ways: fetched when the page opens and after each click, not polled, so the
+// counts move only when someone counts a visit.
+const visitCells = {
+  worker: document.getElementById('visits-worker'),
+  dyno: document.getElementById('visits-dyno'),
+  database: document.getElementById('visits-database'),
+};
+const visitNote = document.getElementById('visits-note');
+const countVisit = document.getElementById('count-visit');
+
+function renderVisits(visits) {
+  const worker = visits.worker.workerId === null ? 'the single process' : `worker ${visits.worker.workerId}`;
+  visitCells.worker.textContent = `${visits.worker.count} (${worker}, pid ${visits.worker.pid})`;
+  visitCells.dyno.textContent = String(visits.dyno.count);
+  visitCells.database.textContent = visits.database.count === null ? 'no database' : String(visits.database.count);
+  visitNote.textContent = visits.database.note ?? '';
+}
+
+/** @param {'GET' | 'POST'} method */
+async function visits(method) {
+  try {
+    const response = await fetch('/api/visits', { method, cache: 'no-store' });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
+    renderVisits(body);
+  } catch (err) {
+    visitNote.textContent = `Not counted: ${err.message}`;
+  }
+}
+
+countVisit.addEventListener('click', () => visits('POST'));
+visits('GET');

@@ -3,8 +3,11 @@ import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
-/** What a worker may ask the primary for, on behalf of a request it is serving. */
-export type Question = 'status' | 'metrics';
+/**
+ * What a worker may ask the primary for, on behalf of a request it is serving. A counter is
+ * state the whole dyno shares: the primary holds it, every worker adds to it and reads it.
+ */
+export type Question = 'status' | 'metrics' | { readonly counter: string; readonly add: number };
 
 export type WorkerMessage =
   /** Sent once the worker's server listens: a worker counts as up from here, not from fork. */

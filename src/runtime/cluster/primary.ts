@@ -157,8 +157,19 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
 
   const totalRestarts = () => [...slotRestarts.values()].reduce((sum, n) => sum + n, 0);
 
+  const counters = new Map<string, number>();
+  const count = ({ counter, add }: { counter: string; add: number }) => {
+    const total = (counters.get(counter) ?? 0) + add;
+    counters.set(counter, total);
+    return total;
+  };
+
   const answer = (question: Question): Promise<unknown> =>
-    question === 'status' ? Promise.resolve(status()) : scrape();
+    typeof question === 'object'
+      ? Promise.resolve(count(question))
+      : question === 'status'
+        ? Promise.resolve(status())
+        : scrape();
 
   function status(): ClusterStatus {
     const now = performance.now();

@@ -33,6 +33,8 @@ export interface ClusterView {
   status(): Promise<ClusterStatus>;
   /** Prometheus text, summed over every worker that answered. */
   metrics(): Promise<string>;
+  /** Adds to a counter the whole dyno shares (held by the primary) and answers its total. */
+  count(counter: string, add?: number): Promise<number>;
 }
 
 /** What the primary hands a worker for /metrics: the worker sums and renders it. */

@@ -13,6 +13,8 @@ export function singleProcessView(
   metrics: ProcessMetrics,
   health: Health,
 ): ClusterView {
+  // Alone, this process is the whole dyno: its counters are the dyno's.
+  const counters = new Map<string, number>();
   return {
     async status(): Promise<ClusterStatus> {
       return {
@@ -37,6 +39,11 @@ export function singleProcessView(
       };
     },
     metrics: () => metrics.registry.metrics(),
+    async count(counter, add = 0) {
+      const total = (counters.get(counter) ?? 0) + add;
+      counters.set(counter, total);
+      return total;
+    },
   };
 }
 
@@ -59,7 +66,9 @@ export function primaryView(
       const timer = setTimeout(() => {
         pending.delete(id);
         reject(
-          Object.assign(new Error(`the primary did not answer "${question}" within ${timeoutMs} ms`), { status: 503 }),
+          Object.assign(new Error(`the primary did not answer ${JSON.stringify(question)} within ${timeoutMs} ms`), {
+            status: 503,
+          }),
         );
       }, timeoutMs);
       pending.set(id, (body) => {
@@ -72,6 +81,7 @@ export function primaryView(
   return {
     status: () => ask('status') as Promise<ClusterStatus>,
     metrics: async () => renderClusterMetrics((await ask('metrics')) as MetricsSnapshot, dyno),
+    count: async (counter, add = 0) => (await ask({ counter, add })) as number,
     answered: (id, body) => pending.get(id)?.(body),
   };
 }
