@@ -99,7 +99,10 @@ it('npm run build warms the cache; moved and read-only, every process boots with
   await writeFile(probe, PROBE);
   if (user !== undefined) await run('chown', ['-R', '0:0', app]);
   await run('chmod', ['-R', 'a-w,a+rX', slug]);
-  const procfile = (await readFile(path.join(app, 'Procfile'), 'utf8')).replace(/^web: /, '').trim();
+  const procfile = (await readFile(path.join(app, 'Procfile'), 'utf8'))
+    .split('\n')
+    .find((line) => line.startsWith('web: '))
+    ?.replace(/^web: /, '') as string;
 
   const warm = await boot(t, app, probe, { command: 'bash', args: ['-c', procfile], uid: user });
   assert.equal(warm.exitCode, 0);

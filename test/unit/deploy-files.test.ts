@@ -68,8 +68,11 @@ describe('deploy files', () => {
     assert.equal(env.LOG_LEVEL.value, VARIABLES.LOG_LEVEL.default);
   });
 
-  it('the Procfile starts Node directly, so signals reach it without npm in between', async () => {
-    assert.equal(await read('Procfile'), `web: ${CACHE_ENV} node start.ts\n`);
+  it('the Procfile starts Node directly, so signals reach it without npm in between, and migrates in the release phase', async () => {
+    assert.equal(
+      await read('Procfile'),
+      `web: ${CACHE_ENV} node start.ts\nrelease: node src/runtime/database/migrate.ts\n`,
+    );
   });
 
   it('npm start, dev and build use the compile cache the code and the Procfile name', async () => {
