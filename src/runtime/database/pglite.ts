@@ -1,0 +1,60 @@
+// `npm run start:pglite`: the app with an embedded PostgreSQL (PGlite, behind its socket
+// server), to try the database parts without installing one. For development only: PGlite is a
+// database inside this one process, kept in .pglite/, and its packages are devDependencies.
+// Migrates, then starts the app as `npm start` does, with DATABASE_URL pointing here; signals go
+// to the app, and the database stops only after the app has drained and closed its pools.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.join(import.meta.dirname, '..', '..', '..');
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '5433' }, dir: { type: 'string', default: '.pglite' } },
+});
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  process.stderr.write(
+    `start:pglite: --port=${JSON.stringify(values.port)} is not valid: expected a whole number from 1 to 65535\n`,
+  );
+  process.exit(1);
+}
+
+let modules: [typeof import('@electric-sql/pglite'), typeof import('@electric-sql/pglite-socket')];
+try {
+  modules = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
+} catch {
+  process.stderr.write(
+    'start:pglite: PGlite is a devDependency: run `npm ci` (not --omit=dev); it is never for production\n',
+  );
+  process.exit(1);
+}
+const [{ PGlite }, { PGLiteSocketServer }] = modules;
+
+const db = await PGlite.create(path.resolve(ROOT, values.dir));
+// More than the app's budget: the pools, the migration and a psql of your own.
+const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 32 });
+await server.start();
+const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+process.stdout.write(`start:pglite: PGlite in ${values.dir}/ listening as ${url} (development only)\n`);
+
+const stop = async (code: number): Promise<never> => {
+  await server.stop();
+  await db.close();
+  process.exit(code);
+};
+
+const env = { ...process.env, DATABASE_URL: url };
+const migrate = spawn(process.execPath, [path.join(ROOT, 'src/runtime/database/migrate.ts')], {
+  env,
+  stdio: 'inherit',
+});
+const [migrated] = (await once(migrate, 'exit')) as [number | null];
+if (migrated !== 0) await stop(1);
+
+// A group of its own, so a Ctrl+C reaches it once, from here, not also from the terminal (a
+// second SIGINT would force it). It gets every signal; the database closes after it exits.
+const app = spawn(process.execPath, [path.join(ROOT, 'start.ts')], { env, stdio: 'inherit', detached: true });
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => app.kill(signal));
+const [code] = (await once(app, 'exit')) as [number | null];
+await stop(code ?? 1);
