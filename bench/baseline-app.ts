@@ -1,9 +1,10 @@
 // What the kit is measured against: the kit's /api/info handler in Express with Helmet
 // and nothing else (no request log, no metrics, no request id, no other routes). It logs only
 // the line the bench waits for, in the kit's shape. BUSY_US=3 adds 3 µs of busy work to
-// every request: the bench's yardstick.
+// every request: the bench's yardstick. With DATABASE_URL it also serves the database route.
 import express from 'express';
 import helmet from 'helmet';
+import { DEFAULT_CONNECTION_BUDGET } from '../src/runtime/database/settings.ts';
 import { describeProcess } from '../src/runtime/identity.ts';
 
 const app = express();
@@ -27,6 +28,19 @@ api.get('/info', (req, res) => {
   res.json({ ...describeProcess(identity), clientIp: req.ip, protocol: req.protocol });
 });
 app.use('/api', api);
+
+// With DATABASE_URL, the kit's /demo/db-sleep (src/demo/cpu-and-sleep.ts) without the kit: the
+// same query through a pg pool of the size the kit's single process gets.
+if (process.env.DATABASE_URL) {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: DEFAULT_CONNECTION_BUDGET });
+  app.get('/demo/db-sleep', async (req, res) => {
+    const ms = Number(req.query.ms ?? 0);
+    const started = performance.now();
+    await pool.query('select pg_sleep($1)', [ms / 1000]);
+    res.json({ ...identity, ms, tookMs: Math.round(performance.now() - started) });
+  });
+}
 
 const server = app.listen(Number(process.env.PORT ?? 0), () => {
   const address = server.address();

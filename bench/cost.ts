@@ -50,6 +50,24 @@ export const COST_SERVERS: readonly CostServer[] = [
   },
 ];
 
+/**
+ * The database route: one query through the pool, and nothing else (`select pg_sleep(0)`),
+ * against the same route in Express + Helmet + pg with a pool of the same size.
+ */
+export const DB_COST_ROUTE = '/demo/db-sleep?ms=0';
+export const DB_BASELINE_NAME = 'Express + Helmet + pg alone';
+export const DB_CONTROL_NAME = 'control: Express + Helmet + pg alone, a second process';
+export const DB_KIT_NAME = 'the kit, LOG_LEVEL=info';
+
+export function databaseCostServers(url: string): readonly CostServer[] {
+  const env = { DATABASE_URL: url };
+  return [
+    { name: DB_BASELINE_NAME, launch: { entry: 'bench/baseline-app.ts', env } },
+    { name: DB_CONTROL_NAME, launch: { entry: 'bench/baseline-app.ts', env } },
+    { name: DB_KIT_NAME, launch: { env: { ...env, LOG_LEVEL: 'info' } } },
+  ];
+}
+
 export interface CostRow {
   readonly name: string;
   /** Median over the rounds of the server's CPU time per request, in microseconds. */
@@ -117,11 +135,11 @@ function pinThisProcess(cpus: string): () => void {
   return () => pin(before);
 }
 
-async function round(app: AppProcess, requests: number, connections: number) {
+async function round(app: AppProcess, route: string, requests: number, connections: number) {
   const before = cpuSeconds(app.pid);
   const started = performance.now();
   const load = startLoad({
-    url: `http://127.0.0.1:${app.port}${COST_ROUTE}`,
+    url: `http://127.0.0.1:${app.port}${route}`,
     connections,
     mode: 'keep-alive',
     amount: requests,
@@ -136,6 +154,8 @@ async function round(app: AppProcess, requests: number, connections: number) {
 }
 
 export async function measureCost(options: {
+  readonly servers: readonly CostServer[];
+  readonly route: string;
   readonly rounds: number;
   readonly requests: number;
   readonly connections: number;
@@ -151,7 +171,7 @@ export async function measureCost(options: {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   try {
-    for (const server of COST_SERVERS) {
+    for (const server of options.servers) {
       // Ready when the port answers: the bench reads none of the server's lines.
       const port = await freePort();
       const env = { ...options.env, ...server.launch.env };
@@ -159,24 +179,26 @@ export async function measureCost(options: {
       apps.push(app);
       // Warm, a whole round: after a quarter of one, every server's first counted round still
       // came out a third slower than the rest.
-      await round(app, options.requests, options.connections);
+      await round(app, options.route, options.requests, options.connections);
     }
-    const perRound: { cpuUsPerRequest: number | null; rps: number }[][] = COST_SERVERS.map(() => []);
+    const perRound: { cpuUsPerRequest: number | null; rps: number }[][] = options.servers.map(() => []);
     for (let r = 0; r < options.rounds; r += 1) {
       // Rotate who goes first, so a neighbour's burst does not always land on the same server.
       for (let i = 0; i < apps.length; i += 1) {
         const index = (i + r) % apps.length;
-        perRound[index]?.push(await round(apps[index] as AppProcess, options.requests, options.connections));
+        perRound[index]?.push(
+          await round(apps[index] as AppProcess, options.route, options.requests, options.connections),
+        );
       }
     }
     const baseline = perRound[0] ?? [];
     return {
-      route: COST_ROUTE,
+      route: options.route,
       rounds: options.rounds,
       requestsPerRound: options.requests,
       connections: options.connections,
       serverCpu: cpu ?? null,
-      rows: COST_SERVERS.map((server, i) => {
+      rows: options.servers.map((server, i) => {
         const rounds = perRound[i] ?? [];
         const ratios = rounds.flatMap((x, r) => {
           const base = baseline[r]?.cpuUsPerRequest;

@@ -12,7 +12,8 @@ export interface ServerConfig {
 
 export interface Route {
   readonly path: string;
-  readonly kind: 'cpu' | 'light';
+  /** `db`: one query through the pool per request, measured only where a PostgreSQL answers. */
+  readonly kind: 'cpu' | 'light' | 'db';
 }
 
 export interface Plan {
@@ -33,12 +34,16 @@ export interface Plan {
   readonly costRequests: number;
   /** Seconds of a new connection per request before the primary's memory is read again; 0 skips it. */
   readonly primaryLoadS: number;
+  /** CPU per request on the database route: rounds and requests, slower per request than /api/info. */
+  readonly dbCostRounds: number;
+  readonly dbCostRequests: number;
 }
 
 export const ROUTES: readonly Route[] = [
   { path: '/demo/cpu?ms=5', kind: 'cpu' },
   { path: '/api/info', kind: 'light' },
 ];
+export const DB_ROUTE: Route = { path: '/demo/db-sleep?ms=0', kind: 'db' };
 
 // Leaves the full run room for boots, warm-ups and lifecycle timings inside 3 minutes, even
 // on machines with more cores (more configs), where the points get shorter instead.
@@ -71,15 +76,16 @@ function serverConfigs(cores: number, quick: boolean): ServerConfig[] {
     .map(([workers, labels]) => ({ workers, labels, ideal: Math.min(workers, cores) }));
 }
 
-export function makePlan(cores: number, quick: boolean): Plan {
+export function makePlan(cores: number, quick: boolean, database: boolean): Plan {
   const configs = serverConfigs(cores, quick);
   const modes: ConnectionMode[] = quick ? ['keep-alive'] : ['keep-alive', 'close'];
-  const points = configs.length * ROUTES.length * modes.length;
+  const routes = database ? [...ROUTES, DB_ROUTE] : ROUTES;
+  const points = configs.length * routes.length * modes.length;
   return {
     quick,
     cores,
     configs,
-    routes: ROUTES,
+    routes,
     modes,
     durationS: quick ? 1.5 : Math.max(3, Math.min(10, Math.floor(FULL_THROUGHPUT_BUDGET_S / points))),
     warmupS: quick ? 0.5 : 1,
@@ -93,5 +99,7 @@ export function makePlan(cores: number, quick: boolean): Plan {
     // round this long.
     costRequests: quick ? 3_000 : 40_000,
     primaryLoadS: quick ? 0 : 60,
+    dbCostRounds: quick ? 1 : 7,
+    dbCostRequests: quick ? 1_000 : 10_000,
   };
 }

@@ -2,6 +2,7 @@
 // figures as JSON, both timestamped and as latest.json, for comparing runs.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { CostResults } from './cost.ts';
 import type { MemoryMb } from './memory.ts';
 import { configLabel } from './plan.ts';
 import type { BenchResults } from './results.ts';
@@ -132,8 +133,7 @@ function boot(r: BenchResults): string {
   ].join('\n');
 }
 
-function cost(r: BenchResults): string {
-  const c = r.cost;
+function costTable(c: CostResults, baseline: string): string {
   const rows = c.rows.map((row) => [
     row.name,
     row.cpuUsPerRequest === null ? '-' : row.cpuUsPerRequest.toFixed(1),
@@ -150,10 +150,30 @@ function cost(r: BenchResults): string {
     `Median of ${c.rounds} round${c.rounds === 1 ? '' : 's'} of ${int(c.requestsPerRound)} keep-alive requests over ` +
       `${c.connections} connections per server, the servers taking turns; CPU is the server process's own, from ` +
       `/proc${c.serverCpu === null ? '' : `, each server running alone on CPU ${c.serverCpu}`}. "vs alone" is the ` +
-      "median of each round's ratio to Express with Helmet and nothing else (bench/baseline-app.ts). The " +
+      `median of each round's ratio to ${baseline}.`,
+  ].join('\n');
+}
+
+function cost(r: BenchResults): string {
+  return [
+    costTable(r.cost, 'Express with Helmet and nothing else (bench/baseline-app.ts)'),
+    'The ' +
       'control is that same server in a second process: how far its ratio strays from 1.00 is noise. The ' +
       'yardstick shows what a known cost per request measures as here: on loopback, work added to a server that ' +
       'keeps pace with its load generator also costs it wake-ups it did not pay before.',
+  ].join('\n');
+}
+
+function database(r: BenchResults): string {
+  const d = r.database;
+  if (!d.measured) return `Not measured: ${d.missing}.`;
+  const pools = d.pools.map((p) => `${p.workers} x ${p.perWorker}`).join(', ');
+  return [
+    d.cost ? costTable(d.cost, 'the same query in Express + Helmet + pg alone, with a pool of the same size') : '',
+    '',
+    `${d.route} runs one query through the pool (select pg_sleep(0)) and nothing else. Pools per config ` +
+      `(workers x connections each, from DATABASE_CONNECTION_BUDGET=${d.budget}): ${pools}. Its throughput, p50 ` +
+      'and p99 per config are in the table below. The database server runs unpinned, on the same 2 cores.',
   ].join('\n');
 }
 
@@ -218,6 +238,8 @@ export function renderReport(r: BenchResults): string {
     boot(r),
     '## CPU per request: the kit against Express + Helmet alone',
     cost(r),
+    '## The database route: CPU per request against Express + pg alone, and the pools',
+    database(r),
     '## Throughput and latency',
     throughput(r),
     '## Boot, shutdown and memory per config',

@@ -65,6 +65,17 @@ export interface LifecycleResults {
   readonly primaryUnderLoad: PrimaryUnderLoadResult | null;
 }
 
+export type DatabaseResults =
+  | { readonly measured: false; readonly missing: string }
+  | {
+      readonly measured: true;
+      readonly route: string;
+      /** DATABASE_CONNECTION_BUDGET, the default: what each config's workers share. */
+      readonly budget: number;
+      readonly pools: readonly { readonly workers: number; readonly perWorker: number }[];
+      readonly cost: CostResults | null;
+    };
+
 export interface TargetResult {
   readonly id:
     | 'cluster-of-2'
@@ -74,6 +85,7 @@ export interface TargetResult {
     | 'primary-private'
     | 'worker-private'
     | 'cost'
+    | 'database-cost'
     | 'primary-growth';
   readonly name: string;
   readonly target: string;
@@ -103,6 +115,8 @@ export interface BenchResults {
   readonly boot: CacheBoots;
   /** CPU per request against Express + Helmet alone. */
   readonly cost: CostResults;
+  /** The database route, where a PostgreSQL answered: each config's pools, and CPU per request against Express + pg. */
+  readonly database: DatabaseResults;
   readonly lifecycle: LifecycleResults;
   readonly targets: readonly TargetResult[];
   readonly checks: readonly Check[];

@@ -5,8 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_CONNECTION_BUDGET, planPool } from '../src/runtime/database/settings.ts';
 import { type AppProcess, launch } from './cluster-process.ts';
-import { COST_SERVERS, type CostResults, measureCost } from './cost.ts';
+import { COST_ROUTE, COST_SERVERS, type CostResults, DB_COST_ROUTE, databaseCostServers, measureCost } from './cost.ts';
+import { findDatabase } from './database.ts';
 import {
   type IdleShutdownResult,
   type KillResult,
@@ -47,12 +49,17 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-const plan = makePlan(os.availableParallelism(), args.quick);
+const database = await findDatabase();
+const databaseUrl = 'url' in database ? database.url : null;
+const plan = makePlan(os.availableParallelism(), args.quick, databaseUrl !== null);
 // Every server of this run shares one compile cache, empty at first: the first boot measures a
 // cold start, and everything after it runs warm, as a deployed app does after its build.
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bench-compile-cache-'));
 process.on('exit', () => rmSync(cacheDir, { recursive: true, force: true }));
 const cache = { NODE_COMPILE_CACHE: cacheDir, NODE_COMPILE_CACHE_PORTABLE: '1' };
+// The throughput servers reach the database too, for its route; the boot and memory figures
+// come from servers without one, as an app without DATABASE_URL runs.
+const served = { ...cache, ...(databaseUrl === null ? {} : { DATABASE_URL: databaseUrl }) };
 const startedAt = new Date().toISOString();
 const url = (app: AppProcess, route: string) => `http://127.0.0.1:${app.port}${route}`;
 
@@ -74,7 +81,7 @@ function throughputSteps(config: ServerConfig): void {
     label: `${label}: boot`,
     estimateS: 1,
     run: async () => {
-      server = await launch(config.workers, { env: cache });
+      server = await launch(config.workers, { env: served });
     },
   });
   steps.push({
@@ -147,6 +154,7 @@ interface LifecycleParts {
   primaryUnderLoad?: PrimaryUnderLoadResult;
   boot?: CacheBoots;
   cost?: CostResults;
+  costDatabase?: CostResults;
 }
 const life: LifecycleParts = {};
 
@@ -234,8 +242,27 @@ function bootAndCostSteps(): void {
     estimateS: 2 + (COST_SERVERS.length * (plan.costRounds + 1) * plan.costRequests) / 15_000,
     run: async () => {
       life.cost = await measureCost({
+        servers: COST_SERVERS,
+        route: COST_ROUTE,
         rounds: plan.costRounds,
         requests: plan.costRequests,
+        connections: plan.connections,
+        env: cache,
+      });
+    },
+  });
+  if (databaseUrl === null) return;
+  const servers = databaseCostServers(databaseUrl);
+  steps.push({
+    label: `CPU per request on ${DB_COST_ROUTE}: the kit against Express + pg alone, ${plan.dbCostRounds} rounds`,
+    // A query per request: roughly 4,000 requests a second on 2 cores.
+    estimateS: 2 + (servers.length * (plan.dbCostRounds + 1) * plan.dbCostRequests) / 4_000,
+    run: async () => {
+      life.costDatabase = await measureCost({
+        servers,
+        route: DB_COST_ROUTE,
+        rounds: plan.dbCostRounds,
+        requests: plan.dbCostRequests,
         connections: plan.connections,
         env: cache,
       });
@@ -272,6 +299,19 @@ function assemble(): Measured {
     memory: { baseline, byConfig },
     boot,
     cost,
+    database:
+      databaseUrl === null
+        ? { measured: false, missing: 'missing' in database ? database.missing : '' }
+        : {
+            measured: true,
+            route: DB_COST_ROUTE,
+            budget: DEFAULT_CONNECTION_BUDGET,
+            pools: plan.configs.map((c) => ({
+              workers: c.workers,
+              perWorker: planPool(DEFAULT_CONNECTION_BUDGET, c.workers).perWorker,
+            })),
+            cost: life.costDatabase ?? null,
+          },
     lifecycle: {
       workers: plan.lifecycleWorkers,
       bootMs,

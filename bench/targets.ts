@@ -1,6 +1,7 @@
 // Targets are shown as pass/miss and never fail the run: a slower machine is not a bug.
 // Checks are different: they say the measurement measured what it claims, or that the server
 // kept a promise (a drained request answers 200), and a failed one exits 1.
+import { DB_KIT_NAME } from './cost.ts';
 import type { BenchResults, Check, TargetResult, ThroughputPoint } from './results.ts';
 
 export type Measured = Omit<BenchResults, 'targets' | 'checks' | 'notes' | 'finishedAt'>;
@@ -16,6 +17,8 @@ export const TARGETS = {
   workerPrivateMb: 30,
   /** CPU per /api/info request over Express + Helmet alone's. */
   costRatio: 1.15,
+  /** CPU per database-route request over Express + Helmet + pg alone's, with a pool of the same size. */
+  databaseCostRatio: 1.15,
   /** Private memory the primary may keep after a minute of connection hand-offs. */
   primaryGrowthMb: 4,
 } as const;
@@ -32,6 +35,8 @@ export function warmBootPrivate(m: Measured): { primaryMb: number | null; worker
 }
 
 export const kitCost = (m: Measured) => m.cost.rows.find((row) => row.name === 'the kit, LOG_LEVEL=info');
+export const kitDatabaseCost = (m: Measured) =>
+  m.database.measured ? m.database.cost?.rows.find((row) => row.name === DB_KIT_NAME) : undefined;
 
 export function primaryGrowthMb(m: Measured): number | null {
   const load = m.lifecycle.primaryUnderLoad;
@@ -47,6 +52,7 @@ export function judgeTargets(m: Measured): TargetResult[] {
   const { reload, idleShutdown, kill } = m.lifecycle;
   const warm = warmBootPrivate(m);
   const cost = kitCost(m);
+  const dbCost = kitDatabaseCost(m);
   const growth = primaryGrowthMb(m);
   const under = (value: number | null, limit: number) => (value === null ? null : value < limit);
   return [
@@ -99,6 +105,17 @@ export function judgeTargets(m: Measured): TargetResult[] {
       // Three decimals: at two, a ratio just above the goal reads as the goal and a MISS.
       measured: cost?.vsBaseline == null ? 'not measured' : `${cost.vsBaseline.toFixed(3)}x`,
       pass: cost?.vsBaseline == null ? null : cost.vsBaseline <= TARGETS.costRatio,
+    },
+    {
+      id: 'database-cost',
+      name: `CPU per ${m.database.measured ? m.database.route : 'database route'} request, the kit vs Express + Helmet + pg alone`,
+      target: `<= ${TARGETS.databaseCostRatio}x`,
+      measured: !m.database.measured
+        ? 'not measured: no PostgreSQL'
+        : dbCost?.vsBaseline == null
+          ? 'not measured'
+          : `${dbCost.vsBaseline.toFixed(3)}x`,
+      pass: dbCost?.vsBaseline == null ? null : dbCost.vsBaseline <= TARGETS.databaseCostRatio,
     },
     {
       id: 'primary-growth',

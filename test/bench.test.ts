@@ -8,9 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { needsDemo } from './helpers/demo.ts';
+import { needsPostgres } from './helpers/postgres.ts';
 import { isAlive } from './helpers/process.ts';
 
 const ROOT = path.join(import.meta.dirname, '..');
+/** Where a server answers (always under CI), the database route is measured too. */
+const postgres = needsPostgres.skip === undefined;
 // --quick aims at 30 s; the slack is for a busy machine, not for a slower bench.
 const DEADLINE_MS = 120_000;
 
@@ -26,6 +29,7 @@ const TOP_LEVEL_KEYS = [
   'memory',
   'boot',
   'cost',
+  'database',
   'lifecycle',
   'targets',
   'checks',
@@ -105,6 +109,11 @@ test('bench --quick completes, prints its tables and writes its JSON', {
   assert.match(stdout, /^## Throughput and latency$/m);
   assert.match(stdout, /^\| single \(1\) /m);
   assert.match(stdout, /^\| cluster of 2\b.*\(2\) /m);
+  assert.match(stdout, /^## The database route: CPU per request against Express \+ pg alone, and the pools$/m);
+  if (postgres) {
+    assert.match(stdout, /^\| Express \+ Helmet \+ pg alone /m);
+    assert.match(stdout, /^\| single \(1\) +\| \/demo\/db-sleep\?ms=0 /m);
+  } else assert.match(stdout, /^Not measured: no PostgreSQL at /m);
   assert.match(stdout, /^## Lifecycle/m);
   assert.match(stdout, /^## Targets/m);
 
