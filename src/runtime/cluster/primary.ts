@@ -5,6 +5,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log/log.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { type Backoff, DEFAULT_BACKOFF, restartDelay } from './backoff.ts';
+import { createCounters } from './counters.ts';
 import {
   isWorkerMessage,
   type MetricsJson,
@@ -157,16 +158,11 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
 
   const totalRestarts = () => [...slotRestarts.values()].reduce((sum, n) => sum + n, 0);
 
-  const counters = new Map<string, number>();
-  const count = ({ counter, add }: { counter: string; add: number }) => {
-    const total = (counters.get(counter) ?? 0) + add;
-    counters.set(counter, total);
-    return total;
-  };
+  const count = createCounters();
 
   const answer = (question: Question): Promise<unknown> =>
     typeof question === 'object'
-      ? Promise.resolve(count(question))
+      ? Promise.resolve(count(question.counter, question.add))
       : question === 'status'
         ? Promise.resolve(status())
         : scrape();

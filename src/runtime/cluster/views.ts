@@ -4,6 +4,7 @@
 import type { Health } from '../http/health.ts';
 import { type ProcessMetrics, renderClusterMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
+import { createCounters } from './counters.ts';
 import type { Question, WorkerMessage } from './messages.ts';
 import type { ClusterStatus, ClusterView, MetricsSnapshot } from './status.ts';
 
@@ -14,7 +15,7 @@ export function singleProcessView(
   health: Health,
 ): ClusterView {
   // Alone, this process is the whole dyno: its counters are the dyno's.
-  const counters = new Map<string, number>();
+  const count = createCounters();
   return {
     async status(): Promise<ClusterStatus> {
       return {
@@ -39,11 +40,7 @@ export function singleProcessView(
       };
     },
     metrics: () => metrics.registry.metrics(),
-    async count(counter, add = 0) {
-      const total = (counters.get(counter) ?? 0) + add;
-      counters.set(counter, total);
-      return total;
-    },
+    count: async (counter, add = 0) => count(counter, add),
   };
 }
 
