@@ -68,8 +68,6 @@ export async function withDatabase<T>(
   }
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 /** Warns when the server has no room for this dyno's share: asked once per dyno, by its first process. */
 async function checkRoom(pool: Database, ctx: AppContext, total: number): Promise<void> {
   const { rows } = await pool.query<{ max: number; reserved: number; used: number }>(
@@ -122,7 +120,7 @@ export function registerDatabase(ctx: AppContext): ResourceHandle<Database> | nu
         ctx.log.warn('database unreachable: serving anyway; routes that need it answer 503 until it answers', {
           host,
           database,
-          cause: messageOf(err),
+          cause: err instanceof Error ? err.message : String(err),
         });
       }
       return pool;

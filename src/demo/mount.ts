@@ -1,5 +1,6 @@
 // The teaching surface: the live cluster view and its page at /, the /api samples, /api/cluster
-// and /demo. `npm run remove-demo` deletes this folder, its tests and its line in src/app/app.ts.
+// and /demo. `npm run remove-demo` deletes this folder and the two lines of src/app/app.ts that
+// import and mount it.
 import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Database } from '../app/database.ts';

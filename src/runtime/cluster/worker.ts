@@ -21,8 +21,6 @@ import { primaryView, singleProcessView } from './views.ts';
 export interface WorkerOptions {
   /** How the worker count was chosen; only a single process reports it itself. */
   readonly plan?: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
-  /** How many processes serve on this machine; a cluster worker learns it from its primary. */
-  readonly workers?: number;
   /** How often a cluster worker reports its memory and request count to the primary. */
   readonly statsIntervalMs?: number;
   /** The app to serve; test fixtures wrap the real one in a faulty one. */
@@ -150,7 +148,7 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
   const ctx = createAppContext({
     nodeEnv: config.nodeEnv,
     surfaces,
-    workers: options.workers ?? workersOf(process.env),
+    workers: workersOf(process.env),
     env: process.env,
     database: config.database,
     identity,

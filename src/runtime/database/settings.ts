@@ -56,10 +56,9 @@ function tlsFor(
     };
   }
   if (!(SSL_MODES as readonly string[]).includes(mode)) {
-    const name = source === 'DATABASE_URL' ? 'DATABASE_URL' : 'PGSSLMODE';
     throw new ConfigError(
-      name,
-      name === 'PGSSLMODE' ? mode : `<sslmode=${mode}>`,
+      source,
+      source === 'PGSSLMODE' ? mode : `<sslmode=${mode}>`,
       `sslmode one of ${SSL_MODES.join(', ')}`,
     );
   }

@@ -11,7 +11,7 @@ export type FailingResources = (timeoutMs: number) => Promise<string[]>;
 /** Longer than a healthy pool takes to answer, shorter than a platform's health-check timeout. */
 export const READY_CHECK_TIMEOUT_MS = 2_000;
 
-export function healthRoutes(health: Health, failing: FailingResources = async () => []): Router {
+export function healthRoutes(health: Health, failing: FailingResources): Router {
   const router = Router();
   // Liveness: the process answers at all. It asks no resource: a database outage must not get
   // a healthy process restarted.

@@ -15,7 +15,7 @@ export interface KitHttpDeps {
   readonly log: Logger;
   readonly metrics: ProcessMetrics;
   readonly health: Health;
-  readonly failing?: FailingResources;
+  readonly failing: FailingResources;
   readonly cluster: ClusterView;
   readonly surfaces: Surfaces;
 }
