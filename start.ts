@@ -73,6 +73,8 @@ async function main(): Promise<void> {
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       readyTimeoutMs: config.workerReadyTimeoutMs,
       memoryBudgetBytes: plan.webMemoryMb * 1024 * 1024,
+      // The live page's kill and reload buttons: never in production, whatever else is set.
+      controls: config.nodeEnv !== 'production',
     });
     onSignals({
       shutdown: (signal) => supervisor.shutdown(signal),

@@ -5,9 +5,10 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Database } from '../app/database.ts';
 import type { AppContext, ResourceHandle } from '../runtime/contract.ts';
-import { clusterRoutes } from './cluster.ts';
+import { clusterControlRoutes, clusterRoutes } from './cluster.ts';
 import { DEVELOPMENT_LIMITS, demoRoutes, PRODUCTION_LIMITS } from './cpu-and-sleep.ts';
 import { apiRoutes } from './info-and-echo.ts';
+import { obeyDemoButtons } from './leak-and-burn.ts';
 import { homeRoutes } from './page.ts';
 import { visitRoutes } from './visits.ts';
 
@@ -24,10 +25,16 @@ export function mountDemo(app: Express, ctx: AppContext, { database }: DemoResou
   // router mounted at / costs every request that reaches it a walk through its routes.
   // Switched off (DEMO_SURFACE), the samples are not mounted at all: they answer 404.
   if (surfaces.demo) {
-    app.use('/api', apiRoutes(ctx.identity), clusterRoutes(ctx.cluster), visitRoutes(ctx, database));
+    app.use('/api', apiRoutes(ctx.identity), clusterRoutes(ctx.cluster, ctx.identity), visitRoutes(ctx, database));
+    // The buttons that make the supervisor act: never mounted in production, whatever else is
+    // set, so there they answer 404 like any unknown path.
+    if (!production) {
+      app.use('/api', clusterControlRoutes(ctx.cluster));
+      obeyDemoButtons(ctx.cluster);
+    }
     app.use('/demo', demoRoutes(ctx.identity, production ? PRODUCTION_LIMITS : DEVELOPMENT_LIMITS, database));
   }
   // The page explains the kit even with the samples off; it answers / while this is mounted.
   app.use('/static', express.static(publicDir, { maxAge: production ? '1h' : 0 }));
-  app.use(homeRoutes(ctx.identity, surfaces));
+  app.use(homeRoutes(ctx.identity, surfaces, { buttons: surfaces.demo && !production }));
 }

@@ -4,19 +4,48 @@ import type { Surfaces } from '../runtime/surfaces.ts';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function liveView(identity: ProcessIdentity): string {
-  return `<section id="cluster" aria-live="polite">
+/** Where the timeline's links lead: each event's `doc` is a path in this repository. */
+const DOCS_BASE = 'https://github.com/express-cluster-starter/express-cluster-starter/blob/main/';
+
+export interface PageOptions {
+  /** The buttons that make the supervisor act: development only. */
+  readonly buttons: boolean;
+}
+
+const controls = `<section id="controls" aria-labelledby="controls-title">
+<h3 id="controls-title">Make the supervisor act</h3>
+<p class="hint">Development only: in production these buttons, and the routes behind them, do not exist.</p>
+<p><label for="target-worker">Worker to kill or to leak</label>
+<select id="target-worker"><option value="">any worker</option></select></p>
+<div class="buttons">
+<button type="button" data-action="kill">Kill a worker</button>
+<button type="button" data-action="reload">Rolling reload</button>
+<button type="button" data-action="leak">Make a worker leak memory</button>
+<button type="button" data-action="burn">Burn CPU on every worker</button>
+</div>
+<p id="control-note" role="status"></p>
+</section>`;
+
+function liveView(identity: ProcessIdentity, options: PageOptions): string {
+  return `<section id="cluster">
 <h2>The cluster, live</h2>
 <p class="hint">This is one dyno's view: <strong id="cluster-dyno">${escapeHtml(identity.dyno ?? 'this machine')}</strong> and its workers.
 A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per dyno, and Heroku's router spreads requests across them.</p>
-<p id="cluster-summary">Loading /api/cluster&hellip;</p>
+<p id="cluster-summary">Connecting to /api/cluster/events&hellip;</p>
+<p id="stream-note" role="status"></p>
+<div class="scroll">
 <table id="workers">
-<thead><tr><th>Slot</th><th>Worker</th><th>PID</th><th>State</th><th>Uptime</th><th>Memory</th><th>Requests</th><th>Restarts</th></tr></thead>
+<thead><tr><th scope="col">Slot</th><th scope="col">Worker</th><th scope="col">PID</th><th scope="col">State</th><th scope="col">Uptime</th><th scope="col">Memory</th><th scope="col">CPU</th><th scope="col">Requests</th><th scope="col">Restarts</th></tr></thead>
 <tbody></tbody>
 </table>
+</div>
 <h3>Requests per worker</h3>
 <div id="chart" role="img" aria-label="Requests served by each worker"></div>
 <p class="hint">Run <code>npm run bench</code> in another terminal and watch the load spread.</p>
+${options.buttons ? controls : ''}
+<h3 id="timeline-title">What the supervisor did</h3>
+<p class="hint">Newest first, pushed by the server as it happens. Each kind links to the docs that explain it.</p>
+<ol id="timeline" aria-labelledby="timeline-title" aria-live="polite" aria-relevant="additions" data-docs="${DOCS_BASE}"></ol>
 </section>
 <section id="visits" aria-live="polite">
 <h2>Visits, counted three ways</h2>
@@ -41,7 +70,7 @@ function tryIt(surfaces: Surfaces): string {
           '<li><a href="/api/info">/api/info</a>: this process as JSON (pid, worker id, dyno, uptime, memory)</li>',
           '<li><a href="/demo/cpu?ms=200">/demo/cpu?ms=200</a>: burns 200 ms of CPU. One process serves these one at a time; a cluster serves one per worker.</li>',
           '<li><a href="/demo/sleep?ms=200">/demo/sleep?ms=200</a>: waits 200 ms without blocking: a single process serves thousands of these at once.</li>',
-          '<li><a href="/api/cluster">/api/cluster</a>: the table above as JSON, from the primary\'s view</li>',
+          '<li><a href="/api/cluster">/api/cluster</a>: the table above as JSON, from the primary\'s view; <code>/api/cluster/events</code> streams the timeline (Server-Sent Events)</li>',
           '<li><a href="/api/visits">/api/visits</a>: the three visit counts as JSON (<code>POST</code> counts one)</li>',
           '<li><a href="/demo/db-sleep?ms=200">/demo/db-sleep?ms=200</a>: holds a database connection for 200 ms: a drain waits for it</li>',
         ]
@@ -57,7 +86,7 @@ function tryIt(surfaces: Surfaces): string {
   return `<ul>\n${items.join('\n')}\n</ul>`;
 }
 
-function page(identity: ProcessIdentity, surfaces: Surfaces): string {
+function page(identity: ProcessIdentity, surfaces: Surfaces, options: PageOptions): string {
   const process =
     identity.workerId === null
       ? `the single process (pid ${identity.pid})`
@@ -77,7 +106,7 @@ function page(identity: ProcessIdentity, surfaces: Surfaces): string {
 <h1>express-cluster-starter</h1>
 <p class="served">This page was served by <strong id="served-by">${escapeHtml(served)}</strong>.
 Reload it: with more than one worker, another process may answer; with more than one dyno, another dyno may.</p>
-${surfaces.demo ? liveView(identity) : ''}
+${surfaces.demo ? liveView(identity, options) : ''}
 <h2>What is running</h2>
 <p><code>node start.ts</code> starts one worker process per core this machine really has
 (<code>WEB_CONCURRENCY</code> overrides it). A small primary process supervises them: it replaces a
@@ -91,10 +120,10 @@ ${surfaces.demo ? '<script src="/static/status.js" defer></script>\n' : ''}</bod
 `;
 }
 
-export function homeRoutes(identity: ProcessIdentity, surfaces: Surfaces): Router {
+export function homeRoutes(identity: ProcessIdentity, surfaces: Surfaces, options: PageOptions): Router {
   const router = Router();
   // Rendered once: what it says is fixed at boot.
-  const html = page(identity, surfaces);
+  const html = page(identity, surfaces, options);
   router.get('/', (_req, res) => {
     res.type('html').send(html);
   });

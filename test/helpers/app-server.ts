@@ -46,6 +46,7 @@ export async function startApp(t: TestContext, options: StartAppOptions = {}) {
       { count: 1, source: 'WEB_CONCURRENCY', reason: 'WEB_CONCURRENCY=1' },
       metrics,
       health,
+      512 * 1024 * 1024,
     ),
   });
   const handler = (options.app ?? createApp)(ctx);

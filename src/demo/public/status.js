@@ -1,13 +1,45 @@
-// The live view of /api/cluster on the page at /. Plain JavaScript: browsers do not strip
-// types, and the kit has no build step. Polls once a second; the numbers come from the
-// primary, so every worker shows, not only the one that answered.
-const REFRESH_MS = 1000;
+// The live view on the page at /. Plain JavaScript: browsers do not strip types, and the kit
+// has no build step. One stream, /api/cluster/events (Server-Sent Events), carries both the
+// supervisor's lifecycle events and the status once a second; the numbers come from the
+// primary, so every worker shows, not only the one that streams.
 const MB = 1024 * 1024;
+/** The timeline shows this many events at most: a page left open for a day stays small. */
+const TIMELINE_LENGTH = 200;
 
 const summary = document.getElementById('cluster-summary');
 const dyno = document.getElementById('cluster-dyno');
+const streamNote = document.getElementById('stream-note');
 const rows = document.querySelector('#workers tbody');
 const chart = document.getElementById('chart');
+const timeline = document.getElementById('timeline');
+const docsBase = timeline.dataset.docs;
+const target = document.getElementById('target-worker');
+const controlNote = document.getElementById('control-note');
+const buttons = document.querySelectorAll('#controls button[data-action]');
+
+const LABELS = {
+  forked: 'worker forked',
+  ready: 'worker ready',
+  'cluster-ready': 'cluster ready',
+  exited: 'worker exited',
+  'not-ready-in-time': 'not ready in time',
+  'restart-scheduled': 'restart scheduled',
+  'crash-loop': 'crash loop',
+  'reload-started': 'reload started',
+  'reload-step': 'reload step',
+  'reload-finished': 'reload finished',
+  'reload-stopped': 'reload stopped',
+  'reload-ignored': 'reload ignored',
+  'over-budget': 'over its memory budget',
+  'replacement-failed': 'replacement failed',
+  'kill-requested': 'kill requested',
+  told: 'workers told',
+  'shutdown-started': 'shutdown started',
+  'deadline-passed': 'deadline passed',
+  drained: 'drained',
+};
+/** Shown as warnings: something went wrong, or was made to. */
+const ALARMING = new Set(['crash-loop', 'over-budget', 'replacement-failed', 'kill-requested', 'deadline-passed']);
 
 /** @param {number} seconds */
 function uptime(seconds) {
@@ -24,15 +56,18 @@ function cell(tag, text, className) {
   return element;
 }
 
+let mode = 'cluster';
+
 function render(status) {
-  const mode =
+  mode = status.mode;
+  const described =
     status.mode === 'single'
       ? 'one process, no cluster'
       : `${status.workers.length} workers under primary pid ${status.primary.pid}`;
   const { count, reason } = status.workerCount;
-  // The dyno that answered this poll: the page's own may differ on a scaled app.
+  // The dyno that answered: the page's own may differ on a scaled app.
   dyno.textContent = status.dyno ?? 'this machine';
-  summary.textContent = `${mode}. Why ${count}: ${reason}. Restarts: ${status.restarts}, reloads: ${status.reloads}.`;
+  summary.textContent = `${described}. Why ${count}: ${reason}. Restarts: ${status.restarts}, reloads: ${status.reloads}. Memory budget: ${Math.round(status.memoryBudgetBytes / MB)} MB a worker.`;
 
   rows.replaceChildren(
     ...status.workers.map((worker) => {
@@ -45,6 +80,7 @@ function render(status) {
         cell('td', worker.state, `state-${worker.state}`),
         cell('td', uptime(worker.uptimeSeconds)),
         cell('td', worker.rssBytes === null ? '-' : `${Math.round(worker.rssBytes / MB)} MB`),
+        cell('td', worker.cpuPercent === null ? '-' : `${worker.cpuPercent}%`, 'cpu'),
         cell('td', String(worker.requests), 'requests'),
         cell('td', String(worker.restarts)),
       );
@@ -65,21 +101,114 @@ function render(status) {
       return bar;
     }),
   );
+  renderTargets(status.workers.filter((worker) => worker.state === 'ready' && worker.id !== null));
 }
 
-async function refresh() {
-  try {
-    const response = await fetch('/api/cluster', { cache: 'no-store' });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    render(await response.json());
-  } catch (err) {
-    summary.textContent = `Cannot reach /api/cluster (${err.message}): is the server draining?`;
-  } finally {
-    setTimeout(refresh, REFRESH_MS);
+function renderTargets(serving) {
+  if (!target) return;
+  const chosen = target.value;
+  target.replaceChildren(
+    new Option('any worker', ''),
+    ...serving.map((worker) => new Option(`worker ${worker.id} (slot ${worker.slot}, pid ${worker.pid})`, worker.id)),
+  );
+  // The chosen worker stays chosen while it lives; once it is gone, "any" is.
+  target.value = serving.some((worker) => String(worker.id) === chosen) ? chosen : '';
+  for (const button of buttons) {
+    const needsCluster = button.dataset.action !== 'burn';
+    button.disabled = needsCluster && mode === 'single';
+    button.title = button.disabled ? 'needs a cluster: start with WEB_CONCURRENCY=2 or more' : '';
   }
 }
 
-refresh();
+/** Seqs shown, per primary: a reconnect may repeat what the page already has. */
+let seen = new Set();
+let primaryPid = null;
+
+function who(event) {
+  if (event.worker === undefined) return '';
+  return `worker ${event.worker} (pid ${event.pid}, slot ${event.slot})`;
+}
+
+function addEvent(event) {
+  if (seen.has(event.seq)) return;
+  seen.add(event.seq);
+  const item = document.createElement('li');
+  item.className = `event${ALARMING.has(event.kind) || (event.kind === 'exited' && !event.details?.expected) ? ' alarming' : ''}`;
+  item.dataset.kind = event.kind;
+  item.dataset.seq = String(event.seq);
+  const at = new Date(event.at);
+  const time = cell('time', at.toLocaleTimeString([], { hour12: false }));
+  time.dateTime = at.toISOString();
+  const link = cell('a', LABELS[event.kind] ?? event.kind, 'kind');
+  link.href = docsBase + event.doc;
+  const heading = document.createElement('p');
+  heading.className = 'what';
+  heading.append(time, ' ', link, ' ', cell('span', who(event), 'who'));
+  item.append(heading, cell('p', event.why, 'why'));
+  // Newest first, in seq order even when a reconnect brings an older one late.
+  const after = [...timeline.children].find((other) => Number(other.dataset.seq) < event.seq);
+  timeline.insertBefore(item, after ?? null);
+  while (timeline.children.length > TIMELINE_LENGTH) timeline.lastElementChild.remove();
+}
+
+function note(text) {
+  streamNote.textContent = text;
+}
+
+let streamer = null;
+let goodbye = null;
+const source = new EventSource('/api/cluster/events');
+
+source.addEventListener('hello', (message) => {
+  const hello = JSON.parse(message.data);
+  // Another primary: the dyno restarted, and its seqs start again from 1.
+  if (hello.primaryPid !== primaryPid) {
+    if (primaryPid !== null) timeline.replaceChildren();
+    seen = new Set();
+    primaryPid = hello.primaryPid;
+  }
+  const here = hello.worker === null ? `this process (pid ${hello.pid})` : `worker ${hello.worker} (pid ${hello.pid})`;
+  if (streamer === null) note(`Live: streaming from ${here}.`);
+  else if (streamer.pid !== hello.pid) {
+    const why = goodbye ?? 'its connection dropped';
+    const was = streamer.worker === null ? `pid ${streamer.pid}` : `worker ${streamer.worker}`;
+    note(`Reconnected by itself: ${was} stopped streaming (${why}); now streaming from ${here}.`);
+  } else note(`Reconnected to ${here}.`);
+  streamer = hello;
+  goodbye = null;
+});
+source.addEventListener('lifecycle', (message) => addEvent(JSON.parse(message.data)));
+source.addEventListener('status', (message) => render(JSON.parse(message.data)));
+source.addEventListener('bye', (message) => {
+  goodbye = JSON.parse(message.data).reason;
+  note(`The stream ended: ${goodbye}. Reconnecting to another worker…`);
+});
+source.addEventListener('error', () => {
+  // EventSource retries by itself; it gives up only on a response that is not a stream.
+  if (source.readyState === EventSource.CLOSED) note('The stream stopped: reload the page to try again.');
+  else if (goodbye === null) note('The stream dropped (its worker died, or the server is gone). Reconnecting…');
+});
+
+async function act(action) {
+  const worker = target?.value;
+  const body = (action === 'kill' || action === 'leak') && worker ? { worker: Number(worker) } : {};
+  controlNote.textContent = `Asking for ${action}…`;
+  try {
+    const response = await fetch(`/api/cluster/${action}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = await response.json();
+    if (!response.ok) throw new Error(answer.message ?? `HTTP ${response.status}`);
+    const whom = answer.worker === undefined ? '' : ` worker ${answer.worker} (pid ${answer.pid})`;
+    controlNote.textContent = `${response.status} Accepted: ${action}${whom}. Watch the timeline.`;
+  } catch (err) {
+    controlNote.textContent = `Not done: ${err.message}`;
+  }
+}
+
+for (const button of buttons) button.addEventListener('click', () => act(button.dataset.action));
 
 // Visits, three ways: fetched when the page opens and after each click, not polled, so the
 // counts move only when someone counts a visit.

@@ -1,5 +1,6 @@
 // The IPC protocol between the primary and its workers, typed at both ends.
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { ClusterEvent, ClusterStatus, ControlAction } from './status.ts';
 
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
@@ -15,15 +16,36 @@ export type WorkerMessage =
   /** Sent before a worker exits because it could not start, so a crash loop can name its cause. */
   | { readonly type: 'failed'; readonly reason: string }
   /** Sent every second: what the memory budget and the status page read. */
-  | { readonly type: 'stats'; readonly rss: number; readonly heapUsed: number; readonly requests: number }
+  | {
+      readonly type: 'stats';
+      readonly rss: number;
+      readonly heapUsed: number;
+      readonly requests: number;
+      readonly cpuPercent: number;
+    }
   | { readonly type: 'ask'; readonly id: number; readonly question: Question }
-  | { readonly type: 'collected'; readonly id: number; readonly metrics: MetricsJson };
+  | { readonly type: 'collected'; readonly id: number; readonly metrics: MetricsJson }
+  /** A page started (on: true) or stopped watching this worker's stream: the primary streams only to watchers. */
+  | { readonly type: 'watch'; readonly on: boolean }
+  | { readonly type: 'control'; readonly control: ControlAction }
+  /** For `topic`'s listeners in worker `to`, or in every worker; `note` goes on the timeline. */
+  | {
+      readonly type: 'tell';
+      readonly topic: string;
+      readonly data: unknown;
+      readonly to: number | 'all';
+      readonly note?: string;
+    };
 
 export type PrimaryMessage =
   | { readonly type: 'drain' }
   /** Send your metrics for scrape `id`. */
   | { readonly type: 'collect'; readonly id: number }
-  | { readonly type: 'answer'; readonly id: number; readonly body: unknown };
+  | { readonly type: 'answer'; readonly id: number; readonly body: unknown }
+  /** To a watching worker: the history when it starts watching, then each event as it happens. */
+  | { readonly type: 'events'; readonly events: readonly ClusterEvent[] }
+  | { readonly type: 'status'; readonly status: ClusterStatus }
+  | { readonly type: 'told'; readonly topic: string; readonly data: unknown };
 
 /**
  * Set by the primary in each worker's environment: how many workers it runs, so the app can
@@ -40,8 +62,8 @@ export function workersOf(env: Readonly<Record<string, string | undefined>>): nu
 const hasType = (value: unknown): value is { type: unknown } =>
   typeof value === 'object' && value !== null && 'type' in value;
 
-const WORKER_TYPES = new Set(['ready', 'failed', 'stats', 'ask', 'collected']);
-const PRIMARY_TYPES = new Set(['drain', 'collect', 'answer']);
+const WORKER_TYPES = new Set(['ready', 'failed', 'stats', 'ask', 'collected', 'watch', 'control', 'tell']);
+const PRIMARY_TYPES = new Set(['drain', 'collect', 'answer', 'events', 'status', 'told']);
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   return hasType(value) && WORKER_TYPES.has(value.type as string);

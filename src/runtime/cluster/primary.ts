@@ -6,6 +6,7 @@ import type { Logger } from '../log/log.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { type Backoff, DEFAULT_BACKOFF, restartDelay } from './backoff.ts';
 import { createCounters } from './counters.ts';
+import { createJournal, type EventFields, ordinal } from './journal.ts';
 import {
   isWorkerMessage,
   type MetricsJson,
@@ -14,7 +15,7 @@ import {
   WORKERS_ENV,
   type WorkerMessage,
 } from './messages.ts';
-import type { ClusterStatus, MetricsSnapshot } from './status.ts';
+import type { ClusterEventKind, ClusterStatus, MetricsSnapshot } from './status.ts';
 
 export interface PrimaryOptions {
   /** The file each worker runs. */
@@ -36,6 +37,13 @@ export interface PrimaryOptions {
   readonly stableAfterMs?: number;
   /** How long a metrics scrape waits for the workers; the slow ones are counted, not awaited. */
   readonly scrapeTimeoutMs?: number;
+  /**
+   * Whether a worker may ask the supervisor to kill a worker or reload (the live page's buttons).
+   * Off in production, whatever the app does: a route mounted by mistake still cannot act.
+   */
+  readonly controls?: boolean;
+  /** How often watchers get the status; nobody watching, nothing is sent. */
+  readonly statusIntervalMs?: number;
 }
 
 export interface Supervisor {
@@ -44,7 +52,7 @@ export interface Supervisor {
   /** Kill every worker now. */
   force(): void;
   /** Replace the workers one at a time, without dropping a request. */
-  reload(): void;
+  reload(reason?: string): void;
   /** Resolves with the exit code once every worker is gone. */
   readonly exited: Promise<number>;
 }
@@ -65,7 +73,14 @@ interface Member {
   /** Why it could not start, as the worker said. */
   failure?: string;
   rss?: number;
+  cpuPercent?: number;
   requests: number;
+  /** Its streams are open: it gets the events and the status to pass on. */
+  watching: boolean;
+  /** Why the primary asked it to go, for the timeline. */
+  retiredFor?: string;
+  /** Killed from the page: to the supervisor still a crash, but the timeline says who asked. */
+  killRequested?: boolean;
   /** Scrapes waiting for this worker's metrics, by scrape id. */
   readonly collections: Map<number, (metrics: MetricsJson | null) => void>;
   readonly ready: PromiseWithResolvers<boolean>;
@@ -76,6 +91,7 @@ type Handlers = { [K in WorkerMessage['type']]: (m: Member, message: Extract<Wor
 
 const MB = 1024 * 1024;
 const since = (start: number) => Math.round(performance.now() - start);
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 export function startPrimary(options: PrimaryOptions): Supervisor {
   const { log, workers: target } = options;
@@ -83,6 +99,9 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   const crashLoopLimit = options.crashLoopLimit ?? 5;
   const stableAfterMs = options.stableAfterMs ?? 10_000;
   const scrapeTimeoutMs = options.scrapeTimeoutMs ?? 1_000;
+  const statusIntervalMs = options.statusIntervalMs ?? 1_000;
+  const journal = createJournal();
+  let statusTimer: NodeJS.Timeout | undefined;
 
   const members = new Map<number, Member>();
   const restartTimers = new Set<NodeJS.Timeout>();
@@ -104,6 +123,27 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
 
   const ids = (m: Member) => ({ worker: m.worker.id, pid: m.worker.process.pid });
   const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
+  const about = (m: Member): EventFields => ({ ...ids(m), slot: m.slot });
+  const record = (kind: ClusterEventKind, why: string, fields?: EventFields) => journal.record(kind, why, fields);
+
+  // Events go to the workers whose pages watch, which pass them on; nobody watching, the
+  // journal has no listener and no status timer runs.
+  journal.subscribe((event) => {
+    for (const m of members.values()) if (m.watching) send(m, { type: 'events', events: [event] });
+  });
+  function watchersChanged(): void {
+    const watching = [...members.values()].some((m) => m.watching);
+    if (watching && statusTimer === undefined) {
+      statusTimer = setInterval(() => {
+        const body = status();
+        for (const m of members.values()) if (m.watching) send(m, { type: 'status', status: body });
+      }, statusIntervalMs).unref();
+    } else if (!watching && statusTimer !== undefined) {
+      clearInterval(statusTimer);
+      statusTimer = undefined;
+      log.debug('nobody watches the timeline: status frames stopped');
+    }
+  }
 
   const handlers: Handlers = {
     ready(m, message) {
@@ -111,10 +151,19 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       m.readyAt = performance.now();
       bootFailures = 0;
       m.ready.resolve(true);
-      log.info('worker ready', { ...ids(m), port: message.port, ms: since(m.forkedAt) });
+      const ms = since(m.forkedAt);
+      log.info('worker ready', { ...ids(m), port: message.port, ms });
+      record('ready', `listening ${ms} ms after its fork: from now on it takes connections`, {
+        ...about(m),
+        details: { bootMs: ms },
+      });
       if (phase === 'booting' && serving().length === target) {
         phase = 'running';
         log.info('cluster ready', { workers: target, port: message.port, ms: since(bootStarted) });
+        record(
+          'cluster-ready',
+          `all ${target} workers listen on port ${message.port}, ${since(bootStarted)} ms after boot`,
+        );
       }
     },
     failed(m, message) {
@@ -123,15 +172,19 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     stats(m, message) {
       m.rss = message.rss;
       m.requests = message.requests;
+      m.cpuPercent = message.cpuPercent;
       const overBudget = message.rss > options.memoryBudgetBytes;
       if (overBudget && m.state === 'ready' && !m.retiring && phase === 'running' && !rolling) {
-        log.warn('worker over its memory budget: replacing it', {
-          ...ids(m),
-          rssMb: Math.round(message.rss / MB),
-          budgetMb: Math.round(options.memoryBudgetBytes / MB),
-        });
+        const rssMb = Math.round(message.rss / MB);
+        const budgetMb = Math.round(options.memoryBudgetBytes / MB);
+        log.warn('worker over its memory budget: replacing it', { ...ids(m), rssMb, budgetMb });
+        record(
+          'over-budget',
+          `${rssMb} MB of memory passed its ${budgetMb} MB budget (WEB_MEMORY): replaced the rolling way, before the platform's memory quota errors begin`,
+          { ...about(m), details: { rssMb, budgetMb } },
+        );
         rolling = true;
-        void replace(m).finally(() => {
+        void replace(m, 'its memory budget').finally(() => {
           rolling = false;
         });
       }
@@ -144,6 +197,45 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     },
     collected(m, message) {
       m.collections.get(message.id)?.(message.metrics);
+    },
+    watch(m, message) {
+      if (message.on && !m.watching) send(m, { type: 'events', events: journal.since(0) });
+      m.watching = message.on;
+      watchersChanged();
+      if (message.on) send(m, { type: 'status', status: status() });
+    },
+    control(_m, { control }) {
+      if (!options.controls) {
+        log.warn('control refused: the supervisor takes no orders from workers here', { action: control.action });
+        return;
+      }
+      if (control.action === 'reload') {
+        reload('asked from the page');
+        return;
+      }
+      const target = members.get(control.worker);
+      if (!target) {
+        log.warn('kill ignored: no such worker', { worker: control.worker });
+        return;
+      }
+      log.warn('killing a worker, as asked from the page', ids(target));
+      record(
+        'kill-requested',
+        `SIGKILL to worker ${target.worker.id}, asked from the page: it dies at once, with no drain, as a crash would`,
+        about(target),
+      );
+      target.killRequested = true;
+      target.worker.process.kill('SIGKILL');
+    },
+    tell(_m, message) {
+      if (message.note) {
+        const to = message.to === 'all' ? undefined : members.get(message.to);
+        record('told', message.note, to ? about(to) : undefined);
+      }
+      for (const m of members.values()) {
+        if (message.to === 'all' || m.worker.id === message.to)
+          send(m, { type: 'told', topic: message.topic, data: message.data });
+      }
     },
   };
 
@@ -184,10 +276,12 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
           uptimeSeconds: m.readyAt === undefined ? 0 : Math.round((now - m.readyAt) / 1000),
           rssBytes: m.rss ?? null,
           requests: m.requests,
+          cpuPercent: m.cpuPercent ?? null,
           restarts: slotRestarts.get(m.slot) ?? 0,
         })),
       restarts: totalRestarts(),
       reloads: reloadCount,
+      memoryBudgetBytes: options.memoryBudgetBytes,
     };
   }
 
@@ -227,13 +321,14 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     });
   }
 
-  function fork(slot: number, replacement = false): Member {
+  function fork(slot: number, why: string, replacement = false): Member {
     const worker = cluster.fork({ [WORKERS_ENV]: String(target) });
     const m: Member = {
       worker,
       slot,
       replacement,
       requests: 0,
+      watching: false,
       collections: new Map(),
       forkedAt: performance.now(),
       state: 'starting',
@@ -242,10 +337,16 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       gone: Promise.withResolvers<void>(),
     };
     members.set(worker.id, m);
+    record('forked', why, about(m));
     const readyTimer = setTimeout(() => {
       if (m.state !== 'starting') return;
       m.failure = `not ready within ${options.readyTimeoutMs} ms`;
       log.error('worker not ready in time: killing it', { ...ids(m), timeoutMs: options.readyTimeoutMs });
+      record(
+        'not-ready-in-time',
+        `not listening ${seconds(options.readyTimeoutMs)} after its fork (WORKER_READY_TIMEOUT): killed, and counted as a failed start`,
+        about(m),
+      );
       worker.process.kill('SIGKILL');
     }, options.readyTimeoutMs);
     // Without a listener, an 'error' (a failed fork, a failed IPC write) would crash the supervisor.
@@ -262,8 +363,9 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     return m;
   }
 
-  function retire(m: Member): void {
+  function retire(m: Member, why: string): void {
     m.retiring = true;
+    m.retiredFor = why;
     if (m.state === 'ready' && m.worker.isConnected()) {
       m.state = 'draining';
       send(m, { type: 'drain' });
@@ -280,11 +382,24 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     m.ready.resolve(false);
     m.gone.resolve();
     for (const done of m.collections.values()) done(null);
+    if (m.watching) watchersChanged();
     const expected = m.retiring || phase === 'stopping';
     const uptimeMs = m.readyAt === undefined ? 0 : since(m.readyAt);
     const fields = { ...ids(m), code, signal, expected, uptimeMs };
     if (expected) log.info('worker exited', fields);
     else log.warn('worker exited', fields);
+    const how = signal ? `killed by ${signal}` : `exit code ${code}`;
+    record(
+      'exited',
+      expected
+        ? `${how}, as asked (${m.retiredFor ?? 'shutdown'})${code === 0 ? ': it finished its requests first' : ''}`
+        : m.killRequested
+          ? `${how}, as asked from the page: to the supervisor that is a crash like any other, so its slot gets a new worker`
+          : everReady
+            ? `${how} after ${seconds(uptimeMs)} up, and nobody asked it to: its slot gets a new worker`
+          : `${how} before it was ready${m.failure ? ` (${m.failure})` : ''}`,
+      { ...about(m), details: { code, signal, expected, uptimeMs } },
+    );
 
     if (phase === 'stopping') {
       // The dyno's exit code is its worst worker's: 1 for cut-off requests, 130 for a forced stop.
@@ -304,45 +419,71 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
           failures: bootFailures,
           cause,
         });
+        record(
+          'crash-loop',
+          `${bootFailures} workers in a row died before they were ready (${cause}): the dyno stops, so the platform sees a crash, not a spin`,
+          { details: { failures: bootFailures, cause } },
+        );
         exitCode = 1;
         stopAll(`crash loop (${cause})`);
         return;
       }
-    } else if (uptimeMs >= stableAfterMs) {
-      attempt = 0;
     }
+    const proven = everReady && uptimeMs >= stableAfterMs;
+    if (proven) attempt = 0;
     const delayMs = restartDelay(attempt, backoff);
     attempt += 1;
     slotRestarts.set(m.slot, (slotRestarts.get(m.slot) ?? 0) + 1);
     log.info('restarting worker', { after: m.worker.id, slot: m.slot, delayMs, attempt });
+    record(
+      'restart-scheduled',
+      `restart in ${delayMs} ms: ${
+        attempt === 1
+          ? `the first restart in a row waits ${backoff.initialMs / 2} to ${backoff.initialMs} ms${proven ? ` (it had stayed up ${seconds(stableAfterMs)}, so the delay starts over)` : ''}`
+          : `the ${ordinal(attempt)} restart in a row doubles the delay, up to ${seconds(backoff.maxMs)}`
+      }, with jitter so workers that died together do not come back in step`,
+      { ...about(m), details: { delayMs, attempt } },
+    );
     const timer = setTimeout(() => {
       restartTimers.delete(timer);
-      fork(m.slot);
+      fork(m.slot, `slot ${m.slot}: replaces worker ${m.worker.id}, which died`);
     }, delayMs);
     restartTimers.add(timer);
   }
 
   /** Fork the new worker, wait until it is ready, then drain the old one. */
-  async function replace(old: Member): Promise<boolean> {
-    const fresh = fork(old.slot, true);
+  async function replace(old: Member, why: string): Promise<boolean> {
+    const fresh = fork(
+      old.slot,
+      `slot ${old.slot}: takes worker ${old.worker.id}'s place (${why}); the old one serves until this one is ready`,
+      true,
+    );
     log.info('replacement started', { old: old.worker.id, new: fresh.worker.id });
     if (!(await fresh.ready.promise)) {
+      const cause = fresh.failure ?? 'exited';
       log.error('replacement failed before it was ready: the old worker keeps serving', {
         old: old.worker.id,
         new: fresh.worker.id,
-        cause: fresh.failure ?? 'exited',
+        cause,
       });
+      record(
+        'replacement-failed',
+        `worker ${fresh.worker.id} died before it was ready (${cause}): worker ${old.worker.id} keeps serving`,
+        about(old),
+      );
       return false;
     }
     if (phase === 'stopping') return false;
-    retire(old);
+    retire(old, why);
     await old.gone.promise;
     return true;
   }
 
-  async function reload(): Promise<void> {
+  async function reload(reason: string): Promise<void> {
     if (phase !== 'running' || rolling) {
-      log.warn('reload ignored', { because: rolling ? 'a replacement is in progress' : phase });
+      const because = rolling ? 'a replacement is in progress' : phase;
+      log.warn('reload ignored', { because });
+      record('reload-ignored', `${reason}, but ${because}: one rolling change at a time`);
       return;
     }
     rolling = true;
@@ -350,17 +491,35 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     const started = performance.now();
     const olds = serving();
     log.info('rolling reload started', { workers: olds.length });
+    record(
+      'reload-started',
+      `${reason}: ${olds.length} workers are replaced one at a time, each new one ready before its old one drains`,
+      { details: { workers: olds.length } },
+    );
     try {
       for (const [index, old] of olds.entries()) {
         if (stopping()) return;
         if (old.state !== 'ready') continue;
         log.info('reload step', { step: index + 1, of: olds.length, replacing: old.worker.id });
-        if (!(await replace(old))) {
+        record('reload-step', `step ${index + 1} of ${olds.length}: replacing worker ${old.worker.id}`, {
+          ...about(old),
+          details: { step: index + 1, of: olds.length },
+        });
+        if (!(await replace(old, `rolling reload, step ${index + 1} of ${olds.length}`))) {
           log.error('rolling reload stopped: the remaining old workers keep serving', { step: index + 1 });
+          record(
+            'reload-stopped',
+            `step ${index + 1} failed: the remaining old workers keep serving, so a bad deploy never takes the dyno down`,
+          );
           return;
         }
       }
       log.info('rolling reload finished', { workers: olds.length, ms: since(started) });
+      record(
+        'reload-finished',
+        `all ${olds.length} workers replaced in ${seconds(since(started))}, with no request refused`,
+        { details: { ms: since(started) } },
+      );
     } finally {
       rolling = false;
     }
@@ -372,16 +531,25 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     for (const timer of restartTimers) clearTimeout(timer);
     restartTimers.clear();
     log.info('shutting down', { reason, workers: members.size, timeoutMs: options.shutdownTimeoutMs });
+    record(
+      'shutdown-started',
+      `${reason}: every worker stops taking connections and finishes its requests, within ${seconds(options.shutdownTimeoutMs)}`,
+      { details: { reason, workers: members.size } },
+    );
     if (members.size === 0) {
       finish();
       return;
     }
-    for (const m of members.values()) if (!m.retiring) retire(m);
+    for (const m of members.values()) if (!m.retiring) retire(m, reason);
     deadline = setTimeout(() => {
       log.error('shutdown deadline passed: killing the workers still draining', {
         workers: [...members.keys()],
         timeoutMs: options.shutdownTimeoutMs,
       });
+      record(
+        'deadline-passed',
+        `${members.size} workers still draining after ${seconds(options.shutdownTimeoutMs)}: killed, and the exit code says so`,
+      );
       exitCode = 1;
       for (const m of members.values()) m.worker.process.kill('SIGKILL');
     }, options.shutdownTimeoutMs);
@@ -389,11 +557,16 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
 
   function finish(): void {
     clearTimeout(deadline);
+    clearInterval(statusTimer);
     log.info('shutdown complete', { ms: since(stopStarted), exitCode });
+    record(
+      'drained',
+      `every worker is gone, ${since(stopStarted)} ms after the stop began: the primary exits ${exitCode}`,
+    );
     exited.resolve(exitCode);
   }
 
-  for (let slot = 1; slot <= target; slot += 1) fork(slot);
+  for (let slot = 1; slot <= target; slot += 1) fork(slot, `slot ${slot}: one of the ${target} workers at boot`);
 
   return {
     shutdown(reason) {
@@ -405,7 +578,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       for (const m of members.values()) m.worker.process.kill('SIGKILL');
       exited.resolve(130);
     },
-    reload: () => void reload(),
+    reload: (reason = 'SIGHUP') => void reload(reason),
     exited: exited.promise,
   };
 }

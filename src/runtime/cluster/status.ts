@@ -13,6 +13,8 @@ export interface WorkerStatus {
   readonly uptimeSeconds: number;
   readonly rssBytes: number | null;
   readonly requests: number;
+  /** Share of one CPU the worker used over its last report (0 to 100, or more with threads). */
+  readonly cpuPercent: number | null;
   /** Unexpected deaths in this slot since boot. */
   readonly restarts: number;
 }
@@ -26,6 +28,8 @@ export interface ClusterStatus {
   readonly workers: readonly WorkerStatus[];
   readonly restarts: number;
   readonly reloads: number;
+  /** RSS past which a worker is replaced (WEB_MEMORY). */
+  readonly memoryBudgetBytes: number;
 }
 
 /** How the app reads cluster-wide facts without knowing whether a cluster exists. */
@@ -35,6 +39,68 @@ export interface ClusterView {
   metrics(): Promise<string>;
   /** Adds to a counter the whole dyno shares (held by the primary) and answers its total. */
   count(counter: string, add?: number): Promise<number>;
+  /**
+   * The supervisor's lifecycle events as they happen, the recent ones first, and the status
+   * once a second. Nothing is sent, and nothing costs, while nobody watches. Returns `stop`.
+   */
+  watch(listener: (frame: WatchFrame) => void, after?: number): () => void;
+  /** Asks the supervisor to act: development only (the primary refuses in production). */
+  control(action: ControlAction): void;
+  /**
+   * Sends `data` to `topic`'s listeners in one worker (by id), or in every worker. A `note`
+   * goes on the live page's timeline, as the reason the supervisor passed it on.
+   */
+  tell(topic: string, data: unknown, to?: number | 'all', note?: string): void;
+  /** Runs `handler` for what any process tells `topic` (this one included). */
+  listen(topic: string, handler: (data: unknown) => void): void;
+}
+
+export type ControlAction = { readonly action: 'kill'; readonly worker: number } | { readonly action: 'reload' };
+
+export type WatchFrame =
+  | { readonly kind: 'event'; readonly event: ClusterEvent }
+  | { readonly kind: 'status'; readonly status: ClusterStatus }
+  /** This process stops streaming (it drains): the watcher should reconnect elsewhere. */
+  | { readonly kind: 'end'; readonly reason: string };
+
+export type ClusterEventKind =
+  | 'forked'
+  | 'ready'
+  | 'cluster-ready'
+  | 'exited'
+  | 'not-ready-in-time'
+  | 'restart-scheduled'
+  | 'crash-loop'
+  | 'reload-started'
+  | 'reload-step'
+  | 'reload-finished'
+  | 'reload-stopped'
+  | 'reload-ignored'
+  | 'over-budget'
+  | 'replacement-failed'
+  | 'kill-requested'
+  | 'told'
+  | 'shutdown-started'
+  | 'deadline-passed'
+  | 'drained';
+
+/** One thing the supervisor did, as the live page's timeline shows it. */
+export interface ClusterEvent {
+  /** Counts up from 1 in each primary: a reconnecting page asks for what came after its last. */
+  readonly seq: number;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  readonly kind: ClusterEventKind;
+  /** The worker it is about, when it is about one. */
+  readonly worker?: number;
+  readonly pid?: number;
+  readonly slot?: number;
+  /** One sentence: why the supervisor did this. */
+  readonly why: string;
+  /** The docs section that explains it, as a path from the repository's root. */
+  readonly doc: string;
+  /** The numbers behind `why`, for whoever wants them (delay, code, signal, boot time...). */
+  readonly details?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
 /** What the primary hands a worker for /metrics: the worker sums and renders it. */

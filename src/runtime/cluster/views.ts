@@ -5,18 +5,63 @@ import type { Health } from '../http/health.ts';
 import { type ProcessMetrics, renderClusterMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { createCounters } from './counters.ts';
+import { createJournal } from './journal.ts';
 import type { Question, WorkerMessage } from './messages.ts';
-import type { ClusterStatus, ClusterView, MetricsSnapshot } from './status.ts';
+import type { ClusterEvent, ClusterEventKind, ClusterStatus, ClusterView, MetricsSnapshot } from './status.ts';
+import { createWatchers } from './watchers.ts';
+
+/** What the serving process tells its view: the stream ends when it drains. */
+export interface StreamingView extends ClusterView {
+  endStreams(reason: string): void;
+}
+
+/** Listeners by topic, for `tell`: what another process (or this one) says reaches them here. */
+function createTopics() {
+  const topics = new Map<string, Set<(data: unknown) => void>>();
+  return {
+    listen(topic: string, handler: (data: unknown) => void) {
+      topics.set(topic, (topics.get(topic) ?? new Set()).add(handler));
+    },
+    told(topic: string, data: unknown) {
+      for (const handler of topics.get(topic) ?? []) handler(data);
+    },
+  };
+}
+
+const STATUS_INTERVAL_MS = 1_000;
+
+export interface SingleProcessView extends StreamingView {
+  /** Alone, this process is its own supervisor: its few events go on the timeline too. */
+  record(kind: ClusterEventKind, why: string): void;
+}
 
 export function singleProcessView(
   dyno: string | null,
   plan: Pick<WorkerPlan, 'count' | 'source' | 'reason'>,
   metrics: ProcessMetrics,
   health: Health,
-): ClusterView {
+  memoryBudgetBytes: number,
+): SingleProcessView {
   // Alone, this process is the whole dyno: its counters are the dyno's.
   const count = createCounters();
-  return {
+  const topics = createTopics();
+  const journal = createJournal();
+  let stopFeed: (() => void) | undefined;
+  const watchers = createWatchers((on) => {
+    stopFeed?.();
+    stopFeed = undefined;
+    if (!on) return;
+    watchers.events(journal.since(0));
+    const unsubscribe = journal.subscribe((event) => watchers.events([event]));
+    const sendStatus = () => void view.status().then((s) => watchers.status(s));
+    const timer = setInterval(sendStatus, STATUS_INTERVAL_MS).unref();
+    sendStatus();
+    stopFeed = () => {
+      unsubscribe();
+      clearInterval(timer);
+    };
+  });
+  const view: SingleProcessView = {
     async status(): Promise<ClusterStatus> {
       return {
         dyno,
@@ -32,21 +77,38 @@ export function singleProcessView(
             uptimeSeconds: Math.round(process.uptime()),
             rssBytes: process.memoryUsage.rss(),
             requests: metrics.served(),
+            cpuPercent: null,
             restarts: 0,
           },
         ],
         restarts: 0,
         reloads: 0,
+        memoryBudgetBytes,
       };
     },
     metrics: () => metrics.registry.metrics(),
     count: async (counter, add = 0) => count(counter, add),
+    watch: (listener, after) => watchers.add(listener, after),
+    // Nobody to act on: with one process there is no supervisor. The page shows no buttons.
+    control: () => {},
+    tell: (topic, data, _to, note) => {
+      if (note) journal.record('told', note, { pid: process.pid, slot: 1 });
+      queueMicrotask(() => topics.told(topic, data));
+    },
+    listen: topics.listen,
+    endStreams: (reason) => watchers.end(reason),
+    record: (kind, why) => void journal.record(kind, why, { pid: process.pid, slot: 1 }),
   };
+  return view;
 }
 
-export interface PrimaryLink extends ClusterView {
+export interface PrimaryLink extends StreamingView {
   /** Feed it the primary's `answer` messages. */
   answered(id: number, body: unknown): void;
+  /** And its `events`, `status` and `told` messages. */
+  events(events: readonly ClusterEvent[]): void;
+  statusFrame(status: ClusterStatus): void;
+  told(topic: string, data: unknown): void;
 }
 
 /** Asks the primary over IPC; gives up after `timeoutMs`, so a request never hangs on it. */
@@ -75,10 +137,20 @@ export function primaryView(
       });
       send({ type: 'ask', id, question });
     });
+  const topics = createTopics();
+  const watchers = createWatchers((on) => send({ type: 'watch', on }));
   return {
     status: () => ask('status') as Promise<ClusterStatus>,
     metrics: async () => renderClusterMetrics((await ask('metrics')) as MetricsSnapshot, dyno),
     count: async (counter, add = 0) => (await ask({ counter, add })) as number,
+    watch: (listener, after) => watchers.add(listener, after),
+    control: (control) => send({ type: 'control', control }),
+    tell: (topic, data, to = 'all', note) => send({ type: 'tell', topic, data, to, ...(note ? { note } : {}) }),
+    listen: topics.listen,
+    endStreams: (reason) => watchers.end(reason),
     answered: (id, body) => pending.get(id)?.(body),
+    events: (events) => watchers.events(events),
+    statusFrame: (status) => watchers.status(status),
+    told: topics.told,
   };
 }

@@ -20,7 +20,7 @@ import { primaryView, singleProcessView } from './views.ts';
 
 export interface WorkerOptions {
   /** How the worker count was chosen; only a single process reports it itself. */
-  readonly plan?: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
+  readonly plan?: Pick<WorkerPlan, 'count' | 'source' | 'reason' | 'webMemoryMb'>;
   /** How often a cluster worker reports its memory and request count to the primary. */
   readonly statsIntervalMs?: number;
   /** The app to serve; test fixtures wrap the real one in a faulty one. */
@@ -28,6 +28,7 @@ export interface WorkerOptions {
 }
 
 export const DEFAULT_STATS_INTERVAL_MS = 1_000;
+const MB = 1024 * 1024;
 
 // With a callback, a write to a primary that has just died fails there instead of as an
 // 'error' event nobody listens to; the channel's 'disconnect' then ends this worker.
@@ -56,14 +57,9 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
   const resources = createResources(log);
   const surfaces = surfacesOf(config);
   const primary = cluster.isWorker ? primaryView(send, identity.dyno) : undefined;
-  const view =
-    primary ??
-    singleProcessView(
-      identity.dyno,
-      options.plan ?? { count: 1, source: 'WEB_CONCURRENCY', reason: 'single process' },
-      metrics,
-      health,
-    );
+  const plan = options.plan ?? { count: 1, source: 'WEB_CONCURRENCY', reason: 'single process', webMemoryMb: 512 };
+  const alone = primary ? undefined : singleProcessView(identity.dyno, plan, metrics, health, plan.webMemoryMb * MB);
+  const view = primary ?? (alone as NonNullable<typeof alone>);
   const deadlineMs = cluster.isWorker
     ? Math.max(config.shutdownTimeoutMs - PRIMARY_MARGIN_MS, config.shutdownTimeoutMs * 0.9)
     : config.shutdownTimeoutMs;
@@ -80,6 +76,10 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     }
     stopping = true;
     health.draining = true;
+    // A live page's stream would hold the drain open to the deadline: end it, and the page
+    // reconnects to a worker that still serves.
+    view.endStreams(`worker ${identity.workerId ?? 'process'} is draining (${reason})`);
+    alone?.record('shutdown-started', `${reason}: this process stops taking connections and finishes its requests`);
     const started = performance.now();
     const deadline = started + deadlineMs;
     // The last resort, should a step outlive its bound: every step below has one.
@@ -117,6 +117,9 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
         .getMetricsAsJSON()
         .then((json) => send({ type: 'collected', id, metrics: json as MetricsJson })),
     answer: ({ id, body }) => primary?.answered(id, body),
+    events: ({ events }) => primary?.events(events),
+    status: ({ status }) => primary?.statusFrame(status),
+    told: ({ topic, data }) => primary?.told(topic, data),
   };
   process.on('message', (message) => {
     if (!isPrimaryMessage(message)) return;
@@ -183,11 +186,23 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
   if (stopping) return;
   log.info('listening', { port: server.port });
   send({ type: 'ready', port: server.port });
+  alone?.record(
+    'ready',
+    `listening ${Math.round(performance.now())} ms after start, alone: with one worker there is no cluster to supervise`,
+  );
 
   if (cluster.isWorker) {
+    let lastCpu = process.cpuUsage();
+    let lastAt = performance.now();
     setInterval(() => {
       const { rss, heapUsed } = process.memoryUsage();
-      send({ type: 'stats', rss, heapUsed, requests: metrics.served() });
+      const cpu = process.cpuUsage(lastCpu);
+      const now = performance.now();
+      // CPU microseconds over wall milliseconds, as a percentage of one core.
+      const cpuPercent = Math.round((cpu.user + cpu.system) / (now - lastAt) / 10);
+      lastCpu = process.cpuUsage();
+      lastAt = now;
+      send({ type: 'stats', rss, heapUsed, requests: metrics.served(), cpuPercent });
     }, options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS).unref();
   }
 }
