@@ -82,12 +82,15 @@ describe('the live timeline over HTTP', needsDemo, () => {
   });
 
   it("a killed worker's stream ends, and a new one picks up after the last event it had", async (t) => {
-    const { base } = await cluster(t);
+    const { dyno, base } = await cluster(t);
     const first = await openStream(t, `${base}/api/cluster/events`);
     const streamer = await hello(first);
     await first.waitFor('the history', isEvent('cluster-ready'));
     assert.equal((await post(`${base}/api/cluster/kill`, { worker: streamer.worker })).status, 202);
     await first.ended;
+    // As a browser waits the stream's `retry` first: Node's cluster would hand a connection made
+    // before the primary has seen the worker die to the dead worker, and it would hang.
+    await dyno.waitFor('the primary saw it die', byMsg('worker exited', { pid: streamer.pid }));
     const lastId = first.frames.filter((f) => f.id).at(-1)?.id;
     assert.ok(lastId, 'the first stream had events with ids');
 

@@ -76,9 +76,6 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     }
     stopping = true;
     health.draining = true;
-    // A live page's stream would hold the drain open to the deadline: end it, and the page
-    // reconnects to a worker that still serves.
-    view.endStreams(`worker ${identity.workerId ?? 'process'} is draining (${reason})`);
     alone?.record('shutdown-started', `${reason}: this process stops taking connections and finishes its requests`);
     const started = performance.now();
     const deadline = started + deadlineMs;
@@ -99,10 +96,17 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
         exitCode = 1;
         running.destroy();
       }, deadlineMs - reserve);
-      await running.close();
+      // Stop accepting first, then end the live pages' streams (they would hold the drain open
+      // to the deadline): a page reconnecting at once must not be handed to this worker, which
+      // the primary stops doing only once it hears of the close. A connection handed to a
+      // worker that then exits before taking it is lost.
+      const closed = running.close();
+      view.endStreams(`worker ${identity.workerId ?? 'process'} is draining (${reason})`);
+      await closed;
       clearTimeout(cut);
       log.info('drained', { ms: Math.round(performance.now() - started), exitCode });
     } else {
+      view.endStreams(`stopping before listening (${reason})`);
       log.info('stopping before listening', { reason });
     }
     // After the last request, never before: a pool closed under a query in flight fails it.
