@@ -3,7 +3,9 @@ export interface ProcessIdentity {
   readonly pid: number;
   /** The cluster worker id, or null when the app serves from a single process. */
   readonly workerId: number | null;
-  /** Heroku's name for the dyno (web.1), or null off Heroku: a scaled app has several. */
+  /** The platform's name for this instance (Heroku's web.1, a Fly Machine's id), or null: a scaled app has several. */
+  readonly instance: string | null;
+  /** @deprecated The same as `instance`, for the demo page until it reads `instance`. */
   readonly dyno: string | null;
 }
 
@@ -13,7 +15,9 @@ export function describeProcess(identity: ProcessIdentity) {
   return {
     pid: identity.pid,
     workerId: identity.workerId,
-    dyno: identity.dyno,
+    instance: identity.instance,
+    /** @deprecated kept for the demo page until it reads `instance`. */
+    dyno: identity.instance,
     uptimeSeconds: Math.round(process.uptime() * 10) / 10,
     node: process.version,
     memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal },

@@ -19,8 +19,8 @@ import type { ClusterStatus, MetricsSnapshot } from './status.ts';
 export interface PrimaryOptions {
   /** The file each worker runs. */
   readonly exec: string;
-  /** Heroku's name for this dyno, for /api/cluster. */
-  readonly dyno: string | null;
+  /** The platform's name for this instance, for /api/cluster. */
+  readonly instance: string | null;
   readonly workers: number;
   /** How the count was chosen, for /api/cluster. */
   readonly plan: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
@@ -170,7 +170,8 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   function status(): ClusterStatus {
     const now = performance.now();
     return {
-      dyno: options.dyno,
+      instance: options.instance,
+      dyno: options.instance,
       mode: 'cluster',
       workerCount: { count: options.plan.count, source: options.plan.source, reason: options.plan.reason },
       primary: { pid: process.pid, uptimeSeconds: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss() },

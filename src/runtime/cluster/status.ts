@@ -18,7 +18,9 @@ export interface WorkerStatus {
 }
 
 export interface ClusterStatus {
-  /** The dyno this view is of: a scaled app has one such view per dyno. */
+  /** The instance this view is of (Heroku's dyno, Fly's Machine): a scaled app has one such view per instance. */
+  readonly instance: string | null;
+  /** @deprecated The same as `instance`, for the demo page until it reads `instance`. */
   readonly dyno: string | null;
   readonly mode: 'cluster' | 'single';
   readonly workerCount: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;

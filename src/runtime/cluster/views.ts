@@ -9,7 +9,7 @@ import type { Question, WorkerMessage } from './messages.ts';
 import type { ClusterStatus, ClusterView, MetricsSnapshot } from './status.ts';
 
 export function singleProcessView(
-  dyno: string | null,
+  instance: string | null,
   plan: Pick<WorkerPlan, 'count' | 'source' | 'reason'>,
   metrics: ProcessMetrics,
   health: Health,
@@ -19,7 +19,8 @@ export function singleProcessView(
   return {
     async status(): Promise<ClusterStatus> {
       return {
-        dyno,
+        instance,
+        dyno: instance,
         mode: 'single',
         workerCount: { count: plan.count, source: plan.source, reason: plan.reason },
         primary: null,
@@ -52,7 +53,7 @@ export interface PrimaryLink extends ClusterView {
 /** Asks the primary over IPC; gives up after `timeoutMs`, so a request never hangs on it. */
 export function primaryView(
   send: (message: WorkerMessage) => void,
-  dyno: string | null,
+  instance: string | null,
   timeoutMs = 5_000,
 ): PrimaryLink {
   const pending = new Map<number, (body: unknown) => void>();
@@ -77,7 +78,7 @@ export function primaryView(
     });
   return {
     status: () => ask('status') as Promise<ClusterStatus>,
-    metrics: async () => renderClusterMetrics((await ask('metrics')) as MetricsSnapshot, dyno),
+    metrics: async () => renderClusterMetrics((await ask('metrics')) as MetricsSnapshot, instance),
     count: async (counter, add = 0) => (await ask({ counter, add })) as number,
     answered: (id, body) => pending.get(id)?.(body),
   };

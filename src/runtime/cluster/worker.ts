@@ -48,18 +48,19 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
   const identity: ProcessIdentity = {
     pid: process.pid,
     workerId: cluster.worker?.id ?? null,
-    dyno: config.dyno,
+    instance: config.instance,
+    dyno: config.instance,
   };
   const log = processLogger(config, identity.workerId === null ? 'app' : `worker ${identity.workerId}`);
   const health = { draining: false };
-  const metrics = createProcessMetrics(identity.dyno);
+  const metrics = createProcessMetrics(identity.instance);
   const resources = createResources(log);
   const surfaces = surfacesOf(config);
-  const primary = cluster.isWorker ? primaryView(send, identity.dyno) : undefined;
+  const primary = cluster.isWorker ? primaryView(send, identity.instance) : undefined;
   const view =
     primary ??
     singleProcessView(
-      identity.dyno,
+      identity.instance,
       options.plan ?? { count: 1, source: 'WEB_CONCURRENCY', reason: 'single process' },
       metrics,
       health,
