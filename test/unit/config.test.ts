@@ -98,7 +98,8 @@ describe('loadConfig', () => {
     it(`rejects ${variable}=${JSON.stringify(value)}, naming the variable`, () => {
       assert.throws(
         // Railway's variable is read on Railway only.
-        () => loadConfig({ [variable]: value, ...(variable.startsWith('RAILWAY') ? { RAILWAY_REPLICA_ID: 'r1' } : {}) }),
+        () =>
+          loadConfig({ [variable]: value, ...(variable.startsWith('RAILWAY') ? { RAILWAY_REPLICA_ID: 'r1' } : {}) }),
         (err: unknown) => err instanceof ConfigError && err.variable === variable && message.test(err.message),
       );
     });
