@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { loadConfig } from '../../src/runtime/config.ts';
+import { renderPlatformTable } from '../../src/runtime/docs.ts';
 import { readCpuQuota } from '../../src/runtime/platform/cgroup-cpu.ts';
 import { type MachineFacts, planWorkers } from '../../src/runtime/platform/concurrency.ts';
 import { marginSeconds } from '../../src/runtime/platform/deadline.ts';
@@ -252,5 +253,15 @@ describe('readCpuQuota', () => {
 
   it('no cgroup files (macOS, a sandbox): no quota, and no error', async (t) => {
     assert.equal(readCpuQuota(await fakeRoot(t, {})), undefined);
+  });
+});
+
+describe('docs/platforms.md', () => {
+  it('has the table the platform data renders: run npm run docs when it differs', async () => {
+    const doc = await readFile(new URL('../../docs/platforms.md', import.meta.url), 'utf8');
+    assert.ok(
+      doc.includes(renderPlatformTable()),
+      "docs/platforms.md's table differs from platforms.ts: run npm run docs",
+    );
   });
 });
