@@ -11,6 +11,7 @@ import { loadDotenv } from './src/runtime/dotenv.ts';
 import { processLogger } from './src/runtime/log/log.ts';
 import { planWorkers } from './src/runtime/platform/concurrency.ts';
 import { readMachineFacts } from './src/runtime/platform/machine.ts';
+import { platformById } from './src/runtime/platform/platforms.ts';
 import { onSignals } from './src/runtime/signals.ts';
 import { surfacesOf, surfacesOff } from './src/runtime/surfaces.ts';
 
@@ -36,15 +37,20 @@ async function main(): Promise<void> {
   const single = plan.count === 1;
   const log = processLogger(config, single ? 'app' : 'primary');
   const database = config.database && { ...config.database, pool: planPool(config.database.budget, plan.count) };
+  const platform = platformById(config.platform);
   log.info(
     `starting ${plan.count} ${single ? 'worker: serving from this process' : 'workers'} on port ${config.port}`,
     {
+      platform: platform.name,
+      ...(config.instance === null ? {} : { instance: config.instance }),
       workers: plan.count,
       source: plan.source,
       reason: plan.reason,
       ...(plan.hint ? { hint: plan.hint } : {}),
       ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
       port: config.port,
+      shutdownTimeout: config.shutdownTimeoutMs / 1000,
+      shutdownReason: config.shutdown.reason,
       ...(off.length ? { off } : {}),
       ...(database
         ? {
@@ -56,6 +62,8 @@ async function main(): Promise<void> {
         : { database: NO_DATABASE }),
     },
   );
+  // Once, from the process that owns the deadline: the workers parse the same config silently.
+  if (config.shutdown.warning) log.warn(`shutdown: ${config.shutdown.warning}`, { platform: platform.name });
   if (database?.pool.overBudget)
     log.warn(`database: ${database.pool.overBudget}`, { budget: database.budget, workers: plan.count });
 
@@ -66,7 +74,7 @@ async function main(): Promise<void> {
   } else {
     const supervisor = startPrimary({
       exec: fileURLToPath(import.meta.resolve('./src/runtime/cluster/worker.ts')),
-      dyno: config.dyno,
+      instance: config.instance,
       workers: plan.count,
       plan,
       log,

@@ -21,7 +21,7 @@ if (busyUs > 0) {
     next();
   });
 }
-const identity = { pid: process.pid, workerId: null, dyno: null };
+const identity = { pid: process.pid, workerId: null, instance: null, dyno: null };
 // The kit's /api/info, line for line (src/demo/info-and-echo.ts): a router under /api.
 const api = express.Router();
 api.get('/info', (req, res) => {

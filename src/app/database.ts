@@ -104,7 +104,7 @@ export function registerDatabase(ctx: AppContext): ResourceHandle<Database> | nu
         connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
         idleTimeoutMillis: IDLE_TIMEOUT_MS,
         // Which process holds a connection, in pg_stat_activity.
-        application_name: `${identity.dyno ?? 'local'} ${identity.workerId === null ? 'app' : `worker ${identity.workerId}`} pid ${identity.pid}`,
+        application_name: `${identity.instance ?? 'local'} ${identity.workerId === null ? 'app' : `worker ${identity.workerId}`} pid ${identity.pid}`,
       });
       // A connection that fails while idle (a server restart) is an 'error' on the pool: unheard,
       // it would crash the process. The pool drops it and opens another when one is needed.

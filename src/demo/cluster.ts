@@ -40,7 +40,7 @@ function stream(req: Request, res: Response, view: ClusterView, identity: Proces
   res.write(`retry: ${RETRY_MS}\n\n`);
   // The primary's pid tells a page that its dyno restarted: the seqs then start again from 1.
   const primaryPid = identity.workerId === null ? null : process.ppid;
-  write('hello', { pid: identity.pid, worker: identity.workerId, primaryPid, dyno: identity.dyno });
+  write('hello', { pid: identity.pid, worker: identity.workerId, primaryPid, instance: identity.instance });
 
   const heartbeat = setInterval(() => res.write(': still here\n\n'), HEARTBEAT_MS);
   const onFrame = (frame: WatchFrame) => {

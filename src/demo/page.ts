@@ -29,8 +29,8 @@ const controls = `<section id="controls" aria-labelledby="controls-title">
 function liveView(identity: ProcessIdentity, options: PageOptions): string {
   return `<section id="cluster">
 <h2>The cluster, live</h2>
-<p class="hint">This is one dyno's view: <strong id="cluster-dyno">${escapeHtml(identity.dyno ?? 'this machine')}</strong> and its workers.
-A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per dyno, and Heroku's router spreads requests across them.</p>
+<p class="hint">This is one instance's view (a dyno on Heroku, a Machine on Fly.io): <strong id="cluster-instance">${escapeHtml(identity.instance ?? 'this machine')}</strong> and its workers.
+A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per instance, and the platform's router spreads requests across them.</p>
 <p id="cluster-summary">Connecting to /api/cluster/events&hellip;</p>
 <p id="stream-note" role="status"></p>
 <div class="scroll">
@@ -91,7 +91,7 @@ function page(identity: ProcessIdentity, surfaces: Surfaces, options: PageOption
     identity.workerId === null
       ? `the single process (pid ${identity.pid})`
       : `worker ${identity.workerId} (pid ${identity.pid})`;
-  const served = identity.dyno === null ? process : `${process} of dyno ${identity.dyno}`;
+  const served = identity.instance === null ? process : `${process} of instance ${identity.instance}`;
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -45,7 +45,7 @@ export function visitRoutes(ctx: AppContext, database: ResourceHandle<Database> 
     if (add) inThisWorker += 1;
     return {
       worker: { count: inThisWorker, pid: ctx.identity.pid, workerId: ctx.identity.workerId },
-      dyno: { count: await ctx.cluster.count(COUNTER, add ? 1 : 0), name: ctx.identity.dyno },
+      dyno: { count: await ctx.cluster.count(COUNTER, add ? 1 : 0), name: ctx.identity.instance },
       database: everyDyno === null ? { count: null, note: NO_DATABASE } : { count: everyDyno },
     };
   };

@@ -10,6 +10,8 @@ import {
   MAX_CONNECTION_BUDGET,
   SSL_MODES,
 } from './database/settings.ts';
+import { planDeadline, type ShutdownDeadline } from './platform/deadline.ts';
+import { instanceOf, PLATFORM_IDS, type PlatformId, platformById, recognise } from './platform/platforms.ts';
 
 export { ConfigError, type Env } from './config-error.ts';
 
@@ -31,10 +33,15 @@ export interface VariableDoc {
 }
 
 export const VARIABLES = {
+  PLATFORM: {
+    default: "unset: recognised from the platform's own variables",
+    description: `Which platform this runs on (${PLATFORM_IDS.join(', ')}): decides the shutdown deadline and where the instance's name comes from. Set it where the platform cannot be recognised (dokku, digitalocean).`,
+    deployButton: false,
+  },
   DYNO: {
-    default: 'set by Heroku: web.1, web.2, …',
+    default: 'set by Heroku and Dokku: web.1, web.2, …',
     description:
-      "Which dyno this is: named on every log line, in /api/info, /api/cluster and on the page (letters, digits, '.', '_', '-').",
+      "The instance's name on Heroku and Dokku (each platform's own variable elsewhere, see docs/platforms.md): on every log line, in /api/info, /api/cluster and the metrics' instance label (letters, digits, '.', '_', '-', '@', ':').",
     deployButton: false,
   },
   PORT: {
@@ -65,9 +72,16 @@ export const VARIABLES = {
     deployButton: true,
   },
   SHUTDOWN_TIMEOUT: {
-    default: '25',
-    description: 'Seconds to let in-flight requests finish on SIGTERM before what is left is killed (1 to 3600).',
-    deployButton: true,
+    default: "unset: below the platform's grace before SIGKILL (25 on Heroku, 4 on Fly.io, 8 on Cloud Run), else 25",
+    description:
+      'Seconds to let in-flight requests finish on SIGTERM (SIGINT on Fly.io) before what is left is killed (1 to 3600). Set, it always wins.',
+    deployButton: false,
+  },
+  RAILWAY_DEPLOYMENT_DRAINING_SECONDS: {
+    default: 'unset: 0 on Railway',
+    description:
+      "Railway's seconds from SIGTERM to SIGKILL (0 to 3600): the kit drains for a sixth less. At 0 nothing can drain, and the boot line says so.",
+    deployButton: false,
   },
   WORKER_READY_TIMEOUT: {
     default: '30',
@@ -93,6 +107,12 @@ export const VARIABLES = {
     default: 'set by Heroku on Fir dynos',
     description:
       "The dyno's vCPUs, as Heroku's Node.js CNB exports them (1 to 128); used in place of the CPUs Node sees.",
+    deployButton: false,
+  },
+  RENDER_CPU_COUNT: {
+    default: 'set by Render: "0.5" on Starter',
+    description:
+      "The instance's CPUs as Render sets them (a decimal, above 0): used in place of the CPUs Node sees, rounded down; below 1, one process.",
     deployButton: false,
   },
   WEB_CONCURRENCY_SET_BY: {
@@ -136,11 +156,15 @@ export interface ConcurrencySettings {
   readonly herokuAvailableParallelism: number | undefined;
   /** MB one worker may use; undefined means "derive from the machine's memory". */
   readonly webMemoryMb: number | undefined;
+  /** The CPUs a platform says the instance has, fractions included (Render's RENDER_CPU_COUNT). */
+  readonly platformCpus: { readonly variable: 'RENDER_CPU_COUNT'; readonly cpus: number } | undefined;
 }
 
 export interface Config {
-  /** Heroku's name for this dyno; null off Heroku. */
-  readonly dyno: string | null;
+  /** Recognised from the platform's own variables, or PLATFORM. */
+  readonly platform: PlatformId;
+  /** This instance's name as the platform gives it (DYNO, FLY_MACHINE_ID, …); null where none. */
+  readonly instance: string | null;
   readonly port: number;
   readonly nodeEnv: NodeEnv;
   readonly logLevel: LogLevel;
@@ -150,6 +174,8 @@ export interface Config {
   /** The bearer token /metrics demands; unset, /metrics is open outside production and off in it. */
   readonly metricsToken: string | undefined;
   readonly shutdownTimeoutMs: number;
+  /** The deadline with its reason, and a warning when the platform gives too little to drain. */
+  readonly shutdown: ShutdownDeadline;
   readonly workerReadyTimeoutMs: number;
   readonly concurrency: ConcurrencySettings;
   /** null without DATABASE_URL. */
@@ -177,13 +203,27 @@ function oneOf<T extends string>(env: Env, name: Variable, allowed: readonly T[]
   return raw as T;
 }
 
-function dynoName(env: Env): string | null {
-  const raw = env.DYNO;
-  if (raw === undefined) return null;
-  if (!/^[\w.-]{1,100}$/.test(raw)) {
-    throw new ConfigError('DYNO', raw, "1 to 100 letters, digits, '.', '_' or '-', as Heroku sets it (web.1)");
+function decimal(env: Env, name: Variable, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0 || Number(value) > max) {
+    throw new ConfigError(name, raw, `a number above 0, up to ${max} (0.5, 2)`);
   }
-  return raw;
+  return Number(value);
+}
+
+function instanceName(platform: PlatformId, env: Env): string | null {
+  const instance = instanceOf(platformById(platform), env);
+  if (instance === null) return null;
+  if (!/^[\w.@:-]{1,100}$/.test(instance.name)) {
+    throw new ConfigError(
+      instance.variable,
+      env[instance.variable] as string,
+      "1 to 100 letters, digits, '.', '_', '-', '@' or ':' (web.1)",
+    );
+  }
+  return instance.name;
 }
 
 function secret(env: Env, name: Variable): string | undefined {
@@ -199,16 +239,24 @@ function secret(env: Env, name: Variable): string | undefined {
 /** Parses and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
+  const platform = oneOf(env, 'PLATFORM', PLATFORM_IDS, recognise(env).id);
+  const shutdown = planDeadline(platformById(platform), {
+    shutdownTimeoutS: wholeNumber(env, 'SHUTDOWN_TIMEOUT', 1, 3600),
+    graceVariableS:
+      platform === 'railway' ? wholeNumber(env, 'RAILWAY_DEPLOYMENT_DRAINING_SECONDS', 0, 3600) : undefined,
+  });
+  const renderCpus = decimal(env, 'RENDER_CPU_COUNT', MAX_WORKERS);
   const config: Config = {
-    dyno: dynoName(env),
+    platform,
+    instance: instanceName(platform, env),
     port: wholeNumber(env, 'PORT', 0, 65535) ?? 3000,
     nodeEnv,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, nodeEnv === 'production' ? 'json' : 'pretty'),
     demoSurface: oneOf(env, 'DEMO_SURFACE', SWITCHES, nodeEnv === 'production' ? 'off' : 'on') === 'on',
     metricsToken: secret(env, 'METRICS_TOKEN'),
-    // Heroku sends SIGKILL 30 s after SIGTERM: our deadline must come first.
-    shutdownTimeoutMs: (wholeNumber(env, 'SHUTDOWN_TIMEOUT', 1, 3600) ?? 25) * 1000,
+    shutdownTimeoutMs: shutdown.ms,
+    shutdown,
     // Heroku fails a boot that has not bound $PORT within 60 s.
     workerReadyTimeoutMs: (wholeNumber(env, 'WORKER_READY_TIMEOUT', 1, 3600) ?? 30) * 1000,
     concurrency: Object.freeze({
@@ -217,6 +265,7 @@ export function loadConfig(env: Env): Config {
       clusterWorkers: wholeNumber(env, 'CLUSTER_WORKERS', 1, MAX_WORKERS),
       herokuAvailableParallelism: wholeNumber(env, 'HEROKU_AVAILABLE_PARALLELISM', 1, MAX_WORKERS),
       webMemoryMb: wholeNumber(env, 'WEB_MEMORY', 16, 1_048_576),
+      platformCpus: renderCpus === undefined ? undefined : { variable: 'RENDER_CPU_COUNT' as const, cpus: renderCpus },
     }),
     database: databaseSettings(env),
   };

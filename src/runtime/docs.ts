@@ -3,7 +3,9 @@
 
 import { VARIABLES } from './config.ts';
 import { buildpackExports, type Generation } from './platform/buildpacks.ts';
+import { planDeadline } from './platform/deadline.ts';
 import { DYNOS, type Dyno } from './platform/dynos.ts';
+import { PLATFORMS, type Platform } from './platform/platforms.ts';
 
 const memory = (mb: number) => (mb >= 1024 ? `${mb / 1024} GB` : `${mb} MB`);
 
@@ -39,6 +41,55 @@ export function renderVariablesTable(): string {
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
+const code = (names: readonly string[]) => names.map((name) => `\`${name}\``).join(' + ');
+
+/** One row a platform: how it is recognised, what it sends, and the deadline the kit picks there. */
+export function renderPlatformTable(platforms: readonly Platform[] = PLATFORMS): string {
+  const rows = platforms.map((p) => {
+    const recognised = p.markers.length
+      ? p.markers.map(code).join(' or ')
+      : p.id === 'unknown'
+        ? 'none of the others'
+        : `\`PLATFORM=${p.id}\``;
+    const grace =
+      p.grace.defaultSeconds === null
+        ? 'unconfirmed'
+        : `${p.grace.defaultSeconds} s${p.grace.variable ? ` (\`${p.grace.variable}\`)` : ''}`;
+    const deadline = planDeadline(p, { shutdownTimeoutS: undefined, graceVariableS: undefined });
+    const cells = [
+      `\`${p.id}\``,
+      p.name,
+      recognised,
+      p.instanceVariables.length
+        ? `${code(p.instanceVariables).replaceAll(' + ', ', else ')}${p.id === 'fly' ? ` with \`.FLY_REGION\`` : ''}`
+        : 'none',
+      `${p.signal} ${{ 'every process': 'to every process', 'first process': 'to the first process only', unconfirmed: '(to whom: unconfirmed)' }[p.signalledProcesses]}`,
+      grace,
+      `${deadline.ms / 1000} s${deadline.warning ? ': too little to drain, the boot line says so' : ''}`,
+      p.cpus,
+    ];
+    return `| ${cells.join(' | ')} |`;
+  });
+  const header = [
+    'PLATFORM',
+    'Platform',
+    'Recognised by',
+    'Instance name',
+    'Stop signal',
+    'Grace before SIGKILL',
+    'Deadline the kit picks',
+    'CPUs: what it exposes, what the kit counts',
+  ];
+  return [`| ${header.join(' | ')} |`, `|${' --- |'.repeat(header.length)}`, ...rows].join('\n');
+}
+
 if (import.meta.main) {
-  console.log([renderVariablesTable(), renderDynoTable(DYNOS, 'cedar'), renderDynoTable(DYNOS, 'fir')].join('\n\n'));
+  console.log(
+    [
+      renderVariablesTable(),
+      renderDynoTable(DYNOS, 'cedar'),
+      renderDynoTable(DYNOS, 'fir'),
+      renderPlatformTable(),
+    ].join('\n\n'),
+  );
 }

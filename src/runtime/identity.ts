@@ -3,8 +3,8 @@ export interface ProcessIdentity {
   readonly pid: number;
   /** The cluster worker id, or null when the app serves from a single process. */
   readonly workerId: number | null;
-  /** Heroku's name for the dyno (web.1), or null off Heroku: a scaled app has several. */
-  readonly dyno: string | null;
+  /** The platform's name for this instance (Heroku's web.1, a Fly Machine's id), or null: a scaled app has several. */
+  readonly instance: string | null;
 }
 
 /** This process as /api/info shows it: what changes from one worker to the next. */
@@ -13,7 +13,7 @@ export function describeProcess(identity: ProcessIdentity) {
   return {
     pid: identity.pid,
     workerId: identity.workerId,
-    dyno: identity.dyno,
+    instance: identity.instance,
     uptimeSeconds: Math.round(process.uptime() * 10) / 10,
     node: process.version,
     memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal },

@@ -119,7 +119,7 @@ describe('the request line', () => {
       const log = createLogger({
         level: 'info',
         format: 'json',
-        base: { dyno: 'web.1', proc: 'worker 1', pid: 42 },
+        base: { instance: 'web.1', proc: 'worker 1', pid: 42 },
         write: (line) => made.push(line.replace(/"time":"[^"]+"/, '"time":"T"')),
       });
       log.request('info', fields);

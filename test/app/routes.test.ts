@@ -10,7 +10,7 @@ describe('the sample app over HTTP', () => {
     const res = await request(`${url}/`);
     assert.equal(res.status, 200);
     assert.match(String(res.headers['content-type']), /^text\/html/);
-    assert.match(res.body, new RegExp(`the single process \\(pid ${process.pid}\\) of dyno web\\.1`));
+    assert.match(res.body, new RegExp(`the single process \\(pid ${process.pid}\\) of instance web\\.1`));
     assert.match(res.body, /WEB_CONCURRENCY/);
   });
 
@@ -21,7 +21,7 @@ describe('the sample app over HTTP', () => {
     const info = res.json() as Record<string, unknown>;
     assert.equal(info.pid, process.pid);
     assert.equal(info.workerId, null);
-    assert.equal(info.dyno, 'web.1');
+    assert.equal(info.instance, 'web.1');
     assert.equal(info.node, process.version);
     assert.equal(typeof info.uptimeSeconds, 'number');
     assert.ok((info.memory as { rss: number }).rss > 0);

@@ -36,7 +36,7 @@ export async function startApp(t: TestContext, options: StartAppOptions = {}) {
     workers: 1,
     env: {},
     database: options.database ?? null,
-    identity: { pid: process.pid, workerId: null, dyno: 'web.1' },
+    identity: { pid: process.pid, workerId: null, instance: 'web.1' },
     log,
     metrics,
     resources,

@@ -35,6 +35,8 @@ export interface Dyno {
   waitFor(what: string, match: (line: LogLine) => boolean): Promise<LogLine>;
   /** Every process of the dyno, as Heroku signals them. */
   signalGroup(signal: NodeJS.Signals): void;
+  /** The first process alone, as Docker, Fly.io and Cloud Run signal a container. */
+  signalFirst(signal: NodeJS.Signals): void;
 }
 
 /** Any command in its own process group, killed with its whole group if a test leaves it running. */
@@ -168,6 +170,9 @@ export function startDyno(
     },
     signalGroup(signal) {
       process.kill(-child.pid!, signal);
+    },
+    signalFirst(signal) {
+      process.kill(child.pid!, signal);
     },
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { memoryCgroup } from '../helpers/cgroup.ts';
+import { cpuCgroup, memoryCgroup } from '../helpers/cgroup.ts';
 import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, startDyno } from '../helpers/process.ts';
@@ -102,6 +102,59 @@ describe('boot', () => {
         assert.equal((await dyno.exited).code, 0);
       });
     }
+  });
+
+  it('in a cgroup allowed half a CPU, one process serves: no cluster (Node alone counts the host under v1)', async (t) => {
+    const procs = await cpuCgroup(t, 0.5).catch((err: Error) => {
+      if (process.env.CI) throw err;
+      t.skip(`no writable cpu cgroup (${err.message})`);
+    });
+    if (procs === undefined) return;
+    const dyno = startDyno(t, {}, 'start.ts', { cgroupProcs: procs });
+    const boot = await dyno.waitFor('boot line', (line) => /^starting/.test(line.msg));
+    assert.equal(boot.msg, 'starting 1 worker: serving from this process on port 0');
+    assert.equal(boot.source, 'cpu quota');
+    assert.equal(boot.reason, 'a CPU quota of 0.5 CPUs: below one CPU, one process');
+    const listening = await dyno.waitFor('listening', byMsg('listening'));
+    assert.equal(listening.pid, dyno.child.pid, 'the first process serves');
+    dyno.signalFirst('SIGTERM');
+    assert.equal((await dyno.exited).code, 0);
+  });
+
+  for (const [platform, env, instance, deadline] of [
+    ['Fly.io', { FLY_APP_NAME: 'kit', FLY_MACHINE_ID: '148ed599c1d789', FLY_REGION: 'ams' }, '148ed599c1d789.ams', 4],
+    ['Railway', { RAILWAY_REPLICA_ID: 'c0ffee-1', RAILWAY_DEPLOYMENT_DRAINING_SECONDS: '12' }, 'c0ffee-1', 10],
+    ['Google Cloud Run', { K_SERVICE: 'kit', K_REVISION: 'kit-00007-xoq' }, 'kit-00007-xoq', 8],
+  ] as const) {
+    it(`on ${platform}: the boot line names the platform, the instance and the deadline, and every line the instance`, async (t) => {
+      const dyno = startDyno(t, { WEB_CONCURRENCY: '2', ...env });
+      await dyno.waitFor('cluster ready', byMsg('cluster ready'));
+      const boot = dyno.logs[0];
+      assert.equal(boot?.platform, platform);
+      assert.equal(boot?.instance, instance);
+      assert.equal(boot?.shutdownTimeout, deadline);
+      assert.match(
+        String(boot?.shutdownReason),
+        new RegExp(`below ${platform}'s \\d+ s from SIG(TERM|INT) to SIGKILL`),
+      );
+      assert.deepEqual(
+        dyno.logs.filter((line) => line.instance !== instance),
+        [],
+        'every line names the instance',
+      );
+      dyno.signalGroup('SIGTERM');
+      assert.equal((await dyno.exited).code, 0);
+    });
+  }
+
+  it('where the platform gives too little to drain (Railway by default), the boot line says so once, with the setting', async (t) => {
+    const dyno = startDyno(t, { WEB_CONCURRENCY: '2', RAILWAY_REPLICA_ID: 'c0ffee-1' });
+    await dyno.waitFor('cluster ready', byMsg('cluster ready'));
+    const warnings = dyno.logs.filter((line) => /^shutdown: /.test(line.msg));
+    assert.equal(warnings.length, 1, 'once, not once per worker');
+    assert.match(String(warnings[0]?.msg), /Railway gives 0 s .* RAILWAY_DEPLOYMENT_DRAINING_SECONDS/);
+    dyno.signalGroup('SIGTERM');
+    await dyno.exited;
   });
 
   it('Cedar: a marked WEB_CONCURRENCY is capped by the cores', async (t) => {

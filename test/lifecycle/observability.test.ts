@@ -190,22 +190,23 @@ describe('GET /api/cluster', needsDemo, () => {
   it('names the dyno that answered: on every log line, in /api/cluster, /api/info and the page', async (t) => {
     const { dyno, base } = await bootCluster(t, { DYNO: 'web.3' });
     const status = (await request(`${base}/api/cluster`)).json() as Record<string, unknown>;
-    assert.equal(status.dyno, 'web.3');
+    assert.equal(status.instance, 'web.3');
     const info = (await request(`${base}/api/info`)).json() as Record<string, unknown>;
-    assert.equal(info.dyno, 'web.3');
+    assert.equal(info.instance, 'web.3');
     const page = await request(`${base}/`);
-    assert.match(page.body, /worker \d+ \(pid \d+\) of dyno web\.3/);
-    assert.match(page.body, /one dyno's view: <strong id="cluster-dyno">web\.3<\/strong>/);
+    assert.match(page.body, /worker \d+ \(pid \d+\) of instance web\.3/);
+    assert.match(page.body, /<strong id="cluster-instance">web\.3<\/strong>/);
     await dyno.waitFor('the request line', byMsg('request', { path: '/' }));
     const procs = new Set(dyno.logs.map((line) => line.proc.replace(/\d+$/, 'N')));
     assert.deepEqual([...procs].sort(), ['primary', 'worker N'], 'both kinds of process logged');
-    const unnamed = dyno.logs.filter((line) => line.dyno !== 'web.3');
+    const unnamed = dyno.logs.filter((line) => line.instance !== 'web.3');
     assert.deepEqual(unnamed, [], 'every line names the dyno');
     const metrics = (await request(`${base}/metrics`)).body;
     const samples = metrics.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
     assert.ok(samples.length > 50, `${samples.length} samples`);
     assert.deepEqual(
-      samples.filter((line) => !line.includes('dyno="web.3"')),
+      // instance_name, not instance: Prometheus owns that label and would rename ours.
+      samples.filter((line) => !line.includes('instance_name="web.3"')),
       [],
       "every series, summed or the primary's, is labelled with the dyno",
     );

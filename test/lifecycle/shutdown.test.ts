@@ -109,3 +109,32 @@ for (const workers of [1, 2] as const) {
     });
   });
 }
+
+describe('one signal to the first process alone, as containers, Fly.io and Cloud Run send it', () => {
+  const FLY = { FLY_APP_NAME: 'kit', FLY_MACHINE_ID: '148ed599c1d789', FLY_REGION: 'ams' };
+  for (const [name, env, signal] of [
+    ["Fly.io's single SIGINT", FLY, 'SIGINT'],
+    ['SIGTERM', {}, 'SIGTERM'],
+  ] as const) {
+    for (const workers of [1, 2] as const) {
+      it(`${name} to the ${workers === 1 ? 'single process' : 'primary of 2 workers'} drains every worker: the slow request finishes with 200, exit 0`, async (t) => {
+        const dyno = startDyno(t, { WEB_CONCURRENCY: String(workers), LOG_LEVEL: 'debug', ...env }, SLOW.entry);
+        const port = await bootAndFindPort(dyno, workers);
+        const { reply } = await slowRequestInFlight(dyno, port, 700);
+        const workerPids = dyno.logs.filter(byMsg('worker ready')).map((line) => line.pid);
+        dyno.signalFirst(signal);
+        const res = await reply;
+        assert.ok(!(res instanceof Error), String(res));
+        assert.equal(res.status, 200);
+        assert.equal((await dyno.exited).code, 0);
+        for (const pid of workerPids) assert.ok(!isAlive(pid), `worker ${pid} is gone`);
+        // Nothing but the first process got a signal: the workers drained because it told them.
+        for (const pid of workerPids)
+          assert.ok(
+            dyno.logs.some((line) => line.pid === pid && line.msg === 'draining'),
+            `worker ${pid} drained`,
+          );
+      });
+    }
+  }
+});

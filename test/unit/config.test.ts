@@ -5,7 +5,8 @@ import { ConfigError, loadConfig } from '../../src/runtime/config.ts';
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
     const config = loadConfig({});
-    assert.equal(config.dyno, null);
+    assert.equal(config.platform, 'unknown');
+    assert.equal(config.instance, null);
     assert.equal(config.port, 3000);
     assert.equal(config.nodeEnv, 'development');
     assert.equal(config.logLevel, 'info');
@@ -20,6 +21,7 @@ describe('loadConfig', () => {
         clusterWorkers: undefined,
         herokuAvailableParallelism: undefined,
         webMemoryMb: undefined,
+        platformCpus: undefined,
       },
     );
   });
@@ -38,7 +40,8 @@ describe('loadConfig', () => {
       HEROKU_AVAILABLE_PARALLELISM: '8',
       WEB_MEMORY: '1024',
     });
-    assert.equal(config.dyno, 'web.2');
+    assert.equal(config.platform, 'heroku-fir');
+    assert.equal(config.instance, 'web.2');
     assert.equal(config.port, 5006);
     assert.equal(config.logFormat, 'json', 'production logs JSON unless told otherwise');
     assert.equal(config.shutdownTimeoutMs, 10_000);
@@ -51,6 +54,7 @@ describe('loadConfig', () => {
         clusterWorkers: 3,
         herokuAvailableParallelism: 8,
         webMemoryMb: 1024,
+        platformCpus: undefined,
       },
     );
     assert.equal(loadConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
@@ -64,8 +68,11 @@ describe('loadConfig', () => {
   });
 
   const bad: [string, string, RegExp][] = [
-    ['DYNO', '', /DYNO="" is not valid: expected 1 to 100 letters/],
-    ['DYNO', 'web 1<script>', /DYNO="web 1<script>"/],
+    ['DYNO', 'web 1<script>', /DYNO="web 1<script>" is not valid: expected 1 to 100 letters/],
+    ['FLY_MACHINE_ID', 'a b', /FLY_MACHINE_ID="a b" is not valid: expected 1 to 100 letters/],
+    ['PLATFORM', 'heroku', /PLATFORM="heroku" is not valid: expected one of heroku-cedar, heroku-fir, render, fly/],
+    ['RENDER_CPU_COUNT', '0', /RENDER_CPU_COUNT="0" is not valid: expected a number above 0/],
+    ['RENDER_CPU_COUNT', 'half', /RENDER_CPU_COUNT="half"/],
     ['PORT', 'abc', /PORT="abc" is not valid: expected a whole number from 0 to 65535/],
     ['PORT', '70000', /PORT="70000" .* from 0 to 65535/],
     ['PORT', '-1', /PORT="-1"/],
@@ -85,11 +92,14 @@ describe('loadConfig', () => {
     ['CLUSTER_WORKERS', 'two', /CLUSTER_WORKERS="two" .* from 1 to 128/],
     ['HEROKU_AVAILABLE_PARALLELISM', '0', /HEROKU_AVAILABLE_PARALLELISM="0"/],
     ['WEB_MEMORY', '8', /WEB_MEMORY="8" .* from 16 to 1048576/],
+    ['RAILWAY_DEPLOYMENT_DRAINING_SECONDS', '-3', /RAILWAY_DEPLOYMENT_DRAINING_SECONDS="-3" .* from 0 to 3600/],
   ];
   for (const [variable, value, message] of bad) {
     it(`rejects ${variable}=${JSON.stringify(value)}, naming the variable`, () => {
       assert.throws(
-        () => loadConfig({ [variable]: value }),
+        // Railway's variable is read on Railway only.
+        () =>
+          loadConfig({ [variable]: value, ...(variable.startsWith('RAILWAY') ? { RAILWAY_REPLICA_ID: 'r1' } : {}) }),
         (err: unknown) => err instanceof ConfigError && err.variable === variable && message.test(err.message),
       );
     });

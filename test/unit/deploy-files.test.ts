@@ -63,7 +63,6 @@ describe('deploy files', () => {
       else assert.equal(typeof env[name].value, 'string');
     }
     assert.equal(env.DEMO_SURFACE.value, 'on', 'the Deploy-button app teaches');
-    assert.equal(env.SHUTDOWN_TIMEOUT.value, VARIABLES.SHUTDOWN_TIMEOUT.default);
     assert.equal(env.WORKER_READY_TIMEOUT.value, VARIABLES.WORKER_READY_TIMEOUT.default);
     assert.equal(env.LOG_LEVEL.value, VARIABLES.LOG_LEVEL.default);
   });

@@ -7,7 +7,7 @@ const MB = 1024 * 1024;
 const TIMELINE_LENGTH = 200;
 
 const summary = document.getElementById('cluster-summary');
-const dyno = document.getElementById('cluster-dyno');
+const instance = document.getElementById('cluster-instance');
 const streamNote = document.getElementById('stream-note');
 const rows = document.querySelector('#workers tbody');
 const chart = document.getElementById('chart');
@@ -65,8 +65,8 @@ function render(status) {
       ? 'one process, no cluster'
       : `${status.workers.length} workers under primary pid ${status.primary.pid}`;
   const { count, reason } = status.workerCount;
-  // The dyno that answered: the page's own may differ on a scaled app.
-  dyno.textContent = status.dyno ?? 'this machine';
+  // The instance that answered: the page's own may differ on a scaled app.
+  instance.textContent = status.instance ?? 'this machine';
   summary.textContent = `${described}. Why ${count}: ${reason}. Restarts: ${status.restarts}, reloads: ${status.reloads}. Memory budget: ${Math.round(status.memoryBudgetBytes / MB)} MB a worker.`;
 
   rows.replaceChildren(

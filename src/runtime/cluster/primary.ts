@@ -20,8 +20,8 @@ import type { ClusterEventKind, ClusterStatus, MetricsSnapshot } from './status.
 export interface PrimaryOptions {
   /** The file each worker runs. */
   readonly exec: string;
-  /** Heroku's name for this dyno, for /api/cluster. */
-  readonly dyno: string | null;
+  /** The platform's name for this instance, for /api/cluster. */
+  readonly instance: string | null;
   readonly workers: number;
   /** How the count was chosen, for /api/cluster. */
   readonly plan: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
@@ -262,7 +262,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   function status(): ClusterStatus {
     const now = performance.now();
     return {
-      dyno: options.dyno,
+      instance: options.instance,
       mode: 'cluster',
       workerCount: { count: options.plan.count, source: options.plan.source, reason: options.plan.reason },
       primary: { pid: process.pid, uptimeSeconds: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss() },
@@ -397,7 +397,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
           ? `${how}, as asked from the page: to the supervisor that is a crash like any other, so its slot gets a new worker`
           : everReady
             ? `${how} after ${seconds(uptimeMs)} up, and nobody asked it to: its slot gets a new worker`
-          : `${how} before it was ready${m.failure ? ` (${m.failure})` : ''}`,
+            : `${how} before it was ready${m.failure ? ` (${m.failure})` : ''}`,
       { ...about(m), details: { code, signal, expected, uptimeMs } },
     );
 

@@ -20,8 +20,8 @@ export interface WorkerStatus {
 }
 
 export interface ClusterStatus {
-  /** The dyno this view is of: a scaled app has one such view per dyno. */
-  readonly dyno: string | null;
+  /** The instance this view is of (Heroku's dyno, Fly's Machine): a scaled app has one such view per instance. */
+  readonly instance: string | null;
   readonly mode: 'cluster' | 'single';
   readonly workerCount: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
   readonly primary: { readonly pid: number; readonly uptimeSeconds: number; readonly rssBytes: number } | null;

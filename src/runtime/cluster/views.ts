@@ -36,7 +36,7 @@ export interface SingleProcessView extends StreamingView {
 }
 
 export function singleProcessView(
-  dyno: string | null,
+  instance: string | null,
   plan: Pick<WorkerPlan, 'count' | 'source' | 'reason'>,
   metrics: ProcessMetrics,
   health: Health,
@@ -64,7 +64,7 @@ export function singleProcessView(
   const view: SingleProcessView = {
     async status(): Promise<ClusterStatus> {
       return {
-        dyno,
+        instance,
         mode: 'single',
         workerCount: { count: plan.count, source: plan.source, reason: plan.reason },
         primary: null,
@@ -114,7 +114,7 @@ export interface PrimaryLink extends StreamingView {
 /** Asks the primary over IPC; gives up after `timeoutMs`, so a request never hangs on it. */
 export function primaryView(
   send: (message: WorkerMessage) => void,
-  dyno: string | null,
+  instance: string | null,
   timeoutMs = 5_000,
 ): PrimaryLink {
   const pending = new Map<number, (body: unknown) => void>();
@@ -141,7 +141,7 @@ export function primaryView(
   const watchers = createWatchers((on) => send({ type: 'watch', on }));
   return {
     status: () => ask('status') as Promise<ClusterStatus>,
-    metrics: async () => renderClusterMetrics((await ask('metrics')) as MetricsSnapshot, dyno),
+    metrics: async () => renderClusterMetrics((await ask('metrics')) as MetricsSnapshot, instance),
     count: async (counter, add = 0) => (await ask({ counter, add })) as number,
     watch: (listener, after) => watchers.add(listener, after),
     control: (control) => send({ type: 'control', control }),

@@ -49,16 +49,18 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
   const identity: ProcessIdentity = {
     pid: process.pid,
     workerId: cluster.worker?.id ?? null,
-    dyno: config.dyno,
+    instance: config.instance,
   };
   const log = processLogger(config, identity.workerId === null ? 'app' : `worker ${identity.workerId}`);
   const health = { draining: false };
-  const metrics = createProcessMetrics(identity.dyno);
+  const metrics = createProcessMetrics(identity.instance);
   const resources = createResources(log);
   const surfaces = surfacesOf(config);
-  const primary = cluster.isWorker ? primaryView(send, identity.dyno) : undefined;
+  const primary = cluster.isWorker ? primaryView(send, identity.instance) : undefined;
   const plan = options.plan ?? { count: 1, source: 'WEB_CONCURRENCY', reason: 'single process', webMemoryMb: 512 };
-  const alone = primary ? undefined : singleProcessView(identity.dyno, plan, metrics, health, plan.webMemoryMb * MB);
+  const alone = primary
+    ? undefined
+    : singleProcessView(identity.instance, plan, metrics, health, plan.webMemoryMb * MB);
   const view = primary ?? (alone as NonNullable<typeof alone>);
   const deadlineMs = cluster.isWorker
     ? Math.max(config.shutdownTimeoutMs - PRIMARY_MARGIN_MS, config.shutdownTimeoutMs * 0.9)

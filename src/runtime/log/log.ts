@@ -129,12 +129,12 @@ const prettyValue = (value: unknown): string => {
  * and these few lines keep the look the kit has always had, with no dependency.
  */
 export function prettyLine(json: string): string {
-  const { time, level, dyno, proc, pid, msg, err, ...fields } = JSON.parse(json) as Record<string, unknown>;
+  const { time, level, instance, proc, pid, msg, err, ...fields } = JSON.parse(json) as Record<string, unknown>;
   const rest = Object.entries(fields).map(([key, value]) => `${key}=${prettyValue(value)}`);
   const stack = (err as { stack?: string } | undefined)?.stack;
   if (err !== undefined) rest.push(`err=${stack ?? prettyValue(err)}`);
   const clock = String(time).slice(11, 23);
-  const who = [dyno, proc ?? 'app', pid].filter((part) => part !== undefined).join(' ');
+  const who = [instance, proc ?? 'app', pid].filter((part) => part !== undefined).join(' ');
   return `${clock} ${String(level).toUpperCase().padEnd(5)} [${who}] ${msg}${rest.length ? ` ${rest.join(' ')}` : ''}\n`;
 }
 
@@ -237,11 +237,11 @@ export function createLineLogger(options: LoggerOptions): Logger {
  * to `base` to have it on every line of every process.
  */
 export function processLogger(
-  config: { logLevel: LogLevel; logFormat: LogFormat; dyno: string | null },
+  config: { logLevel: LogLevel; logFormat: LogFormat; instance: string | null },
   proc: string,
 ): Logger {
-  // The dyno first: with `heroku ps:scale web=3`, three dynos share one log stream.
-  const base = { ...(config.dyno === null ? {} : { dyno: config.dyno }), proc, pid: process.pid };
+  // The instance first: a scaled app's instances (Heroku's dynos, Fly's Machines) share one log stream.
+  const base = { ...(config.instance === null ? {} : { instance: config.instance }), proc, pid: process.pid };
   const options = { level: config.logLevel, format: config.logFormat, base };
   return proc === 'primary' ? createLineLogger(options) : createLogger(options);
 }

@@ -16,12 +16,14 @@ export interface ProcessMetrics {
 }
 
 /**
- * A scaled app's dynos are scraped through one router, each scrape reaching one of them: the
- * `dyno` label keeps their series apart. Default labels cost nothing per request: prom-client
- * adds them when it renders.
+ * A scaled app's instances are scraped through one router, each scrape reaching one of them:
+ * the `instance_name` label keeps their series apart. Not `instance`: Prometheus sets that one
+ * to the scrape target (the router's host for all of them) and renames ours `exported_instance`
+ * unless honor_labels is on. Default labels cost nothing per request: prom-client adds them
+ * when it renders.
  */
-const labelled = (registry: Registry, dyno: string | null) => {
-  if (dyno !== null) registry.setDefaultLabels({ dyno });
+const labelled = (registry: Registry, instance: string | null) => {
+  if (instance !== null) registry.setDefaultLabels({ instance_name: instance });
   return registry;
 };
 
@@ -43,8 +45,8 @@ function routeLabel(req: Request): string {
   return label;
 }
 
-export function createProcessMetrics(dyno: string | null = null): ProcessMetrics {
-  const registry = labelled(new Registry(), dyno);
+export function createProcessMetrics(instance: string | null = null): ProcessMetrics {
+  const registry = labelled(new Registry(), instance);
   // Event loop lag, memory, GC, handles: prom-client marks each with how to aggregate it.
   collectDefaultMetrics({ register: registry });
   // One series per request, no separate counter: the histogram's _count is the request count.
@@ -85,7 +87,7 @@ async function clusterSeries(snapshot: MetricsSnapshot): Promise<MetricsJson> {
 }
 
 /** Prometheus text for the whole cluster: every worker's series summed, plus the primary's. */
-export async function renderClusterMetrics(snapshot: MetricsSnapshot, dyno: string | null = null): Promise<string> {
+export async function renderClusterMetrics(snapshot: MetricsSnapshot, instance: string | null = null): Promise<string> {
   const all = [...snapshot.workers, await clusterSeries(snapshot)];
-  return labelled(AggregatorRegistry.aggregate(all), dyno).metrics();
+  return labelled(AggregatorRegistry.aggregate(all), instance).metrics();
 }

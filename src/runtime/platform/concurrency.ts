@@ -12,9 +12,18 @@ export interface MachineFacts {
   readonly memoryLimitBytes: number;
   /** Whether memoryLimitBytes is a cgroup's limit (the dyno's), not the whole host's memory. */
   readonly memoryLimited: boolean;
+  /** The cgroup CPU quota in CPUs (0.5, 1.5), v1 or v2; undefined without one. */
+  readonly cpuQuota?: number | undefined;
 }
 
-export type WorkerSource = 'WEB_CONCURRENCY' | 'CLUSTER_WORKERS' | 'HEROKU_AVAILABLE_PARALLELISM' | 'cores' | 'memory';
+export type WorkerSource =
+  | 'WEB_CONCURRENCY'
+  | 'CLUSTER_WORKERS'
+  | 'HEROKU_AVAILABLE_PARALLELISM'
+  | 'RENDER_CPU_COUNT'
+  | 'cpu quota'
+  | 'cores'
+  | 'memory';
 
 export interface WorkerPlan {
   readonly count: number;
@@ -52,6 +61,24 @@ function buildpackFigure(settings: ConcurrencySettings, memoryMb: number): numbe
   return memories.some((mb) => cnbFigure(mb) === webConcurrency) ? webConcurrency : undefined;
 }
 
+/** The CPUs the count is bounded by: a platform's figure first, then the cgroup quota, then Node's. */
+function cpuBound(settings: ConcurrencySettings, machine: MachineFacts) {
+  const { herokuAvailableParallelism: hap, platformCpus } = settings;
+  const { availableParallelism: nodeSees, cpuQuota } = machine;
+  if (hap !== undefined)
+    return { cpus: hap, source: 'HEROKU_AVAILABLE_PARALLELISM', label: `HEROKU_AVAILABLE_PARALLELISM=${hap}` } as const;
+  if (platformCpus !== undefined)
+    return {
+      cpus: platformCpus.cpus,
+      source: platformCpus.variable,
+      label: `${platformCpus.variable}=${platformCpus.cpus}`,
+    } as const;
+  // Node reads v2's quota itself but not v1's: ours counts both alike, and the lower one holds.
+  if (cpuQuota !== undefined && cpuQuota < nodeSees)
+    return { cpus: cpuQuota, source: 'cpu quota', label: `a CPU quota of ${cpuQuota} CPUs` } as const;
+  return { cpus: nodeSees, source: 'cores', label: `${nodeSees} available CPUs` } as const;
+}
+
 export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts): WorkerPlan {
   const memoryMb = Math.floor(machine.memoryLimitBytes / MB);
   const webMemoryMb = settings.webMemoryMb ?? buildpackWebMemoryMb(memoryMb);
@@ -71,6 +98,10 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
     ],
     ['CLUSTER_WORKERS', clusterWorkers === undefined ? undefined : `CLUSTER_WORKERS=${clusterWorkers}`],
     ['HEROKU_AVAILABLE_PARALLELISM', hap === undefined ? undefined : `HEROKU_AVAILABLE_PARALLELISM=${hap}`],
+    [
+      'RENDER_CPU_COUNT',
+      settings.platformCpus === undefined ? undefined : `RENDER_CPU_COUNT=${settings.platformCpus.cpus}`,
+    ],
   ];
   /** The settings present that the plan did not use. */
   const unused = (...used: WorkerSource[]) =>
@@ -92,8 +123,14 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
     return plan(clusterWorkers, 'CLUSTER_WORKERS', `CLUSTER_WORKERS=${clusterWorkers}`, unused('CLUSTER_WORKERS'));
   }
 
-  const cores = hap ?? machine.availableParallelism;
-  const coresLabel = hap === undefined ? `${cores} available CPUs` : `HEROKU_AVAILABLE_PARALLELISM=${hap}`;
+  const bound = cpuBound(settings, machine);
+  // A fraction of a CPU cannot keep two processes busy: one process serves, with no primary.
+  if (bound.cpus < 1) {
+    return plan(1, bound.source, `${bound.label}: below one CPU, one process`, unused(bound.source));
+  }
+  // Rounded down, as Node rounds v2's cpu.max: 1.5 CPUs run one worker at full speed.
+  const cores = Math.floor(bound.cpus);
+  const coresLabel = Number.isInteger(bound.cpus) ? bound.label : `${bound.label} rounded down to ${cores}`;
   // The classic buildpack reads only cgroup v1 and assumes 512 MB elsewhere, so its figure can
   // be lower than the dyno allows: where a cgroup limit is readable, our own reading (v1 or v2,
   // with the same formula and WEB_MEMORY) wins. Only where none is, the buildpack's figure is
@@ -104,15 +141,14 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
     ? `${buildpackLabel}: no cgroup memory limit to read`
     : `${memoryMb} MB / WEB_MEMORY ${webMemoryMb} MB = ${memoryBound}`;
   const count = Math.min(cores, memoryBound, MAX_WORKERS);
-  const source: WorkerSource =
-    cores <= memoryBound ? (hap === undefined ? 'cores' : 'HEROKU_AVAILABLE_PARALLELISM') : 'memory';
+  const source: WorkerSource = cores <= memoryBound ? bound.source : 'memory';
   const capped = figure !== undefined && count < figure;
   return plan(
     count,
     source,
     `min(${coresLabel}, ${memoryLabel})`,
     // A buildpack's figure took part as the memory bound: it did not lose.
-    unused('HEROKU_AVAILABLE_PARALLELISM', 'WEB_CONCURRENCY'),
+    unused(bound.source, 'WEB_CONCURRENCY'),
     capped
       ? `${buildpackLabel} is a memory bound, not a choice: set CLUSTER_WORKERS=${figure} to run that many`
       : undefined,
