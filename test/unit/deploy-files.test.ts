@@ -107,7 +107,7 @@ describe('docs match the code', () => {
 
   it("every source file the architecture's layout names exists", async () => {
     const layout = await read('docs/architecture.md');
-    const files = [...layout.matchAll(/^\s*([\w./-]+\.(?:ts|js|json|css))\s/gm)]
+    const files = [...layout.matchAll(/^\s*([\w./-]+\.(?:ts|js|json|css|yaml|toml))\s/gm)]
       .map((m) => m[1] as string)
       // Once `npm run remove-demo` has run, the layout still describes what it removed.
       .filter((file) => DEMO_PRESENT || !file.startsWith('src/demo/'));
