@@ -65,7 +65,13 @@ export function renderPlatformTable(platforms: readonly Platform[] = PLATFORMS):
         : 'none',
       `${p.signal} ${{ 'every process': 'to every process', 'first process': 'to the first process only', unconfirmed: '(to whom: unconfirmed)' }[p.signalledProcesses]}`,
       grace,
-      `${deadline.ms / 1000} s${deadline.warning ? ': too little to drain, the boot line says so' : ''}`,
+      `${deadline.ms / 1000} s${
+        deadline.warning === undefined
+          ? ''
+          : deadline.source === 'default'
+            ? `, the kit's default, and a boot warning: the grace may be 0 s, or raised where the app cannot see it; set ${p.grace.variable}`
+            : ': too little to drain, the boot line says so'
+      }`,
       p.cpus,
     ];
     return `| ${cells.join(' | ')} |`;

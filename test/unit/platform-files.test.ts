@@ -116,8 +116,10 @@ const PLATFORMS: Record<string, Platform> = {
     // railway.json sets no variables: Railway injects PORT and its own, and Railpack's Node
     // provider adds NODE_ENV=production at run time (github.com/railwayapp/railpack
     // core/providers/node/node.go, GetNodeEnvVars).
-    env: (doc) => ({
-      RAILWAY_DEPLOYMENT_DRAINING_SECONDS: String(doc.deploy.drainingSeconds),
+    // Nor does drainingSeconds reach the app: Railway documents the file, the dashboard and
+    // the service variable RAILWAY_DEPLOYMENT_DRAINING_SECONDS as three ways to set it
+    // (docs.railway.com/guides/deployment-teardown), and only the variable is in the environment.
+    env: () => ({
       RAILWAY_REPLICA_ID: randomUUID(),
       RAILWAY_SERVICE_NAME: 'web',
       RAILWAY_ENVIRONMENT_NAME: 'production',

@@ -51,7 +51,14 @@ describe('platforms: recognised from their own environment', () => {
       false,
     ],
     ['Fly.io: machine and region', ENVS.fly, 'fly', '148ed599c1d789.ams', 4, false],
-    ['Railway: 0 s by default, too little to drain', ENVS.railway, 'railway', '5d1b4c7e-0f3a-4b8e', 1, true],
+    [
+      "Railway without its variable: 0 s by default, or more set where the app can't see",
+      ENVS.railway,
+      'railway',
+      '5d1b4c7e-0f3a-4b8e',
+      25,
+      true,
+    ],
     [
       'Railway with draining seconds',
       { ...ENVS.railway, RAILWAY_DEPLOYMENT_DRAINING_SECONDS: '30' },
