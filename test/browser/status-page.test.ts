@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { it } from 'node:test';
-import { chromium } from 'playwright-core';
-import { needsDemo } from '../helpers/demo.ts';
+import { launch, problemsOf, skipWithoutBrowser } from '../helpers/browser.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, ROOT, startDyno } from '../helpers/process.ts';
 
@@ -20,10 +18,7 @@ declare const document: {
   getElementById(id: string): PageElement | null;
 };
 
-const CHROMIUM = '/usr/bin/chromium';
-// CI installs Debian's chromium (.ci/run); a developer without it is told, not failed.
-const skip =
-  needsDemo.skip ?? (!existsSync(CHROMIUM) && !process.env.CI ? `no ${CHROMIUM}: apt-get install chromium` : false);
+const skip = skipWithoutBrowser;
 
 it('the page at / shows every worker live, updates after requests, and counts visits three ways', {
   skip,
@@ -32,26 +27,9 @@ it('the page at / shows every worker live, updates after requests, and counts vi
   const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
   const base = `http://127.0.0.1:${port}`;
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // Offline machine: without these Chromium keeps trying to reach Google's services.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  t.after(() => browser.close());
+  const browser = await launch(t);
   const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(err.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
-  });
+  const problems = problemsOf(page);
 
   await page.goto(base);
   await page.waitForFunction(() => document.querySelectorAll('#workers tbody tr').length === 2);

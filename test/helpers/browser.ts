@@ -1,0 +1,38 @@
+// Debian's Chromium, driven by playwright-core, as the page tests use it.
+import { existsSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { needsDemo } from './demo.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+// CI installs Debian's chromium (.ci/run); a developer without it is told, not failed.
+export const skipWithoutBrowser =
+  needsDemo.skip ?? (!existsSync(CHROMIUM) && !process.env.CI ? `no ${CHROMIUM}: apt-get install chromium` : false);
+
+export async function launch(t: TestContext): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // Offline machine: without these Chromium keeps trying to reach Google's services.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  t.after(() => browser.close());
+  return browser;
+}
+
+/** Script errors and console errors (CSP violations included) the page had. */
+export function problemsOf(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(err.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  return problems;
+}
