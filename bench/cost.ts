@@ -14,6 +14,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { type AppProcess, type LaunchOptions, launch } from './cluster-process.ts';
 import { startLoad } from './load.ts';
@@ -25,6 +26,8 @@ export const YARDSTICK_US = 3;
 export interface CostServer {
   readonly name: string;
   readonly launch: LaunchOptions;
+  /** Live pages kept open on /api/cluster/events while it is measured. */
+  readonly watchers?: number;
 }
 
 async function freePort(): Promise<number> {
@@ -36,14 +39,36 @@ async function freePort(): Promise<number> {
 }
 
 export const CONTROL_NAME = 'control: Express + Helmet alone, a second process';
+export const KIT_NAME = 'the kit, LOG_LEVEL=info';
+export const WATCHED_NAME = 'the kit, LOG_LEVEL=info, 10 pages watching the timeline';
+
+/** Opens `count` streams of the live timeline, as pages would, reading what they send. */
+function watch(port: number, count: number): Promise<http.ClientRequest[]> {
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<http.ClientRequest>((resolve, reject) => {
+          const req = http.get({ host: '127.0.0.1', port, path: '/api/cluster/events', agent: false }, (res) => {
+            if (res.statusCode !== 200) reject(new Error(`/api/cluster/events answered ${res.statusCode}`));
+            res.resume();
+            resolve(req);
+          });
+          req.on('error', reject);
+        }),
+    ),
+  );
+}
 
 export const COST_SERVERS: readonly CostServer[] = [
   { name: 'Express + Helmet alone', launch: { entry: 'bench/baseline-app.ts' } },
   // The same server again: what its ratio strays from 1.00 is what two processes differ by
   // with nothing between them (where each landed in memory, what V8 optimized when).
   { name: CONTROL_NAME, launch: { entry: 'bench/baseline-app.ts' } },
-  { name: 'the kit, LOG_LEVEL=info', launch: { env: { LOG_LEVEL: 'info' } } },
+  { name: KIT_NAME, launch: { env: { LOG_LEVEL: 'info' } } },
   { name: 'the kit, LOG_LEVEL=warn (no request lines)', launch: { env: { LOG_LEVEL: 'warn' } } },
+  // The live timeline must cost the requests nothing: ten pages streaming the whole time.
+  { name: WATCHED_NAME, launch: { env: { LOG_LEVEL: 'info' } }, watchers: 10 },
   {
     name: `yardstick: Express + Helmet + ${YARDSTICK_US} us of busy work`,
     launch: { entry: 'bench/baseline-app.ts', env: { BUSY_US: String(YARDSTICK_US) } },
@@ -162,6 +187,7 @@ export async function measureCost(options: {
   readonly env: Readonly<Record<string, string>>;
 }): Promise<CostResults> {
   const apps: AppProcess[] = [];
+  const streams: http.ClientRequest[] = [];
   const cpus = cpusForServer();
   const cpu = cpus?.server;
   const unpin = cpus ? pinThisProcess(cpus.others) : () => {};
@@ -177,6 +203,7 @@ export async function measureCost(options: {
       const env = { ...options.env, ...server.launch.env };
       const { app } = await launch(1, { ...server.launch, port, env, cpu, stdout: reader.stdin });
       apps.push(app);
+      if (server.watchers) streams.push(...(await watch(port, server.watchers)));
       // Warm, a whole round: after a quarter of one, every server's first counted round still
       // came out a third slower than the rest.
       await round(app, options.route, options.requests, options.connections);
@@ -214,6 +241,7 @@ export async function measureCost(options: {
       }),
     };
   } finally {
+    for (const stream of streams) stream.destroy();
     for (const app of apps) await app.stop();
     reader.kill();
     unpin();

@@ -1,6 +1,6 @@
 // Sentences under the tables that keep a reader from misreading them: where the cores went,
 // and for each missed target the measured facts that point at its cause.
-import { CONTROL_NAME, YARDSTICK_US } from './cost.ts';
+import { CONTROL_NAME, WATCHED_NAME, YARDSTICK_US } from './cost.ts';
 import type { TargetResult, ThroughputPoint } from './results.ts';
 import { CPU_ROUTE, findPoint, kitCost, type Measured, primaryGrowthMb, TARGETS, warmBootPrivate } from './targets.ts';
 
@@ -163,6 +163,18 @@ function misses(m: Measured, targets: readonly TargetResult[]): string[] {
           ? ''
           : ` The control, the same baseline in a second process, measured ${control.toFixed(3)}x: a difference ` +
             'of that size between two processes is noise.'),
+    );
+  }
+  const watched = m.cost.rows.find((row) => row.name === WATCHED_NAME);
+  if (!m.quick && cost?.vsBaseline != null && watched?.vsBaseline != null) {
+    const moved = watched.vsBaseline / cost.vsBaseline;
+    notes.push(
+      `Ten pages watching the live timeline moved the kit's CPU per request by ${moved.toFixed(3)}x ` +
+        `(${cost.vsBaseline.toFixed(2)}x the baseline with none, ${watched.vsBaseline.toFixed(2)}x with ten)` +
+        (control == null
+          ? '.'
+          : `; the control strays ${Math.abs(control - 1).toFixed(3)} from 1.00, so a move ` +
+            `${Math.abs(moved - 1) <= Math.abs(control - 1) * 2 ? 'of this size is noise' : 'this large is more than the noise'}.`),
     );
   }
   const growth = primaryGrowthMb(m);
