@@ -3,9 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { it } from 'node:test';
-import { launch, problemsOf, skipWithoutBrowser } from '../helpers/browser.ts';
+import { clusterAndPage, skipWithoutBrowser } from '../helpers/browser.ts';
 import { request } from '../helpers/http.ts';
-import { byMsg, ROOT, startDyno } from '../helpers/process.ts';
+import { byMsg, ROOT } from '../helpers/process.ts';
 
 // The page-side callbacks below run in the browser; this is the little of the DOM they use.
 interface PageElement {
@@ -23,13 +23,7 @@ const skip = skipWithoutBrowser;
 it('the page at / shows every worker live, updates after requests, and counts visits three ways', {
   skip,
 }, async (t) => {
-  const dyno = startDyno(t, { WEB_CONCURRENCY: '2' });
-  const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
-  const base = `http://127.0.0.1:${port}`;
-
-  const browser = await launch(t);
-  const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-  const problems = problemsOf(page);
+  const { dyno, base, page, problems } = await clusterAndPage(t, { WEB_CONCURRENCY: '2' });
 
   await page.goto(base);
   await page.waitForFunction(() => document.querySelectorAll('#workers tbody tr').length === 2);

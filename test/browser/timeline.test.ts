@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launch, problemsOf, skipWithoutBrowser } from '../helpers/browser.ts';
-import { byMsg, startDyno } from '../helpers/process.ts';
+import { clusterAndPage, skipWithoutBrowser } from '../helpers/browser.ts';
 
 interface Shown {
   readonly kind: string;
@@ -55,12 +54,7 @@ it('each button makes the supervisor act, and the timeline shows it in order', {
   skip: skipWithoutBrowser,
 }, async (t) => {
   // A small memory budget, so a leak passes it in a second or two.
-  const dyno = startDyno(t, { WEB_CONCURRENCY: '2', WEB_MEMORY: '160' });
-  const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
-  const base = `http://127.0.0.1:${port}`;
-  const browser = await launch(t);
-  const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-  const problems = problemsOf(page);
+  const { base, page, problems } = await clusterAndPage(t, { WEB_CONCURRENCY: '2', WEB_MEMORY: '160' });
 
   await page.goto(base);
   const boot = await shows(page, 0, ['forked', 'forked', 'ready', 'ready', 'cluster-ready']);
@@ -142,15 +136,19 @@ it('each button makes the supervisor act, and the timeline shows it in order', {
     before.slice(-after.length).map((e) => e.seq),
     'the recent history, in order',
   );
-  assert.deepEqual(problems, [], 'no script errors and no CSP violations');
+  // A stream cut by its worker's SIGKILL is logged by Chromium as a network error: the page
+  // reconnects, as the note above showed. Anything else is a problem.
+  const cut = /^Failed to load resource: net::ERR_INCOMPLETE_CHUNKED_ENCODING$/;
+  assert.deepEqual(
+    problems.filter((p) => !cut.test(p)),
+    [],
+    'no script errors and no CSP violations',
+  );
 });
 
 it('is readable on a phone, and its text passes WCAG AA contrast', { skip: skipWithoutBrowser }, async (t) => {
-  const dyno = startDyno(t, { WEB_CONCURRENCY: '2' });
-  const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
-  const browser = await launch(t);
-  const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
-  await page.goto(`http://127.0.0.1:${port}`);
+  const { base, page } = await clusterAndPage(t, { WEB_CONCURRENCY: '2' }, { width: 360, height: 740 });
+  await page.goto(base);
   await page.waitForFunction(() => document.querySelectorAll('#timeline li').length >= 5);
   await page.waitForFunction(() => document.querySelectorAll('#workers tbody tr').length === 2);
 
