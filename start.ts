@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       ...(plan.hint ? { hint: plan.hint } : {}),
       ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
       port: config.port,
-      shutdownTimeout: config.shutdownTimeoutMs / 1000,
+      shutdownTimeout: config.shutdown.ms / 1000,
       shutdownReason: config.shutdown.reason,
       ...(off.length ? { off } : {}),
       ...(database
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       workers: plan.count,
       plan,
       log,
-      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      shutdownTimeoutMs: config.shutdown.ms,
       readyTimeoutMs: config.workerReadyTimeoutMs,
       memoryBudgetBytes: plan.webMemoryMb * 1024 * 1024,
       // The live page's kill and reload buttons: never in production, whatever else is set.

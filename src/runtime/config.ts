@@ -173,8 +173,7 @@ export interface Config {
   readonly demoSurface: boolean;
   /** The bearer token /metrics demands; unset, /metrics is open outside production and off in it. */
   readonly metricsToken: string | undefined;
-  readonly shutdownTimeoutMs: number;
-  /** The deadline with its reason, and a warning when the platform gives too little to drain. */
+  /** The drain deadline (`ms`) with its reason, and a warning when the platform gives too little. */
   readonly shutdown: ShutdownDeadline;
   readonly workerReadyTimeoutMs: number;
   readonly concurrency: ConcurrencySettings;
@@ -255,7 +254,6 @@ export function loadConfig(env: Env): Config {
     logFormat: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, nodeEnv === 'production' ? 'json' : 'pretty'),
     demoSurface: oneOf(env, 'DEMO_SURFACE', SWITCHES, nodeEnv === 'production' ? 'off' : 'on') === 'on',
     metricsToken: secret(env, 'METRICS_TOKEN'),
-    shutdownTimeoutMs: shutdown.ms,
     shutdown,
     // Heroku fails a boot that has not bound $PORT within 60 s.
     workerReadyTimeoutMs: (wholeNumber(env, 'WORKER_READY_TIMEOUT', 1, 3600) ?? 30) * 1000,

@@ -11,7 +11,7 @@ describe('loadConfig', () => {
     assert.equal(config.nodeEnv, 'development');
     assert.equal(config.logLevel, 'info');
     assert.equal(config.logFormat, 'pretty');
-    assert.equal(config.shutdownTimeoutMs, 25_000);
+    assert.equal(config.shutdown.ms, 25_000);
     assert.equal(config.workerReadyTimeoutMs, 30_000);
     assert.deepEqual(
       { ...config.concurrency },
@@ -44,7 +44,7 @@ describe('loadConfig', () => {
     assert.equal(config.instance, 'web.2');
     assert.equal(config.port, 5006);
     assert.equal(config.logFormat, 'json', 'production logs JSON unless told otherwise');
-    assert.equal(config.shutdownTimeoutMs, 10_000);
+    assert.equal(config.shutdown.ms, 10_000);
     assert.equal(config.workerReadyTimeoutMs, 5_000);
     assert.deepEqual(
       { ...config.concurrency },

@@ -185,8 +185,8 @@ describe('deploy files, one per platform', () => {
         const graceMs = platform.graceSeconds(doc) * 1000;
         const config = loadConfig(platform.env(doc));
         assert.ok(
-          config.shutdownTimeoutMs + MIN_MARGIN_MS <= graceMs,
-          `deadline ${config.shutdownTimeoutMs} ms against a grace of ${graceMs} ms`,
+          config.shutdown.ms + MIN_MARGIN_MS <= graceMs,
+          `deadline ${config.shutdown.ms} ms against a grace of ${graceMs} ms`,
         );
         assert.equal(config.nodeEnv, 'production');
       });

@@ -96,7 +96,7 @@ describe('platforms: recognised from their own environment', () => {
       const config = loadConfig(env);
       assert.equal(config.platform, platform);
       assert.equal(config.instance, instance);
-      assert.equal(config.shutdownTimeoutMs, deadlineS * 1000);
+      assert.equal(config.shutdown.ms, deadlineS * 1000);
       assert.equal(config.shutdown.warning !== undefined, warns, config.shutdown.warning);
     });
   }
@@ -111,12 +111,12 @@ describe('platforms: recognised from their own environment', () => {
 
   it('SHUTDOWN_TIMEOUT always wins, and is warned about past a grace nobody can change', () => {
     const fly = loadConfig({ ...ENVS.fly, SHUTDOWN_TIMEOUT: '60' });
-    assert.equal(fly.shutdownTimeoutMs, 60_000);
+    assert.equal(fly.shutdown.ms, 60_000);
     assert.equal(fly.shutdown.reason, 'SHUTDOWN_TIMEOUT=60');
     // Fly's kill_timeout may have been raised: it is not in the environment to check.
     assert.equal(fly.shutdown.warning, undefined);
     const cloudRun = loadConfig({ ...ENVS['cloud-run'], SHUTDOWN_TIMEOUT: '25' });
-    assert.equal(cloudRun.shutdownTimeoutMs, 25_000);
+    assert.equal(cloudRun.shutdown.ms, 25_000);
     assert.match(cloudRun.shutdown.warning ?? '', /SHUTDOWN_TIMEOUT=25 is not below Google Cloud Run's 10 s/);
     const railway = loadConfig({ ...ENVS.railway, RAILWAY_DEPLOYMENT_DRAINING_SECONDS: '20', SHUTDOWN_TIMEOUT: '20' });
     assert.match(railway.shutdown.warning ?? '', /not below Railway's 20 s/);

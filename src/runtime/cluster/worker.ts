@@ -63,8 +63,8 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     : singleProcessView(identity.instance, plan, metrics, health, plan.webMemoryMb * MB);
   const view = primary ?? (alone as NonNullable<typeof alone>);
   const deadlineMs = cluster.isWorker
-    ? Math.max(config.shutdownTimeoutMs - PRIMARY_MARGIN_MS, config.shutdownTimeoutMs * 0.9)
-    : config.shutdownTimeoutMs;
+    ? Math.max(config.shutdown.ms - PRIMARY_MARGIN_MS, config.shutdown.ms * 0.9)
+    : config.shutdown.ms;
   let server: RunningServer | undefined;
   let stopping = false;
   let exitCode = 0;
@@ -93,7 +93,7 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
       const cut = setTimeout(() => {
         log.error('shutdown deadline passed: closing connections still in flight', {
           inFlight: running.inFlight(),
-          timeoutMs: config.shutdownTimeoutMs,
+          timeoutMs: config.shutdown.ms,
         });
         exitCode = 1;
         running.destroy();
