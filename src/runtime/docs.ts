@@ -69,7 +69,7 @@ export function renderPlatformTable(platforms: readonly Platform[] = PLATFORMS):
         deadline.warning === undefined
           ? ''
           : deadline.source === 'default'
-            ? `, the kit's default, and a boot warning: the grace may be 0 s, or raised where the app cannot see it; set ${p.grace.variable}`
+            ? `, the kit's default, and a boot warning: the grace may be raised in ${p.grace.alsoSetUnseenIn}, unseen; set ${p.grace.variable}`
             : ': too little to drain, the boot line says so'
       }`,
       p.cpus,

@@ -63,17 +63,15 @@ export function planDeadline(platform: Platform, inputs: DeadlineInputs): Shutdo
     };
   }
   const deadlineS = graceS - marginSeconds(graceS);
-  // Railway's draining seconds may be raised in railway.json or its dashboard, where the app
-  // cannot see them; only the service variable reaches the process. Unseen, the kit keeps its
-  // own deadline: against a grace of 0 no deadline saves a request, and against a raised one
-  // (the kit's railway.json gives 30 s) 25 s drains them all.
-  if (deadlineS < 1 && grace.variable && inputs.graceVariableS === undefined) {
-    const unseen = `${tooShort}, or set ${grace.variable} to the draining seconds set elsewhere (railway.json, the dashboard), which the app cannot see`;
+  // A grace raised where the app cannot see it (Railway's railway.json) may be anything: the
+  // kit keeps its own deadline. Against a grace of 0 no deadline saves a request; against a
+  // raised one (the kit's railway.json gives 30 s), 25 s drains them all.
+  if (deadlineS < 1 && grace.alsoSetUnseenIn && inputs.graceVariableS === undefined) {
     return {
       ms: DEFAULT_DEADLINE_S * 1000,
       source: 'default',
-      reason: `the kit's default: ${grace.variable} is unset, and ${name}'s draining seconds may be set where the app cannot see them`,
-      warning: unseen,
+      reason: `the kit's default: ${name}'s grace may be raised in ${grace.alsoSetUnseenIn}, which the app cannot see`,
+      warning: `${tooShort}; if it is raised in ${grace.alsoSetUnseenIn}, set ${grace.variable} to the same, so the kit sees it`,
     };
   }
   if (deadlineS < 1) return { ms: 1000, source: 'platform', reason: `1 s, the least: ${tooShort}`, warning: tooShort };

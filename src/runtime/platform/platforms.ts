@@ -30,6 +30,11 @@ export interface Grace {
   readonly setting: string;
   /** No user can change it: a SHUTDOWN_TIMEOUT past it is a mistake worth a warning. */
   readonly fixed?: true;
+  /**
+   * Other places the grace can be raised that never reach the process (a deploy file, a
+   * dashboard): with `variable` unset, the grace is unknown, not its default.
+   */
+  readonly alsoSetUnseenIn?: string;
 }
 
 export interface Platform {
@@ -111,6 +116,8 @@ export const PLATFORMS: readonly Platform[] = [
       defaultSeconds: 0,
       variable: 'RAILWAY_DEPLOYMENT_DRAINING_SECONDS',
       setting: 'the service variable RAILWAY_DEPLOYMENT_DRAINING_SECONDS (e.g. 30)',
+      // https://docs.railway.com/guides/deployment-teardown: the dashboard, config as code, or the variable.
+      alsoSetUnseenIn: "railway.json's deploy.drainingSeconds or the dashboard",
     },
     cpus: "the plan's vCPUs; what the container sees is unconfirmed: the cgroup quota rule applies",
     sources: [
