@@ -99,6 +99,15 @@ describe("a serving process's watchers", () => {
     assert.deepEqual(second.seqs(), [3, 4]);
   });
 
+  it("a page whose Last-Event-ID came from a replaced primary gets this one's whole history", () => {
+    const watchers = createWatchers(() => {});
+    const stale = collect();
+    watchers.add(stale.listener, 40);
+    watchers.events([event(1), event(2)]);
+    watchers.events([event(3)]);
+    assert.deepEqual(stale.seqs(), [1, 2, 3]);
+  });
+
   it('ends every stream when the process drains, and answers a late one with the end at once', () => {
     const feed: boolean[] = [];
     const watchers = createWatchers((on) => feed.push(on));

@@ -26,12 +26,12 @@ export function createWatchers(feed: (on: boolean) => void): Watchers {
   let ended: string | undefined;
 
   const deliver = (listener: Listener, events: readonly ClusterEvent[]) => {
-    const after = listeners.get(listener) ?? 0;
-    // A seq beyond the newest was handed out by a primary since replaced: this life's all count.
-    const newest = events.at(-1)?.seq ?? 0;
-    const fresh = after > newest && recent.length === events.length ? events : events.filter((e) => e.seq > after);
+    const seen = listeners.get(listener) ?? 0;
+    // A seq beyond the newest kept was handed out by a primary since replaced: all of this one's count.
+    const after = seen > (recent.at(-1)?.seq ?? 0) ? 0 : seen;
+    const fresh = events.filter((e) => e.seq > after);
     for (const event of fresh) listener({ kind: 'event', event });
-    if (fresh.length > 0) listeners.set(listener, fresh.at(-1)?.seq ?? after);
+    if (fresh.length > 0) listeners.set(listener, fresh.at(-1)?.seq ?? seen);
   };
 
   return {
