@@ -46,9 +46,18 @@ async function shows(page: Page, afterSeq: number, kinds: readonly string[]): Pr
 
 const lastSeq = async (page: Page) => (await timeline(page)).at(-1)?.seq ?? 0;
 
-/** The kinds in `events` that are among `kinds`, in order. */
-const only = (events: readonly Shown[], kinds: readonly string[]) =>
-  events.map((e) => e.kind).filter((kind) => kinds.includes(kind));
+/**
+ * Waits for these kinds after `afterSeq`, then checks that, of those kinds, the timeline shows
+ * exactly these, in this order: none missing, none twice, none out of place.
+ */
+async function showsExactly(page: Page, afterSeq: number, kinds: readonly string[]): Promise<Shown[]> {
+  const events = await shows(page, afterSeq, kinds);
+  assert.deepEqual(
+    events.map((e) => e.kind).filter((kind) => kinds.includes(kind)),
+    kinds,
+  );
+  return events;
+}
 
 it('each button makes the supervisor act, and the timeline shows it in order', {
   skip: skipWithoutBrowser,
@@ -74,26 +83,13 @@ it('each button makes the supervisor act, and the timeline shows it in order', {
   await page.waitForFunction(() =>
     /^202 Accepted: kill/.test(document.getElementById('control-note')?.textContent ?? ''),
   );
-  const kill = await shows(page, from, ['kill-requested', 'exited', 'restart-scheduled', 'forked', 'ready']);
-  assert.deepEqual(only(kill, ['kill-requested', 'exited', 'restart-scheduled', 'forked', 'ready']), [
-    'kill-requested',
-    'exited',
-    'restart-scheduled',
-    'forked',
-    'ready',
-  ]);
+  const kill = await showsExactly(page, from, ['kill-requested', 'exited', 'restart-scheduled', 'forked', 'ready']);
   assert.match(kill.find((e) => e.kind === 'restart-scheduled')?.why ?? '', /^restart in \d+ ms/);
 
   // A rolling reload: one step per worker, and the page's own stream moves to a new worker.
   from = await lastSeq(page);
   await page.getByRole('button', { name: 'Rolling reload' }).click();
-  const reload = await shows(page, from, ['reload-started', 'reload-step', 'reload-step', 'reload-finished']);
-  assert.deepEqual(only(reload, ['reload-started', 'reload-step', 'reload-finished']), [
-    'reload-started',
-    'reload-step',
-    'reload-step',
-    'reload-finished',
-  ]);
+  await showsExactly(page, from, ['reload-started', 'reload-step', 'reload-step', 'reload-finished']);
   await page.waitForFunction(() =>
     /^Reconnected by itself: worker \d+ stopped streaming \(worker \d+ is draining/.test(
       document.getElementById('stream-note')?.textContent ?? '',
@@ -104,14 +100,7 @@ it('each button makes the supervisor act, and the timeline shows it in order', {
   from = await lastSeq(page);
   await page.selectOption('#target-worker', '');
   await page.getByRole('button', { name: 'Make a worker leak memory' }).click();
-  const leak = await shows(page, from, ['told', 'over-budget', 'forked', 'ready', 'exited']);
-  assert.deepEqual(only(leak, ['told', 'over-budget', 'forked', 'ready', 'exited']), [
-    'told',
-    'over-budget',
-    'forked',
-    'ready',
-    'exited',
-  ]);
+  await showsExactly(page, from, ['told', 'over-budget', 'forked', 'ready', 'exited']);
 
   // Burn: every worker's CPU column rises while it burns.
   from = await lastSeq(page);
