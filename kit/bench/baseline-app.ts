@@ -4,8 +4,8 @@
 // every request: the bench's yardstick. With DATABASE_URL it also serves the database route.
 import express from 'express';
 import helmet from 'helmet';
-import { DEFAULT_CONNECTION_BUDGET } from '../src/runtime/database/settings.ts';
-import { describeProcess } from '../src/runtime/identity.ts';
+import { DEFAULT_CONNECTION_BUDGET } from '../../src/runtime/database/settings.ts';
+import { describeProcess } from '../../src/runtime/identity.ts';
 
 const app = express();
 app.disable('x-powered-by');

@@ -57,7 +57,7 @@ interface Waiter {
   readonly timer: NodeJS.Timeout;
 }
 
-export const ROOT = path.resolve(import.meta.dirname, '..');
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const DEFAULT_WAIT_MS = 20_000;
 // The messages the bench keeps track of on its own, whether or not anyone waits for them.
 const TRACKED = new Set(['listening', 'worker ready', 'worker exited', 'cluster ready']);

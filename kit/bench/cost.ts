@@ -61,17 +61,17 @@ function watch(port: number, count: number): Promise<http.ClientRequest[]> {
 }
 
 export const COST_SERVERS: readonly CostServer[] = [
-  { name: 'Express + Helmet alone', launch: { entry: 'bench/baseline-app.ts' } },
+  { name: 'Express + Helmet alone', launch: { entry: 'kit/bench/baseline-app.ts' } },
   // The same server again: what its ratio strays from 1.00 is what two processes differ by
   // with nothing between them (where each landed in memory, what V8 optimized when).
-  { name: CONTROL_NAME, launch: { entry: 'bench/baseline-app.ts' } },
+  { name: CONTROL_NAME, launch: { entry: 'kit/bench/baseline-app.ts' } },
   { name: KIT_NAME, launch: { env: { LOG_LEVEL: 'info' } } },
   { name: 'the kit, LOG_LEVEL=warn (no request lines)', launch: { env: { LOG_LEVEL: 'warn' } } },
   // The live timeline must cost the requests nothing: ten pages streaming the whole time.
   { name: WATCHED_NAME, launch: { env: { LOG_LEVEL: 'info' } }, watchers: 10 },
   {
     name: `yardstick: Express + Helmet + ${YARDSTICK_US} us of busy work`,
-    launch: { entry: 'bench/baseline-app.ts', env: { BUSY_US: String(YARDSTICK_US) } },
+    launch: { entry: 'kit/bench/baseline-app.ts', env: { BUSY_US: String(YARDSTICK_US) } },
   },
 ];
 
@@ -87,8 +87,8 @@ export const DB_KIT_NAME = 'the kit, LOG_LEVEL=info';
 export function databaseCostServers(url: string): readonly CostServer[] {
   const env = { DATABASE_URL: url };
   return [
-    { name: DB_BASELINE_NAME, launch: { entry: 'bench/baseline-app.ts', env } },
-    { name: DB_CONTROL_NAME, launch: { entry: 'bench/baseline-app.ts', env } },
+    { name: DB_BASELINE_NAME, launch: { entry: 'kit/bench/baseline-app.ts', env } },
+    { name: DB_CONTROL_NAME, launch: { entry: 'kit/bench/baseline-app.ts', env } },
     { name: DB_KIT_NAME, launch: { env: { ...env, LOG_LEVEL: 'info' } } },
   ];
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONNECTION_BUDGET, planPool } from '../src/runtime/database/settings.ts';
+import { DEFAULT_CONNECTION_BUDGET, planPool } from '../../src/runtime/database/settings.ts';
 import { type AppProcess, launch } from './cluster-process.ts';
 import { COST_ROUTE, COST_SERVERS, type CostResults, DB_COST_ROUTE, databaseCostServers, measureCost } from './cost.ts';
 import { findDatabase } from './database.ts';

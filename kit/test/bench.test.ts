@@ -11,7 +11,7 @@ import { needsDemo } from './helpers/demo.ts';
 import { needsPostgres } from './helpers/postgres.ts';
 import { isAlive } from './helpers/process.ts';
 
-const ROOT = path.join(import.meta.dirname, '..');
+const ROOT = path.join(import.meta.dirname, '..', '..');
 /** Where a server answers (always under CI), the database route is measured too. */
 const postgres = needsPostgres.skip === undefined;
 // --quick aims at 30 s; the slack is for a busy machine, not for a slower bench.
@@ -82,7 +82,7 @@ test('bench --quick completes, prints its tables and writes its JSON', {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-test-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
 
-  const bench = spawn(process.execPath, ['bench/run.ts', '--quick', '--results-dir', dir], {
+  const bench = spawn(process.execPath, ['kit/bench/run.ts', '--quick', '--results-dir', dir], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,7 @@ import path from 'node:path';
 /**
  * Inside node_modules: out of git, made on the platform by `npm run build`, and gone with a
  * fresh `npm ci`, like everything else built from the installed packages. The Procfile and the
- * npm scripts name the same directory (test/unit/deploy-files.test.ts holds them to it).
+ * npm scripts name the same directory (kit/test/unit/deploy-files.test.ts holds them to it).
  */
 export const COMPILE_CACHE_DIR = path.join(
   import.meta.dirname,

@@ -1,6 +1,6 @@
 // The whole configuration surface, parsed from an env object so tests can feed
 // any environment without touching process.env. VARIABLES below is the documentation:
-// test/unit/deploy-files.test.ts checks that docs/configuration.md, .env.example and app.json say the same.
+// kit/test/unit/deploy-files.test.ts checks that docs/configuration.md, .env.example and app.json say the same.
 
 import { ConfigError, type Env } from './config-error.ts';
 import {

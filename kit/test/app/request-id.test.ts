@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { requestIdFrom } from '../../src/runtime/http/request-log.ts';
+import { requestIdFrom } from '../../../src/runtime/http/request-log.ts';
 import { startApp } from '../helpers/app-server.ts';
 import { request } from '../helpers/http.ts';
 

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import express from 'express';
-import { errorHandler } from '../../src/app/errors.ts';
-import { requestLog } from '../../src/runtime/http/request-log.ts';
-import { createLogger, type RequestFields } from '../../src/runtime/log/log.ts';
-import { createProcessMetrics } from '../../src/runtime/metrics/metrics.ts';
+import { errorHandler } from '../../../src/app/errors.ts';
+import { requestLog } from '../../../src/runtime/http/request-log.ts';
+import { createLogger, type RequestFields } from '../../../src/runtime/log/log.ts';
+import { createProcessMetrics } from '../../../src/runtime/metrics/metrics.ts';
 import { request } from '../helpers/http.ts';
 
 type Line = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { serve } from '../../src/runtime/http/server.ts';
+import { serve } from '../../../src/runtime/http/server.ts';
 import { request } from '../helpers/http.ts';
 import { advertisedKeepAliveS, connectRaw } from '../helpers/raw-socket.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/runtime/config.ts';
-import { surfacesOf } from '../../src/runtime/surfaces.ts';
+import { loadConfig } from '../../../src/runtime/config.ts';
+import { surfacesOf } from '../../../src/runtime/surfaces.ts';
 import { startApp } from '../helpers/app-server.ts';
 import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';

@@ -76,7 +76,7 @@ it('the page at / shows every worker live, updates after requests, and counts vi
   assert.equal(await page.textContent('#visits-database'), 'no database');
   assert.match((await page.textContent('#visits-note')) ?? '', /heroku addons:create heroku-postgresql:essential-0/);
 
-  const artifacts = path.join(ROOT, 'test', 'artifacts');
+  const artifacts = path.join(ROOT, 'kit', 'test', 'artifacts');
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, 'status-page.png'), fullPage: true });
   assert.deepEqual(problems, [], 'no script errors and no CSP violations');

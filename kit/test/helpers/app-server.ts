@@ -1,14 +1,14 @@
 import type { TestContext } from 'node:test';
-import { createApp } from '../../src/app/app.ts';
-import { createAppContext } from '../../src/runtime/app-context.ts';
-import { singleProcessView } from '../../src/runtime/cluster/views.ts';
-import type { AppFactory } from '../../src/runtime/contract.ts';
-import type { DatabaseSettings } from '../../src/runtime/database/settings.ts';
-import { serve } from '../../src/runtime/http/server.ts';
-import { createResources } from '../../src/runtime/lifecycle.ts';
-import { createLogger, type Logger } from '../../src/runtime/log/log.ts';
-import { createProcessMetrics } from '../../src/runtime/metrics/metrics.ts';
-import type { Surfaces } from '../../src/runtime/surfaces.ts';
+import { createApp } from '../../../src/app/app.ts';
+import { createAppContext } from '../../../src/runtime/app-context.ts';
+import { singleProcessView } from '../../../src/runtime/cluster/views.ts';
+import type { AppFactory } from '../../../src/runtime/contract.ts';
+import type { DatabaseSettings } from '../../../src/runtime/database/settings.ts';
+import { serve } from '../../../src/runtime/http/server.ts';
+import { createResources } from '../../../src/runtime/lifecycle.ts';
+import { createLogger, type Logger } from '../../../src/runtime/log/log.ts';
+import { createProcessMetrics } from '../../../src/runtime/metrics/metrics.ts';
+import type { Surfaces } from '../../../src/runtime/surfaces.ts';
 
 export const silentLog: Logger = createLogger({ level: 'silent', format: 'json', base: {} });
 

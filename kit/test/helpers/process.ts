@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { TestContext } from 'node:test';
 
-export const ROOT = path.join(import.meta.dirname, '..', '..');
+export const ROOT = path.join(import.meta.dirname, '..', '..', '..');
 
 export interface LogLine {
   readonly msg: string;

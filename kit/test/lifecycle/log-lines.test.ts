@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ROOT } from '../helpers/process.ts';
 
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'log-writers.ts');
+const FIXTURE = path.join(ROOT, 'kit', 'test', 'fixtures', 'log-writers.ts');
 
 async function run(args: string[]) {
   const child = spawn(process.execPath, [FIXTURE, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });

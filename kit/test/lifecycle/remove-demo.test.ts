@@ -14,7 +14,7 @@ import { request } from '../helpers/http.ts';
 import { byMsg, ROOT, startDyno } from '../helpers/process.ts';
 
 const run = promisify(execFile);
-const ENTRIES = ['start.ts', 'package.json', 'tsconfig.json', 'biome.json', '.gitignore', 'src', 'test', 'bench'];
+const ENTRIES = ['start.ts', 'package.json', 'tsconfig.json', 'biome.json', '.gitignore', 'src', 'test', 'kit'];
 
 async function copyWithTests(t: TestContext): Promise<string> {
   const copy = await mkdtemp(path.join(os.tmpdir(), 'kit-removed-'));

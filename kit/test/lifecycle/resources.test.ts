@@ -8,7 +8,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { request } from '../helpers/http.ts';
 import { byMsg, type Dyno, startDyno } from '../helpers/process.ts';
 
-const FIXTURE = 'test/fixtures/owned-resources.ts';
+const FIXTURE = 'kit/test/fixtures/owned-resources.ts';
 const READY = { 1: 'listening', 2: 'cluster ready' } as const;
 
 async function recordFile(t: TestContext): Promise<string> {

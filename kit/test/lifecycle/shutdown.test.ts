@@ -11,7 +11,7 @@ const READY = { 1: 'listening', 2: 'cluster ready' } as const;
 // in the fixture serves one through the same runtime, so these tests still run.
 const SLOW = DEMO_PRESENT
   ? { entry: 'start.ts', path: '/demo/sleep?ms=' }
-  : { entry: 'test/fixtures/owned-resources.ts', path: '/slow?ms=' };
+  : { entry: 'kit/test/fixtures/owned-resources.ts', path: '/slow?ms=' };
 
 async function bootAndFindPort(dyno: Dyno, workers: 1 | 2): Promise<number> {
   const ready = await dyno.waitFor(READY[workers], byMsg(READY[workers]));

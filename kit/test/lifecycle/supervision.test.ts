@@ -27,7 +27,7 @@ describe('supervision', () => {
   });
 
   it('a worker with an uncaught error finishes its request, exits 1 and is replaced', async (t) => {
-    const dyno = startDyno(t, { WEB_CONCURRENCY: '2' }, 'test/fixtures/crash-on-request.ts');
+    const dyno = startDyno(t, { WEB_CONCURRENCY: '2' }, 'kit/test/fixtures/crash-on-request.ts');
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
     const res = await request(`http://127.0.0.1:${port}/boom`);
     assert.equal(res.status, 200, 'the request in flight when the error struck still finished');
@@ -43,7 +43,7 @@ describe('supervision', () => {
   });
 
   it('a crash loop at boot ends the dyno with exit 1 and the cause', async (t) => {
-    const dyno = startDyno(t, { WEB_CONCURRENCY: '2' }, 'test/fixtures/fail-at-boot.ts');
+    const dyno = startDyno(t, { WEB_CONCURRENCY: '2' }, 'kit/test/fixtures/fail-at-boot.ts');
     assert.equal((await dyno.exited).code, 1);
     const loop = await dyno.waitFor('crash loop', (l) => l.msg.startsWith('crash loop'));
     assert.equal(loop.failures, 5);
@@ -57,7 +57,7 @@ describe('supervision', () => {
   });
 
   it('replaces a worker over its memory budget without dropping requests', needsDemo, async (t) => {
-    const dyno = startDyno(t, { WEB_CONCURRENCY: '2', WEB_MEMORY: '160' }, 'test/fixtures/memory-leak.ts');
+    const dyno = startDyno(t, { WEB_CONCURRENCY: '2', WEB_MEMORY: '160' }, 'kit/test/fixtures/memory-leak.ts');
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
     const load = autocannon({ url: `http://127.0.0.1:${port}/api/info`, connections: 4, duration: 30 });
     t.after(() => load.stop());
@@ -101,7 +101,7 @@ describe('rolling reload on SIGHUP', () => {
   });
 
   it('stops when a new worker fails, and the old workers keep serving', needsDemo, async (t) => {
-    const dyno = startDyno(t, { WEB_CONCURRENCY: '2', FAIL_FROM_WORKER: '3' }, 'test/fixtures/fail-at-boot.ts');
+    const dyno = startDyno(t, { WEB_CONCURRENCY: '2', FAIL_FROM_WORKER: '3' }, 'kit/test/fixtures/fail-at-boot.ts');
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
     const before = workerReadyLines(dyno.logs).map((l) => l.pid);
     process.kill(dyno.child.pid!, 'SIGHUP');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { restartDelay } from '../../src/runtime/cluster/backoff.ts';
+import { restartDelay } from '../../../src/runtime/cluster/backoff.ts';
 
 describe('restartDelay', () => {
   const backoff = { initialMs: 100, maxMs: 1_000 };

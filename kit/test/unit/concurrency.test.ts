@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/runtime/config.ts';
-import { buildpackWebMemoryMb } from '../../src/runtime/platform/buildpacks.ts';
-import { type MachineFacts, planWorkers } from '../../src/runtime/platform/concurrency.ts';
+import { loadConfig } from '../../../src/runtime/config.ts';
+import { buildpackWebMemoryMb } from '../../../src/runtime/platform/buildpacks.ts';
+import { type MachineFacts, planWorkers } from '../../../src/runtime/platform/concurrency.ts';
 
 const MB = 1024 * 1024;
 const machine = (cpus: number, memoryMb: number, memoryLimited = true): MachineFacts => ({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/runtime/config.ts';
+import { ConfigError, loadConfig } from '../../../src/runtime/config.ts';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ConfigError, loadConfig } from '../../src/runtime/config.ts';
-import { databaseSettings, planPool } from '../../src/runtime/database/settings.ts';
+import { type ConfigError, loadConfig } from '../../../src/runtime/config.ts';
+import { databaseSettings, planPool } from '../../../src/runtime/database/settings.ts';
 
 const HEROKU = 'postgres://u1ab:p4ssw0rdXYZ@ec2-52-1-2-3.compute-1.amazonaws.com:5432/d9abc';
 

@@ -3,9 +3,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
-import { COMPILE_CACHE_DIR } from '../../src/runtime/compile-cache.ts';
-import { VARIABLES } from '../../src/runtime/config.ts';
-import { renderVariablesTable } from '../../src/runtime/docs.ts';
+import { COMPILE_CACHE_DIR } from '../../../src/runtime/compile-cache.ts';
+import { VARIABLES } from '../../../src/runtime/config.ts';
+import { renderVariablesTable } from '../../../src/runtime/docs.ts';
 import { DEMO_PRESENT } from '../helpers/demo.ts';
 import { ROOT } from '../helpers/process.ts';
 
@@ -19,14 +19,14 @@ const docs = async () =>
 describe('deploy files', () => {
   it('app.json is valid against the app.json schema', async () => {
     const ajv = new Ajv({ allErrors: true, validateFormats: false });
-    const validate = ajv.compile(await readJson('test/fixtures/app-json.schema.json'));
+    const validate = ajv.compile(await readJson('kit/test/fixtures/app-json.schema.json'));
     const valid = validate(await readJson('app.json'));
     assert.ok(valid, JSON.stringify(validate.errors, null, 2));
   });
 
   it('the schema catches a broken app.json, so the check above means something', async () => {
     const ajv = new Ajv({ allErrors: true, validateFormats: false });
-    const validate = ajv.compile(await readJson('test/fixtures/app-json.schema.json'));
+    const validate = ajv.compile(await readJson('kit/test/fixtures/app-json.schema.json'));
     const appJson = await readJson('app.json');
     assert.equal(validate({ ...appJson, formation: { web: { size: 'huge' } } }), false);
     assert.equal(validate({ ...appJson, env: { PORT: { value: 3000 } } }), false);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/runtime/config.ts';
-import { renderDynoTable } from '../../src/runtime/docs.ts';
-import { buildpackExports } from '../../src/runtime/platform/buildpacks.ts';
-import { type MachineFacts, planWorkers } from '../../src/runtime/platform/concurrency.ts';
-import { DYNOS, type Dyno, RETIRED_DYNOS } from '../../src/runtime/platform/dynos.ts';
+import { loadConfig } from '../../../src/runtime/config.ts';
+import { renderDynoTable } from '../../../src/runtime/docs.ts';
+import { buildpackExports } from '../../../src/runtime/platform/buildpacks.ts';
+import { type MachineFacts, planWorkers } from '../../../src/runtime/platform/concurrency.ts';
+import { DYNOS, type Dyno, RETIRED_DYNOS } from '../../../src/runtime/platform/dynos.ts';
 
 const MB = 1024 * 1024;
 
@@ -70,7 +70,7 @@ describe('the dyno table', () => {
   });
 
   it('appears in docs/clustering.md exactly as the data says', async () => {
-    const readme = await readFile(new URL('../../docs/clustering.md', import.meta.url), 'utf8');
+    const readme = await readFile(new URL('../../../docs/clustering.md', import.meta.url), 'utf8');
     for (const generation of ['cedar', 'fir'] as const) {
       assert.ok(
         readme.includes(renderDynoTable(DYNOS, generation)),

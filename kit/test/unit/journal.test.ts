@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { createJournal, EVENT_DOCS, HISTORY_LENGTH, ordinal } from '../../src/runtime/cluster/journal.ts';
-import type { ClusterEvent, WatchFrame } from '../../src/runtime/cluster/status.ts';
-import { createWatchers } from '../../src/runtime/cluster/watchers.ts';
+import { createJournal, EVENT_DOCS, HISTORY_LENGTH, ordinal } from '../../../src/runtime/cluster/journal.ts';
+import type { ClusterEvent, WatchFrame } from '../../../src/runtime/cluster/status.ts';
+import { createWatchers } from '../../../src/runtime/cluster/watchers.ts';
 import { ROOT } from '../helpers/process.ts';
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */

@@ -9,8 +9,8 @@ import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
-import { COMPILE_CACHE_DIR } from '../../src/runtime/compile-cache.ts';
-import { type Env, loadConfig } from '../../src/runtime/config.ts';
+import { COMPILE_CACHE_DIR } from '../../../src/runtime/compile-cache.ts';
+import { type Env, loadConfig } from '../../../src/runtime/config.ts';
 import { ROOT } from '../helpers/process.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed deploy files, walked by the paths each platform documents
@@ -74,7 +74,7 @@ const doEnv = (doc: Json): Env =>
 const PLATFORMS: Record<string, Platform> = {
   Render: {
     file: 'render.yaml',
-    schema: 'test/fixtures/render-blueprint.schema.json',
+    schema: 'kit/test/fixtures/render-blueprint.schema.json',
     broken: (doc) => ({ services: [{ ...renderService(doc), maxShutdownDelaySeconds: 301 }] }),
     graceSeconds: (doc) => renderService(doc).maxShutdownDelaySeconds,
     // https://render.com/docs/environment-variables: RENDER, RENDER_SERVICE_*, PORT 10000 by default.
@@ -91,7 +91,7 @@ const PLATFORMS: Record<string, Platform> = {
   },
   'Fly.io': {
     file: 'fly.toml',
-    schema: 'test/fixtures/fly.schema.json',
+    schema: 'kit/test/fixtures/fly.schema.json',
     broken: (doc) => ({ ...doc, kill_signal: 'TERM' }),
     graceSeconds: (doc) => doc.kill_timeout,
     // https://fly.io/docs/machines/runtime-environment/: FLY_* set, no PORT.
@@ -110,7 +110,7 @@ const PLATFORMS: Record<string, Platform> = {
   },
   Railway: {
     file: 'railway.json',
-    schema: 'test/fixtures/railway.schema.json',
+    schema: 'kit/test/fixtures/railway.schema.json',
     broken: (doc) => ({ ...doc, deploy: { ...doc.deploy, drainingSeconds: '30' } }),
     graceSeconds: (doc) => doc.deploy.drainingSeconds,
     // railway.json sets no variables: Railway injects PORT and its own, and Railpack's Node
@@ -133,7 +133,7 @@ const PLATFORMS: Record<string, Platform> = {
   },
   'DigitalOcean App Platform': {
     file: '.do/deploy.template.yaml',
-    schema: 'test/fixtures/do-app-spec.schema.json',
+    schema: 'kit/test/fixtures/do-app-spec.schema.json',
     broken: (doc) => ({
       spec: { ...doc.spec, services: [{ ...doService(doc), termination: { grace_period_seconds: 601 } }] },
     }),
@@ -146,7 +146,7 @@ const PLATFORMS: Record<string, Platform> = {
   },
   Dokku: {
     file: 'app.json',
-    schema: 'test/fixtures/app-json.schema.json',
+    schema: 'kit/test/fixtures/app-json.schema.json',
     broken: (doc) => ({ ...doc, healthchecks: { web: [{ ...doc.healthchecks.web[0], type: 'ready' }] } }),
     // docker stop's timeout, Dokku's ps stop-timeout-seconds, 30 by default since 0.36
     // (dokku.com/docs/appendices/0.36.0-migration-guide): nothing in app.json changes it.

@@ -3,12 +3,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { loadConfig } from '../../src/runtime/config.ts';
-import { renderPlatformTable } from '../../src/runtime/docs.ts';
-import { readCpuQuota } from '../../src/runtime/platform/cgroup-cpu.ts';
-import { type MachineFacts, planWorkers } from '../../src/runtime/platform/concurrency.ts';
-import { marginSeconds } from '../../src/runtime/platform/deadline.ts';
-import { PLATFORM_IDS, PLATFORMS } from '../../src/runtime/platform/platforms.ts';
+import { loadConfig } from '../../../src/runtime/config.ts';
+import { renderPlatformTable } from '../../../src/runtime/docs.ts';
+import { readCpuQuota } from '../../../src/runtime/platform/cgroup-cpu.ts';
+import { type MachineFacts, planWorkers } from '../../../src/runtime/platform/concurrency.ts';
+import { marginSeconds } from '../../../src/runtime/platform/deadline.ts';
+import { PLATFORM_IDS, PLATFORMS } from '../../../src/runtime/platform/platforms.ts';
 
 // Each platform's environment as its docs describe it (values shaped like the docs' examples).
 const ENVS = {
@@ -265,7 +265,7 @@ describe('readCpuQuota', () => {
 
 describe('docs/platforms.md', () => {
   it('has the table the platform data renders: run npm run docs when it differs', async () => {
-    const doc = await readFile(new URL('../../docs/platforms.md', import.meta.url), 'utf8');
+    const doc = await readFile(new URL('../../../docs/platforms.md', import.meta.url), 'utf8');
     assert.ok(
       doc.includes(renderPlatformTable()),
       "docs/platforms.md's table differs from platforms.ts: run npm run docs",

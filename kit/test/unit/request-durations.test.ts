@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import express from 'express';
 import { AggregatorRegistry, Histogram, type MetricObjectWithValues, type MetricValue, Registry } from 'prom-client';
-import { createProcessMetrics } from '../../src/runtime/metrics/metrics.ts';
-import { requestDurations } from '../../src/runtime/metrics/request-durations.ts';
+import { createProcessMetrics } from '../../../src/runtime/metrics/metrics.ts';
+import { requestDurations } from '../../../src/runtime/metrics/request-durations.ts';
 
 const NAME = 'http_request_duration_seconds';
 const HELP = 'Time from request to response end, by route and status';

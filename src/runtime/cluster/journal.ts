@@ -6,7 +6,7 @@ import type { ClusterEvent, ClusterEventKind } from './status.ts';
 /** Events a fresh page is shown first: enough for a reload of a 32-worker dyno, and small. */
 export const HISTORY_LENGTH = 100;
 
-/** Where each kind of event is explained; test/unit/journal.test.ts checks every anchor exists. */
+/** Where each kind of event is explained; kit/test/unit/journal.test.ts checks every anchor exists. */
 export const EVENT_DOCS: Readonly<Record<ClusterEventKind, string>> = {
   forked: 'docs/clustering.md#3-ready-handshake',
   ready: 'docs/clustering.md#3-ready-handshake',

@@ -1,5 +1,5 @@
 // Every dyno size Heroku sells, and the workers planWorkers() chooses on each. This is data,
-// not code: test/unit/dynos.test.ts checks it against the sizes the installed `heroku` CLI
+// not code: kit/test/unit/dynos.test.ts checks it against the sizes the installed `heroku` CLI
 // lists (`ps:type`), feeds every row through the rule, and checks that docs/clustering.md's tables are
 // rendered from these rows (`npm run docs`).
 import type { DynoShape } from './buildpacks.ts';

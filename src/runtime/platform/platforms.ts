@@ -1,7 +1,7 @@
 // Every platform the kit knows, as data: how it is recognised from its own environment, what
 // it names the instance, which signal it sends to whom, how long it waits before SIGKILL, and
 // what it says about CPUs. The rules (recognise, instanceName, grace) read only this table,
-// docs/platforms.md is rendered from it, and test/unit/platforms.test.ts feeds each row through.
+// docs/platforms.md is rendered from it, and kit/test/unit/platforms.test.ts feeds each row through.
 // "Unconfirmed" marks what no primary source was found for; the kit then takes the safe side.
 
 import type { Env } from '../config-error.ts';
