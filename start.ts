@@ -1,101 +1,11 @@
-// Entry point: `node start.ts` (Procfile, npm start). Reads the config, decides how many
-// workers, then either supervises a cluster or, with one worker, serves from this process.
+// The entry: `node start.ts` (Procfile, npm start). It wires your app into the kit's runtime,
+// which reads the config, decides how many workers to run, and supervises them or, with one
+// worker, serves from this process. node:cluster forks this same file for each worker.
 // Importing it does nothing (the build's cache warm-up compiles it that way).
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startPrimary } from './src/runtime/cluster/primary.ts';
-import { useCompileCache } from './src/runtime/compile-cache.ts';
-import { type Config, ConfigError, loadConfig } from './src/runtime/config.ts';
-import { NO_DATABASE, planPool } from './src/runtime/database/settings.ts';
-import { loadDotenv } from './src/runtime/dotenv.ts';
-import { processLogger } from './src/runtime/log/log.ts';
-import { planWorkers } from './src/runtime/platform/concurrency.ts';
-import { readMachineFacts } from './src/runtime/platform/machine.ts';
-import { platformById } from './src/runtime/platform/platforms.ts';
-import { onSignals } from './src/runtime/signals.ts';
-import { surfacesOf, surfacesOff } from './src/runtime/surfaces.ts';
+import { variables } from './src/app/variables.ts';
+import { boot } from './src/runtime/boot.ts';
 
-function configOrExit(fromDotenv: readonly string[]): Config {
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    // One line, no stack: the variable, the value and what is allowed say it all.
-    const where = fromDotenv.includes(err.variable) ? ' (set in .env)' : '';
-    process.stderr.write(`Configuration error: ${err.message}${where}\n`);
-    process.exit(1);
-  }
-}
+/** Your app, as the processes that serve load it: the primary never does. */
+export const loadApp = async () => (await import('./src/app/app.ts')).createApp;
 
-async function main(): Promise<void> {
-  // Before the config is parsed, so a bad value in .env stops the boot like any other; the
-  // workers inherit what it set through the environment.
-  const fromDotenv = loadDotenv(process.env, path.join(import.meta.dirname, '.env'));
-  const config = configOrExit(fromDotenv);
-  const off = surfacesOff(surfacesOf(config));
-  const plan = planWorkers(config.concurrency, readMachineFacts());
-  const single = plan.count === 1;
-  const log = processLogger(config, single ? 'app' : 'primary');
-  const database = config.database && { ...config.database, pool: planPool(config.database.budget, plan.count) };
-  const platform = platformById(config.platform);
-  log.info(
-    `starting ${plan.count} ${single ? 'worker: serving from this process' : 'workers'} on port ${config.port}`,
-    {
-      platform: platform.name,
-      ...(config.instance === null ? {} : { instance: config.instance }),
-      workers: plan.count,
-      source: plan.source,
-      reason: plan.reason,
-      ...(plan.hint ? { hint: plan.hint } : {}),
-      ...(plan.overridden.length ? { overridden: plan.overridden } : {}),
-      port: config.port,
-      shutdownTimeout: config.shutdown.ms / 1000,
-      shutdownReason: config.shutdown.reason,
-      ...(off.length ? { off } : {}),
-      ...(database
-        ? {
-            database: database.pool.summary,
-            databaseHost: database.host,
-            databaseName: database.database,
-            tls: database.tlsReason,
-          }
-        : { database: NO_DATABASE }),
-    },
-  );
-  // Once, from the process that owns the deadline: the workers parse the same config silently.
-  if (config.shutdown.warning) log.warn(`shutdown: ${config.shutdown.warning}`, { platform: platform.name });
-  if (database?.pool.overBudget)
-    log.warn(`database: ${database.pool.overBudget}`, { budget: database.budget, workers: plan.count });
-
-  if (single) {
-    // Imported only here, so a primary never loads Express or the routes.
-    const { runWorker } = await import('./src/runtime/cluster/worker.ts');
-    await runWorker(config, { plan });
-  } else {
-    const supervisor = startPrimary({
-      exec: fileURLToPath(import.meta.resolve('./src/runtime/cluster/worker.ts')),
-      instance: config.instance,
-      workers: plan.count,
-      plan,
-      log,
-      shutdownTimeoutMs: config.shutdown.ms,
-      readyTimeoutMs: config.workerReadyTimeoutMs,
-      memoryBudgetBytes: plan.webMemoryMb * 1024 * 1024,
-      // The live page's kill and reload buttons: never in production, whatever else is set.
-      controls: config.nodeEnv !== 'production',
-    });
-    onSignals({
-      shutdown: (signal) => supervisor.shutdown(signal),
-      force: () => supervisor.force(),
-      reload: () => supervisor.reload(),
-    });
-    process.exit(await supervisor.exited);
-  }
-}
-
-if (import.meta.main) {
-  // Too late for this file and its imports (the Procfile's NODE_COMPILE_CACHE covers those),
-  // in time for the workers and the app.
-  useCompileCache(process.env);
-  await main();
-}
+if (import.meta.main) await boot({ variables, app: loadApp, root: import.meta.dirname });

@@ -6,9 +6,10 @@ import type { AppContext } from '../runtime/contract.ts';
 import { registerDatabase } from './database.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { homeRoutes } from './routes/home.ts';
+import type { AppVariables } from './variables.ts';
 
 /** The Express app as a value: it never listens and never reads process.env. */
-export function createApp(ctx: AppContext): Express {
+export function createApp(ctx: AppContext<AppVariables>): Express {
   const app = express();
   // The kit's part, first: trust proxy, helmet, request ids and logs, /healthz, /readyz, /metrics.
   ctx.http.install(app);

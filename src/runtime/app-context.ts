@@ -15,6 +15,7 @@ export interface AppContextParts {
   readonly surfaces: Surfaces;
   readonly workers: number;
   readonly env: Env;
+  readonly vars: Readonly<Record<string, unknown>>;
   readonly database: DatabaseSettings | null;
   readonly identity: ProcessIdentity;
   readonly log: Logger;
@@ -25,7 +26,7 @@ export interface AppContextParts {
 }
 
 /** What a serving process hands the app: the contract's one constructor. */
-export function createAppContext(parts: AppContextParts): AppContext {
+export function createAppContext<V = Readonly<Record<string, unknown>>>(parts: AppContextParts): AppContext<V> {
   const { log, metrics, health, resources, cluster, surfaces } = parts;
   return {
     config: Object.freeze({
@@ -34,6 +35,7 @@ export function createAppContext(parts: AppContextParts): AppContext {
       surfaces,
       workers: parts.workers,
       env: parts.env,
+      vars: parts.vars as V,
       database: parts.database && { ...parts.database, pool: planPool(parts.database.budget, parts.workers) },
     }),
     identity: parts.identity,

@@ -4,8 +4,13 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export class ConfigError extends Error {
   readonly variable: string;
 
-  constructor(variable: string, value: string, allowed: string) {
-    super(`${variable}=${JSON.stringify(value)} is not valid: expected ${allowed}`);
+  /** `value` undefined: the variable is required and unset. */
+  constructor(variable: string, value: string | undefined, allowed: string) {
+    super(
+      value === undefined
+        ? `${variable} is not set: expected ${allowed}`
+        : `${variable}=${JSON.stringify(value)} is not valid: expected ${allowed}`,
+    );
     this.name = 'ConfigError';
     this.variable = variable;
   }

@@ -15,9 +15,13 @@ import type { Surfaces } from './surfaces.ts';
 
 export type { Resource, ResourceHandle, Resources } from './lifecycle.ts';
 export type { Logger } from './log/log.ts';
+export { defineVariables, type VariableSpec, type VariableValues } from './variables.ts';
 
-/** The configuration the app may read. Its own variables it parses from `env`, in one place. */
-export interface AppConfig {
+/** Any app's variables, before its own declaration gives them their types. */
+export type AnyVariables = Readonly<Record<string, unknown>>;
+
+/** The configuration the app may read. */
+export interface AppConfig<V = AnyVariables> {
   readonly nodeEnv: NodeEnv;
   /** NODE_ENV=production: hide error details, serve only what is switched on. */
   readonly production: boolean;
@@ -28,14 +32,16 @@ export interface AppConfig {
    * dyno, such as database connections, is shared out by it.
    */
   readonly workers: number;
+  /** Your variables (src/app/variables.ts), parsed and typed: read these, not process.env. */
+  readonly vars: V;
   /** The environment the process started with: read, never written. */
   readonly env: Env;
   /** DATABASE_URL parsed, with this process's share of the dyno's connections; null without one. */
   readonly database: (DatabaseSettings & { readonly pool: PoolPlan }) | null;
 }
 
-export interface AppContext {
-  readonly config: AppConfig;
+export interface AppContext<V = AnyVariables> {
+  readonly config: AppConfig<V>;
   /** Which process this is: pid, cluster worker id, dyno. */
   readonly identity: ProcessIdentity;
   /** This process's logger; inside a request, `req.log` adds its request id. */
@@ -58,4 +64,4 @@ export interface KitHttp {
 }
 
 /** Your app, as the runtime calls it once in each serving process. */
-export type AppFactory = (ctx: AppContext) => RequestListener;
+export type AppFactory<V = AnyVariables> = (ctx: AppContext<V>) => RequestListener;

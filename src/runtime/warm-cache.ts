@@ -10,7 +10,8 @@ if (directory === undefined) {
   // Never a failed build: without the cache the app is only slower to boot.
   process.stderr.write('compile cache: not enabled (NODE_COMPILE_CACHE unset), nothing to warm\n');
 } else {
-  await import('../../start.ts');
+  const { loadApp } = await import('../../start.ts');
+  await loadApp();
   await import('./cluster/worker.ts');
   // pino is required when a serving process makes its logger, not on import: make one.
   const { createLogger } = await import('./log/log.ts');

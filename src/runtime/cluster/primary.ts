@@ -18,8 +18,8 @@ import {
 import type { ClusterEventKind, ClusterStatus, MetricsSnapshot } from './status.ts';
 
 export interface PrimaryOptions {
-  /** The file each worker runs. */
-  readonly exec: string;
+  /** The file each worker runs; by default the entry itself, as node:cluster forks it. */
+  readonly exec?: string;
   /** The platform's name for this instance, for /api/cluster. */
   readonly instance: string | null;
   readonly workers: number;
@@ -119,9 +119,10 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   let stopStarted = 0;
   let deadline: NodeJS.Timeout | undefined;
 
-  cluster.setupPrimary({ exec: options.exec });
+  cluster.setupPrimary(options.exec === undefined ? {} : { exec: options.exec });
 
-  const ids = (m: Member) => ({ worker: m.worker.id, pid: m.worker.process.pid });
+  // workerPid, not pid: a line's own pid is the process that wrote it, here the primary.
+  const ids = (m: Member) => ({ worker: m.worker.id, workerPid: m.worker.process.pid });
   const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
   const about = (m: Member): EventFields => ({ ...ids(m), slot: m.slot });
   const record = (kind: ClusterEventKind, why: string, fields?: EventFields) => journal.record(kind, why, fields);

@@ -1,11 +1,10 @@
-// A process that serves the app: a cluster worker (the primary forks this file), or the
-// only process when there is one worker (start.ts imports it). It opens the app's resources
+// A process that serves the app: a cluster worker, or the only process when there is one
+// worker. boot.ts hands it the app the entry loaded. It opens the app's resources
 // before it listens, and drains once, whichever asks first: SIGTERM, SIGINT, the primary's
 // `drain` message, or a fatal error; the resources close after the last request.
 import cluster from 'node:cluster';
-import { createApp } from '../../app/app.ts';
 import { createAppContext } from '../app-context.ts';
-import { type Config, loadConfig } from '../config.ts';
+import type { Config } from '../config.ts';
 import type { AppFactory } from '../contract.ts';
 import { type RunningServer, serve } from '../http/server.ts';
 import type { ProcessIdentity } from '../identity.ts';
@@ -19,12 +18,15 @@ import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMes
 import { primaryView, singleProcessView } from './views.ts';
 
 export interface WorkerOptions {
+  /** The app to serve: the entry's createApp, or a test fixture's. */
+  // biome-ignore lint/suspicious/noExplicitAny: each app reads its own variables' type.
+  readonly app: AppFactory<any>;
+  /** The app's variables, parsed by the entry: ctx.config.vars. */
+  readonly vars?: Readonly<Record<string, unknown>>;
   /** How the worker count was chosen; only a single process reports it itself. */
   readonly plan?: Pick<WorkerPlan, 'count' | 'source' | 'reason' | 'webMemoryMb'>;
   /** How often a cluster worker reports its memory and request count to the primary. */
   readonly statsIntervalMs?: number;
-  /** The app to serve; test fixtures wrap the real one in a faulty one. */
-  readonly app?: AppFactory;
 }
 
 export const DEFAULT_STATS_INTERVAL_MS = 1_000;
@@ -45,7 +47,7 @@ const PRIMARY_MARGIN_MS = 250;
 /** The end of the deadline kept for the app's resources to close, when it has any. */
 const CLOSE_RESERVE_MS = 2_000;
 
-export async function runWorker(config: Config, options: WorkerOptions = {}): Promise<void> {
+export async function runWorker(config: Config, options: WorkerOptions): Promise<void> {
   const identity: ProcessIdentity = {
     pid: process.pid,
     workerId: cluster.worker?.id ?? null,
@@ -159,6 +161,7 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     surfaces,
     workers: workersOf(process.env),
     env: process.env,
+    vars: options.vars ?? {},
     database: config.database,
     identity,
     log,
@@ -167,7 +170,7 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     health,
     cluster: view,
   });
-  const handler = (options.app ?? createApp)(ctx);
+  const handler = options.app(ctx);
   try {
     // Within the time the primary gives a worker to be ready, so the cause is ours to name.
     await resources.openAll(config.workerReadyTimeoutMs * 0.9 - performance.now());
@@ -212,5 +215,3 @@ export async function runWorker(config: Config, options: WorkerOptions = {}): Pr
     }, options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS).unref();
   }
 }
-
-if (import.meta.main) await runWorker(loadConfig(process.env));
