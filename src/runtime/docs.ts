@@ -1,11 +1,14 @@
 // Renders the reference tables in docs/ from the data the code runs on, so the docs cannot
-// drift: `npm run docs` prints them, the unit tests check docs/ has them.
+// drift: `npm run docs` (scripts/docs.ts) prints them and writes your app's variables into
+// docs/configuration.md and .env.example; the kit's tests check docs/ has the kit's.
 
+import { readFileSync, writeFileSync } from 'node:fs';
 import { VARIABLES } from './config.ts';
 import { buildpackExports, type Generation } from './platform/buildpacks.ts';
 import { planDeadline } from './platform/deadline.ts';
 import { DYNOS, type Dyno } from './platform/dynos.ts';
 import { PLATFORMS, type Platform } from './platform/platforms.ts';
+import { allowedBy, defaultOf, type VariableSpecs } from './variables.ts';
 
 const memory = (mb: number) => (mb >= 1024 ? `${mb / 1024} GB` : `${mb} MB`);
 
@@ -89,13 +92,48 @@ export function renderPlatformTable(platforms: readonly Platform[] = PLATFORMS):
   return [`| ${header.join(' | ')} |`, `|${' --- |'.repeat(header.length)}`, ...rows].join('\n');
 }
 
-if (import.meta.main) {
-  console.log(
-    [
-      renderVariablesTable(),
-      renderDynoTable(DYNOS, 'cedar'),
-      renderDynoTable(DYNOS, 'fir'),
-      renderPlatformTable(),
-    ].join('\n\n'),
+/** Your app's variables (src/app/variables.ts), as docs/configuration.md lists them. */
+export function renderAppVariablesTable(specs: VariableSpecs): string {
+  const rows = Object.entries(specs).map(
+    ([name, spec]) => `| \`${name}\` | ${defaultOf(spec)} | ${allowedBy(spec)} | ${spec.description} |`,
   );
+  if (rows.length === 0) return '_None yet: declare them in `src/app/variables.ts`._';
+  return ['| Variable | Default | Allowed | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** Your app's variables as .env.example shows them: each commented out, with what is allowed. */
+export function renderAppVariablesEnv(specs: VariableSpecs): string {
+  return Object.entries(specs)
+    .map(([name, spec]) => {
+      const value = 'default' in spec && spec.default !== undefined ? String(spec.default) : '';
+      return `# ${spec.description}\n# ${allowedBy(spec)}; default: ${defaultOf(spec)}.\n# ${name}=${value}`;
+    })
+    .join('\n\n');
+}
+
+export const APP_SECTION = {
+  markdown: ['<!-- app-variables: written by npm run docs -->', '<!-- end of app-variables -->'],
+  env: ["# --- Your app's variables (src/app/variables.ts), written by npm run docs ---", '# --- end ---'],
+} as const;
+
+/** Replaces what lies between the two marker lines of `file`; false when a marker is missing. */
+export function writeBetween(file: string, [start, end]: readonly [string, string], body: string): boolean {
+  const text = readFileSync(file, 'utf8');
+  const from = text.indexOf(`${start}\n`);
+  const to = text.indexOf(end, from);
+  if (from === -1 || to === -1) return false;
+  const next = `${text.slice(0, from + start.length + 1)}${body}\n${text.slice(to)}`;
+  if (next !== text) writeFileSync(file, next);
+  return true;
+}
+
+/** Every table, for `npm run docs` to print. */
+export function renderAll(specs: VariableSpecs): string {
+  return [
+    renderVariablesTable(),
+    renderAppVariablesTable(specs),
+    renderDynoTable(DYNOS, 'cedar'),
+    renderDynoTable(DYNOS, 'fir'),
+    renderPlatformTable(),
+  ].join('\n\n');
 }
