@@ -9,7 +9,7 @@ import { clusterControlRoutes, clusterRoutes } from './cluster.ts';
 import { DEVELOPMENT_LIMITS, demoRoutes, PRODUCTION_LIMITS } from './cpu-and-sleep.ts';
 import { apiRoutes } from './info-and-echo.ts';
 import { obeyDemoButtons } from './leak-and-burn.ts';
-import { homeRoutes } from './page.ts';
+import { pageRoutes } from './page.ts';
 import { visitRoutes } from './visits.ts';
 
 const publicDir = path.join(import.meta.dirname, 'public');
@@ -36,5 +36,5 @@ export function mountDemo(app: Express, ctx: AppContext, { database }: DemoResou
   }
   // The page explains the kit even with the samples off; it answers / while this is mounted.
   app.use('/static', express.static(publicDir, { maxAge: production ? '1h' : 0 }));
-  app.use(homeRoutes(ctx.identity, surfaces, { buttons: surfaces.demo && !production }));
+  app.use(pageRoutes(ctx.identity, surfaces, { buttons: surfaces.demo && !production }));
 }

@@ -120,12 +120,14 @@ ${surfaces.demo ? '<script src="/static/status.js" defer></script>\n' : ''}</bod
 `;
 }
 
-export function homeRoutes(identity: ProcessIdentity, surfaces: Surfaces, options: PageOptions): Router {
+export function pageRoutes(identity: ProcessIdentity, surfaces: Surfaces, options: PageOptions): Router {
   const router = Router();
   // Rendered once: what it says is fixed at boot.
   const html = page(identity, surfaces, options);
-  router.get('/', (_req, res) => {
-    res.type('html').send(html);
+  router.get('/', (req, res, next) => {
+    // The page is for browsers; a client that asks for JSON first gets your app's own /.
+    if (req.accepts(['html', 'json']) === 'json') next();
+    else res.type('html').send(html);
   });
   return router;
 }

@@ -1,0 +1,79 @@
+// Helpers for your app's tests (test/helpers.ts wires your app into them): your app served
+// in this process on a free port, with the environment a test gives it, exactly as a serving
+// process builds it; and a PostgreSQL database of the test's own, migrated, dropped after.
+import type { TestContext } from 'node:test';
+import { createAppContext } from './app-context.ts';
+import { singleProcessView } from './cluster/views.ts';
+import { type Config, type Env, loadConfig } from './config.ts';
+import type { AppFactory } from './contract.ts';
+import { serve } from './http/server.ts';
+import { createResources } from './lifecycle.ts';
+import { createLogger, type Logger } from './log/log.ts';
+import { createProcessMetrics } from './metrics/metrics.ts';
+import { type Surfaces, surfacesOf } from './surfaces.ts';
+import { parseVariables, type VariableSpecs, type VariableValues } from './variables.ts';
+
+export interface StartOptions<D extends VariableSpecs> {
+  /** The app's createApp. */
+  readonly app: AppFactory<VariableValues<D>>;
+  /** The app's declared variables, parsed from `env` as a boot parses them. */
+  readonly variables: D;
+  /**
+   * The environment the app sees, and nothing of the test process's: NODE_ENV=test unless
+   * given. Its kit variables (DATABASE_URL, DEMO_SURFACE, ...) and the app's are parsed as at
+   * boot; a bad value fails the test with the boot's one-line message.
+   */
+  readonly env?: Env;
+  /** Where the app's lines go; silent unless given (LOG_LEVEL in `env` sets the level). */
+  readonly log?: Logger;
+  /** What is public, in place of what `env` says (the kit's own tests). */
+  readonly surfaces?: Surfaces;
+}
+
+export interface StartedApp {
+  /** http://127.0.0.1:<port>, no trailing slash. */
+  readonly url: string;
+  readonly config: Config;
+  /** True once the app is draining: /readyz then answers 503. */
+  readonly health: { draining: boolean };
+  readonly server: Awaited<ReturnType<typeof serve>>;
+  readonly resources: ReturnType<typeof createResources>;
+}
+
+/**
+ * Serves the app in this process on a free port: its resources opened first, then listening;
+ * when the test ends, the server drains and the resources close, as in a serving process.
+ */
+export async function startApp<D extends VariableSpecs>(t: TestContext, options: StartOptions<D>): Promise<StartedApp> {
+  const env: Env = { NODE_ENV: 'test', ...options.env };
+  const config = loadConfig(env);
+  const vars = parseVariables(options.variables, env);
+  const log = options.log ?? createLogger({ level: 'silent', format: 'json', base: {} });
+  const health = { draining: false };
+  const metrics = createProcessMetrics(config.instance);
+  const resources = createResources(log);
+  const plan = { count: 1, source: 'WEB_CONCURRENCY', reason: 'a test: one process' } as const;
+  const ctx = createAppContext<VariableValues<D>>({
+    nodeEnv: config.nodeEnv,
+    surfaces: options.surfaces ?? surfacesOf(config),
+    workers: 1,
+    env,
+    vars,
+    database: config.database,
+    identity: { pid: process.pid, workerId: null, instance: config.instance },
+    log,
+    metrics,
+    resources,
+    health,
+    cluster: singleProcessView(config.instance, plan, metrics, health, 512 * 1024 * 1024),
+  });
+  const handler = options.app(ctx);
+  await resources.openAll(config.workerReadyTimeoutMs);
+  const server = await serve(handler, { port: 0 });
+  t.after(async () => {
+    health.draining = true;
+    await server.close();
+    await resources.closeAll(performance.now() + config.shutdown.ms);
+  });
+  return { url: `http://127.0.0.1:${server.port}`, config, health, server, resources };
+}
