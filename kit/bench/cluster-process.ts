@@ -12,6 +12,8 @@ export interface LogLine {
   readonly proc?: string;
   readonly pid?: number;
   readonly worker?: number;
+  /** On the primary's lines about a worker: that worker's pid. */
+  readonly workerPid?: number;
   readonly port?: number;
   readonly ms?: number;
   readonly [field: string]: unknown;
@@ -236,8 +238,8 @@ export class AppProcess {
     if (line.msg === 'listening' && line.proc === 'app') {
       this.workerPids.set(0, this.pid);
       this.port = line.port ?? 0;
-    } else if (line.msg === 'worker ready' && line.worker !== undefined && line.pid !== undefined) {
-      this.workerPids.set(line.worker, line.pid);
+    } else if (line.msg === 'worker ready' && line.worker !== undefined && line.workerPid !== undefined) {
+      this.workerPids.set(line.worker, line.workerPid);
     } else if (line.msg === 'worker exited' && line.worker !== undefined) {
       this.workerPids.delete(line.worker);
     } else if (line.msg === 'cluster ready') {

@@ -30,7 +30,7 @@ it('the page at / shows every worker live, updates after requests, and counts vi
   const pids = await page.$$eval('#workers tbody tr td:nth-child(3)', (cells) =>
     cells.map((c) => Number(c.textContent)),
   );
-  const workerPids = dyno.logs.filter(byMsg('worker ready')).map((l) => l.pid);
+  const workerPids = dyno.logs.filter(byMsg('worker ready')).map((l) => l.workerPid as number);
   assert.deepEqual(pids.sort(), workerPids.sort(), 'every worker is on the page');
   assert.match(
     (await page.textContent('#cluster-summary')) ?? '',

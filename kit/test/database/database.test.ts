@@ -93,7 +93,7 @@ describe('with PostgreSQL', needsPostgres, () => {
         /SECURITY WARNING|sslmode/i,
         'no pg warning',
       );
-      const pids = dyno.logs.filter(byMsg('worker ready')).map((l) => l.pid);
+      const pids = dyno.logs.filter(byMsg('worker ready')).map((l) => l.workerPid as number);
       // Twenty slow queries at once: far more than the pools hold, so both fill up.
       let done = false;
       const slow = Promise.all(Array.from({ length: 20 }, () => request(`${base}/demo/db-sleep?ms=300`))).finally(
@@ -167,7 +167,7 @@ describe('with PostgreSQL', needsPostgres, () => {
     assert.equal((await dyno.exited).code, 0);
     const closed = dyno.logs.filter((l) => l.msg === 'resource closed' && l.resource === 'database');
     assert.equal(closed.length, 2, 'each worker closed its pool');
-    const pids = dyno.logs.filter(byMsg('worker ready')).map((l) => l.pid);
+    const pids = dyno.logs.filter(byMsg('worker ready')).map((l) => l.workerPid as number);
     assert.equal((await connectionsByPid(url, pids)).size, 0, 'no connection left behind');
   });
 

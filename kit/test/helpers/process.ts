@@ -17,6 +17,8 @@ export interface LogLine {
   readonly msg: string;
   readonly proc: string;
   readonly pid: number;
+  /** On the primary's lines about a worker: that worker's pid. */
+  readonly workerPid?: number;
   readonly [field: string]: unknown;
 }
 

@@ -48,7 +48,7 @@ describe('boot', () => {
     assert.equal(boot?.msg, 'starting 3 workers on port 0');
     assert.equal(boot?.source, 'WEB_CONCURRENCY');
     assert.deepEqual(boot?.overridden, ['CLUSTER_WORKERS=2'], 'the log says which setting lost');
-    const workerPids = dyno.logs.filter(byMsg('worker ready')).map((line) => line.pid);
+    const workerPids = dyno.logs.filter(byMsg('worker ready')).map((line) => line.workerPid as number);
     assert.equal(new Set(workerPids).size, 3);
     assert.ok(!workerPids.includes(dyno.child.pid as number), 'workers are not the primary');
 

@@ -102,7 +102,7 @@ describe('metrics', needsDemo, () => {
 
   it('a stuck worker does not fail the scrape: it answers with what arrived, and counts what did not', async (t) => {
     const { dyno, base } = await bootCluster(t);
-    const [healthy, stuck] = dyno.logs.filter(byMsg('worker ready')).map((l) => l.pid);
+    const [healthy, stuck] = dyno.logs.filter(byMsg('worker ready')).map((l) => l.workerPid as number);
     const agent = await connectionTo(t, base, healthy as number);
     process.kill(stuck as number, 'SIGSTOP');
     t.after(() => process.kill(stuck as number, 'SIGCONT'));
@@ -117,7 +117,7 @@ describe('metrics', needsDemo, () => {
 
   it('a worker killed during a scrape does not fail it', async (t) => {
     const { dyno, base } = await bootCluster(t, { LOG_LEVEL: 'debug' });
-    const [healthy, victim] = dyno.logs.filter(byMsg('worker ready')).map((l) => l.pid);
+    const [healthy, victim] = dyno.logs.filter(byMsg('worker ready')).map((l) => l.workerPid as number);
     const agent = await connectionTo(t, base, healthy as number);
     // Stopped first, so it cannot answer; killed once the primary has asked it, so the kill
     // lands mid-scrape (killed sooner, it would simply not be part of the scrape).
@@ -136,7 +136,7 @@ describe('metrics', needsDemo, () => {
 
   it('the primary survives a message to a worker that has just died', async (t) => {
     const { dyno, base } = await bootCluster(t, { LOG_LEVEL: 'debug' });
-    const [healthy, victim] = dyno.logs.filter(byMsg('worker ready')).map((l) => l.pid);
+    const [healthy, victim] = dyno.logs.filter(byMsg('worker ready')).map((l) => l.workerPid as number);
     const agent = await connectionTo(t, base, healthy as number);
     // With the primary frozen, the victim dies and a scrape is asked for: when the primary
     // wakes, it asks the victim for its metrics before it has seen the exit, and the write fails.

@@ -86,7 +86,7 @@ for (const [signal, workers] of [
 describe('the primary drains a worker (SIGHUP: rolling reload)', () => {
   it('opens the new workers before they are ready, and closes the old ones after their last request', async (t) => {
     const { dyno, port, file } = await boot(t, 2);
-    const firstPids = dyno.logs.filter(byMsg('worker ready')).map((l) => l.pid);
+    const firstPids = dyno.logs.filter(byMsg('worker ready')).map((l) => l.workerPid as number);
     const { reply, pid } = await slowInFlight(dyno, port, 800);
     dyno.signalGroup('SIGHUP');
     await dyno.waitFor('reload finished', byMsg('rolling reload finished'));
@@ -122,7 +122,7 @@ describe('an uncaught exception', () => {
   it('in a cluster, the crashed worker closes its resources and the primary replaces it', async (t) => {
     const { dyno, port, file } = await boot(t, 2);
     const crashed = ((await request(`http://127.0.0.1:${port}/crash`)).json() as { pid: number }).pid;
-    await dyno.waitFor('worker exited', (l) => l.msg === 'worker exited' && l.pid !== undefined && l.code === 1);
+    await dyno.waitFor('worker exited', (l) => l.msg === 'worker exited' && l.workerPid !== undefined && l.code === 1);
     await dyno.waitFor(
       'replacement ready',
       (l) => l.msg === 'worker ready' && dyno.logs.filter(byMsg('worker ready')).length === 3,

@@ -121,7 +121,7 @@ describe('one signal to the first process alone, as containers, Fly.io and Cloud
         const dyno = startDyno(t, { WEB_CONCURRENCY: String(workers), LOG_LEVEL: 'debug', ...env }, SLOW.entry);
         const port = await bootAndFindPort(dyno, workers);
         const { reply } = await slowRequestInFlight(dyno, port, 700);
-        const workerPids = dyno.logs.filter(byMsg('worker ready')).map((line) => line.pid);
+        const workerPids = dyno.logs.filter(byMsg('worker ready')).map((line) => line.workerPid as number);
         dyno.signalFirst(signal);
         const res = await reply;
         assert.ok(!(res instanceof Error), String(res));

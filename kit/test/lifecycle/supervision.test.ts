@@ -14,8 +14,8 @@ describe('supervision', () => {
     const victim = workerReadyLines(dyno.logs)[0]!;
     const load = autocannon({ url: `http://127.0.0.1:${port}/api/info`, connections: 4, duration: 2 });
     t.after(() => load.stop());
-    process.kill(victim.pid, 'SIGKILL');
-    const exited = await dyno.waitFor('victim exited', byMsg('worker exited', { pid: victim.pid }));
+    process.kill(victim.workerPid as number, 'SIGKILL');
+    const exited = await dyno.waitFor('victim exited', byMsg('worker exited', { workerPid: victim.workerPid }));
     assert.equal(exited.signal, 'SIGKILL');
     assert.equal(exited.expected, false);
     const replacement = await dyno.waitFor('replacement', (l) => l.msg === 'worker ready' && l.worker === 3);
@@ -79,7 +79,7 @@ describe('rolling reload on SIGHUP', () => {
   it('replaces every worker one at a time under steady load, losing no request', needsDemo, async (t) => {
     const dyno = startDyno(t, { WEB_CONCURRENCY: '2' });
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
-    const before = workerReadyLines(dyno.logs).map((l) => l.pid);
+    const before = workerReadyLines(dyno.logs).map((l) => l.workerPid as number);
     const load = autocannon({ url: `http://127.0.0.1:${port}/api/info`, connections: 8, duration: 30 });
     t.after(() => load.stop());
     await new Promise((resolve) => load.once('response', resolve));
@@ -103,7 +103,7 @@ describe('rolling reload on SIGHUP', () => {
   it('stops when a new worker fails, and the old workers keep serving', needsDemo, async (t) => {
     const dyno = startDyno(t, { WEB_CONCURRENCY: '2', FAIL_FROM_WORKER: '3' }, 'kit/test/fixtures/fail-at-boot.ts');
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
-    const before = workerReadyLines(dyno.logs).map((l) => l.pid);
+    const before = workerReadyLines(dyno.logs).map((l) => l.workerPid as number);
     process.kill(dyno.child.pid!, 'SIGHUP');
     await dyno.waitFor('reload stopped', byMsg('rolling reload stopped: the remaining old workers keep serving'));
     for (let i = 0; i < 4; i += 1) {

@@ -90,7 +90,7 @@ describe('the live timeline over HTTP', needsDemo, () => {
     await first.ended;
     // As a browser waits the stream's `retry` first: Node's cluster would hand a connection made
     // before the primary has seen the worker die to the dead worker, and it would hang.
-    await dyno.waitFor('the primary saw it die', byMsg('worker exited', { pid: streamer.pid }));
+    await dyno.waitFor('the primary saw it die', byMsg('worker exited', { workerPid: streamer.pid }));
     const lastId = first.frames.filter((f) => f.id).at(-1)?.id;
     assert.ok(lastId, 'the first stream had events with ids');
 
