@@ -19,7 +19,7 @@ describe('supervision', () => {
     assert.equal(exited.signal, 'SIGKILL');
     assert.equal(exited.expected, false);
     const replacement = await dyno.waitFor('replacement', (l) => l.msg === 'worker ready' && l.worker === 3);
-    assert.notEqual(replacement.pid, victim.pid);
+    assert.notEqual(replacement.workerPid, victim.workerPid);
     const result = await load;
     assert.ok(result.requests.total > 0, 'the surviving worker kept serving');
     const info = (await request(`http://127.0.0.1:${port}/api/info`)).json() as { pid: number };
@@ -35,7 +35,7 @@ describe('supervision', () => {
     const { pid } = res.json() as { pid: number };
     const crash = await dyno.waitFor('uncaught', (l) => l.pid === pid && /uncaught exception/.test(l.msg));
     assert.match(JSON.stringify(crash.err), /boom: a bug outside the request/);
-    const exited = await dyno.waitFor('exit', byMsg('worker exited', { pid }));
+    const exited = await dyno.waitFor('exit', byMsg('worker exited', { workerPid: pid }));
     assert.equal(exited.code, 1);
     await dyno.waitFor('replacement', (l) => l.msg === 'worker ready' && l.worker === 3);
     dyno.signalGroup('SIGTERM');
