@@ -170,7 +170,15 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     health,
     cluster: view,
   });
-  const handler = options.app(ctx);
+  let handler: ReturnType<typeof options.app>;
+  try {
+    handler = options.app(ctx);
+  } catch (err) {
+    // A bug in createApp fails every worker alike: the crash loop's line says which.
+    log.error('createApp failed', { err });
+    failBoot(`createApp threw: ${(err as Error).message}`);
+    return;
+  }
   try {
     // Within the time the primary gives a worker to be ready, so the cause is ours to name.
     await resources.openAll(config.workerReadyTimeoutMs * 0.9 - performance.now());
