@@ -2,8 +2,7 @@
 // registered, then listens: see the contract in src/runtime/contract.ts.
 import express, { type Express } from 'express';
 import { mountDemo } from '../demo/mount.ts';
-import type { AppContext } from '../runtime/contract.ts';
-import { registerDatabase } from './database.ts';
+import { type AppContext, registerDatabase } from '../runtime/contract.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { homeRoutes } from './routes/home.ts';
 import type { AppVariables } from './variables.ts';

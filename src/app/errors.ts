@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import type { Logger } from '../runtime/log/log.ts';
+import type { Logger } from '../runtime/contract.ts';
 
 export const notFound: RequestHandler = (req, res) => {
   res.status(404).json({ error: STATUS_CODES[404], message: `No route for ${req.method} ${req.path}` });

@@ -1,6 +1,5 @@
 import express, { type Request, type Response, Router } from 'express';
-import type { ClusterStatus, ClusterView, WatchFrame } from '../runtime/cluster/status.ts';
-import type { ProcessIdentity } from '../runtime/identity.ts';
+import type { ClusterStatus, ClusterView, ProcessIdentity, WatchFrame } from '../runtime/contract.ts';
 import { BURN_MS, BURN_TOPIC, LEAK_STEP_MB, LEAK_TOPIC } from './leak-and-burn.ts';
 
 /**

@@ -1,10 +1,13 @@
 // Teaching routes: they make the cluster's effect visible, and a drain's patience.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Router } from 'express';
-import { type Database, withDatabase } from '../app/database.ts';
-import type { ResourceHandle } from '../runtime/contract.ts';
-import { NO_DATABASE } from '../runtime/database/settings.ts';
-import type { ProcessIdentity } from '../runtime/identity.ts';
+import {
+  type Database,
+  NO_DATABASE,
+  type ProcessIdentity,
+  type ResourceHandle,
+  withDatabase,
+} from '../runtime/contract.ts';
 
 export interface DemoLimits {
   /** The longest burn or sleep one request may ask for. */

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { describeProcess, type ProcessIdentity } from '../runtime/identity.ts';
+import { describeProcess, type ProcessIdentity } from '../runtime/contract.ts';
 
 /** Express's own default, said out loud: a larger body is answered 413. */
 export const BODY_LIMIT = '100kb';

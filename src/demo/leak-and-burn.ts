@@ -1,6 +1,6 @@
 // What the page's "leak" and "burn" buttons make a worker do, told through the primary
 // (ctx.cluster.tell), so any worker can be the one: the page's request lands where it lands.
-import type { ClusterView } from '../runtime/cluster/status.ts';
+import type { ClusterView } from '../runtime/contract.ts';
 
 export const LEAK_TOPIC = 'demo.leak';
 export const BURN_TOPIC = 'demo.burn';

@@ -3,8 +3,7 @@
 // import and mount it.
 import path from 'node:path';
 import express, { type Express } from 'express';
-import type { Database } from '../app/database.ts';
-import type { AppContext, ResourceHandle } from '../runtime/contract.ts';
+import type { AppContext, Database, ResourceHandle } from '../runtime/contract.ts';
 import { clusterControlRoutes, clusterRoutes } from './cluster.ts';
 import { DEVELOPMENT_LIMITS, demoRoutes, PRODUCTION_LIMITS } from './cpu-and-sleep.ts';
 import { apiRoutes } from './info-and-echo.ts';

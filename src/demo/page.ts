@@ -1,6 +1,5 @@
 import { Router } from 'express';
-import type { ProcessIdentity } from '../runtime/identity.ts';
-import type { Surfaces } from '../runtime/surfaces.ts';
+import type { ProcessIdentity, Surfaces } from '../runtime/contract.ts';
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -2,9 +2,7 @@
 // memory (each worker has its own, and round-robin sends each request to another), in the
 // primary (one per dyno: a scaled app has several), and in the database (one for every dyno).
 import { Router } from 'express';
-import { type Database, withDatabase } from '../app/database.ts';
-import type { AppContext, ResourceHandle } from '../runtime/contract.ts';
-import { NO_DATABASE } from '../runtime/database/settings.ts';
+import { type AppContext, type Database, NO_DATABASE, type ResourceHandle, withDatabase } from '../runtime/contract.ts';
 
 const COUNTER = 'visits';
 

@@ -1,7 +1,8 @@
-// The contract between your app (src/app/) and the runtime (src/runtime/). The runtime hands
-// the app an AppContext and takes back its request handler; the app hands over what it owns
-// through `resources.register`. This file, and the one import of createApp in the serving
-// process, are the only places where the two meet.
+// The runtime's whole public face: the one module your app (src/app/) and the teaching surface
+// (src/demo/) import from it. The runtime hands the app an AppContext and takes back its request
+// handler; the app hands over what it owns through `resources.register`. The entry (start.ts)
+// wires the two together: nothing under src/runtime/ imports the app
+// (kit/test/unit/imports.test.ts holds both sides to it).
 import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
@@ -13,9 +14,20 @@ import type { Resources } from './lifecycle.ts';
 import type { Logger } from './log/log.ts';
 import type { Surfaces } from './surfaces.ts';
 
+export type { ClusterStatus, ClusterView, WatchFrame } from './cluster/status.ts';
+export {
+  type Database,
+  DatabaseUnavailable,
+  isUnavailable,
+  registerDatabase,
+  withDatabase,
+} from './database/pool.ts';
+export { NO_DATABASE } from './database/settings.ts';
+export { describeProcess, type ProcessIdentity } from './identity.ts';
 export type { Resource, ResourceHandle, Resources } from './lifecycle.ts';
 export type { Logger } from './log/log.ts';
-export { defineVariables, type VariableSpec, type VariableValues } from './variables.ts';
+export type { Surfaces } from './surfaces.ts';
+export type { VariableSpec, VariableSpecs, VariableValues } from './variables.ts';
 
 /** Any app's variables, before its own declaration gives them their types. */
 export type AnyVariables = Readonly<Record<string, unknown>>;

@@ -1,7 +1,8 @@
 // Your app's own environment variables, declared once (src/app/variables.ts) and parsed by the
 // same rules as the kit's: in the first process, before any worker starts, so a bad value stops
 // the boot once with one line naming the variable, the value and what is allowed. Pure, and free
-// of npm packages: the primary parses them.
+// of npm packages: the primary parses them. src/app/variables.ts declares them `as const
+// satisfies VariableSpecs`, so their values are typed to the letter (VariableValues).
 import { ConfigError, type Env } from './config-error.ts';
 
 interface Common {
@@ -38,11 +39,8 @@ export type VariableValues<D extends VariableSpecs> = {
     : ValueOf<D[K]> | undefined;
 };
 
-/**
- * Declares the app's variables. Returns them as given, typed to the letter, so that
- * `VariableValues<typeof variables>` is what `ctx.config.vars` holds.
- */
-export function defineVariables<const D extends VariableSpecs>(specs: D): D {
+/** A declaration that cannot be right fails every boot, whatever the environment: say so first. */
+function checkDeclarations(specs: VariableSpecs): void {
   for (const [name, spec] of Object.entries(specs)) {
     // A name the shell and every platform's dashboard accept.
     if (!/^[A-Z][A-Z0-9_]*$/.test(name))
@@ -51,7 +49,6 @@ export function defineVariables<const D extends VariableSpecs>(specs: D): D {
       throw new Error(`variable ${name} has a default and is required: it can never be missing, drop one`);
     }
   }
-  return specs;
 }
 
 /** What is allowed, in the words of the error line and of the docs. */
@@ -110,6 +107,7 @@ function parseOne(name: string, spec: VariableSpec, raw: string): string | numbe
 
 /** Parses the app's variables from `env`; throws ConfigError naming the first bad or missing one. */
 export function parseVariables<D extends VariableSpecs>(specs: D, env: Env): VariableValues<D> {
+  checkDeclarations(specs);
   const values: Record<string, string | number | undefined> = {};
   for (const [name, spec] of Object.entries(specs)) {
     const raw = env[name];

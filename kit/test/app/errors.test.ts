@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import express from 'express';
-import { DatabaseUnavailable } from '../../../src/app/database.ts';
 import { errorHandler, notFound } from '../../../src/app/errors.ts';
+import { DatabaseUnavailable } from '../../../src/runtime/database/pool.ts';
 import { silentLog } from '../helpers/app-server.ts';
 import { request } from '../helpers/http.ts';
 

@@ -17,7 +17,10 @@ async function kitWithVariables(t: TestContext, dotenv: string): Promise<string>
   const variables = path.join(copy, 'src', 'app', 'variables.ts');
   await writeFile(
     variables,
-    (await readFile(variables, 'utf8')).replace('defineVariables({\n', `defineVariables({\n${DECLARATION}`),
+    (await readFile(variables, 'utf8')).replace(
+      'export const variables = {\n',
+      `export const variables = {\n${DECLARATION}`,
+    ),
   );
   const app = path.join(copy, 'src', 'app', 'app.ts');
   await writeFile(

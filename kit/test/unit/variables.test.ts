@@ -3,16 +3,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderAppVariablesTable } from '../../../src/runtime/docs.ts';
-import { defineVariables, parseVariables } from '../../../src/runtime/variables.ts';
+import { parseVariables, type VariableSpecs } from '../../../src/runtime/variables.ts';
 
-const specs = defineVariables({
+const specs = {
   PAGE_SIZE: { type: 'integer', min: 1, max: 100, default: 20, description: 'Notes per page.' },
   RATIO: { type: 'number', min: 0, max: 1, description: 'A share.' },
   GREETING: { type: 'string', default: 'hello', pattern: /^[a-z]+$/, description: 'Lower-case word.' },
   MODE: { type: 'enum', values: ['fast', 'safe'], default: 'safe', description: 'How to run.' },
   CACHE_URL: { type: 'url', protocols: ['redis', 'rediss'], description: 'A cache.' },
   API_KEY: { type: 'secret', minLength: 16, required: true, description: 'The key.' },
-});
+} as const satisfies VariableSpecs;
 const KEY = 'k'.repeat(16);
 
 describe('parseVariables', () => {
@@ -71,9 +71,9 @@ describe('parseVariables', () => {
   });
 
   it('refuses a declaration that cannot be right', () => {
-    assert.throws(() => defineVariables({ pageSize: { type: 'string', description: '' } }), /UPPER_SNAKE_CASE/);
+    assert.throws(() => parseVariables({ pageSize: { type: 'string', description: '' } }, {}), /UPPER_SNAKE_CASE/);
     assert.throws(
-      () => defineVariables({ A: { type: 'string', default: 'x', required: true, description: '' } }),
+      () => parseVariables({ A: { type: 'string', default: 'x', required: true, description: '' } }, {}),
       /has a default and is required/,
     );
   });

@@ -1,7 +1,5 @@
 import { Router } from 'express';
-import type { ResourceHandle } from '../../runtime/contract.ts';
-import { NO_DATABASE } from '../../runtime/database/settings.ts';
-import type { Database } from '../database.ts';
+import { type Database, NO_DATABASE, type ResourceHandle } from '../../runtime/contract.ts';
 
 /**
  * Your app's front page. While the teaching surface is mounted its page answers / first;

@@ -1,8 +1,7 @@
 // The IPC protocol between the primary and its workers, typed at both ends.
-import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import type { ClusterEvent, ClusterStatus, ControlAction } from './status.ts';
+import type { ClusterEvent, ClusterStatus, ControlAction, MetricsJson } from './status.ts';
 
-export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+export type { MetricsJson } from './status.ts';
 
 /**
  * What a worker may ask the primary for, on behalf of a request it is serving. A counter is

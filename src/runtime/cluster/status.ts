@@ -1,7 +1,10 @@
 // What the cluster looks like, as /api/cluster reports it and the page at / draws it.
 
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { WorkerPlan } from '../platform/concurrency.ts';
-import type { MetricsJson } from './messages.ts';
+
+/** A worker's prom-client registry as JSON, as it crosses the IPC channel. */
+export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
 export interface WorkerStatus {
   /** The cluster worker id; null in single-process mode. */

@@ -1,11 +1,11 @@
-// Your app's PostgreSQL (node-postgres), when DATABASE_URL is set: one pool per serving process,
+// The app's PostgreSQL (node-postgres), when DATABASE_URL is set: one pool per serving process,
 // its size this process's share of the dyno's DATABASE_CONNECTION_BUDGET. Registered as a
 // resource, so it opens before the process serves and closes after its last request. A database
 // that is down, restarting or refusing the password never crashes a process: the pool keeps
 // trying, the routes that need it answer 503, and /readyz names it until it answers again.
 import type pg from 'pg';
 import { Gauge } from 'prom-client';
-import type { AppContext, ResourceHandle } from '../runtime/contract.ts';
+import type { AppContext, ResourceHandle } from '../contract.ts';
 
 /**
  * How long a query waits for a connection: a connect to a server that does not answer, or a
