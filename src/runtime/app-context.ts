@@ -1,6 +1,5 @@
 import type { ClusterView } from './cluster/status.ts';
 import type { Env, NodeEnv } from './config.ts';
-import type { AppContext } from './contract.ts';
 import { type DatabaseSettings, planPool } from './database/settings.ts';
 import type { Health } from './http/health.ts';
 import { kitHttp } from './http/kit.ts';
@@ -9,6 +8,7 @@ import type { ResourceLifecycle } from './lifecycle.ts';
 import type { Logger } from './log/log.ts';
 import type { ProcessMetrics } from './metrics/metrics.ts';
 import type { Surfaces } from './surfaces.ts';
+import type { AppContext } from './types.ts';
 
 export interface AppContextParts {
   readonly nodeEnv: NodeEnv;

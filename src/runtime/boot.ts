@@ -8,7 +8,6 @@ import path from 'node:path';
 import { startPrimary } from './cluster/primary.ts';
 import { useCompileCache } from './compile-cache.ts';
 import type { Config } from './config.ts';
-import type { AppFactory } from './contract.ts';
 import { NO_DATABASE, planPool } from './database/settings.ts';
 import { loadEnvironment } from './environment.ts';
 import { type Logger, processLogger } from './log/log.ts';
@@ -17,6 +16,7 @@ import { readMachineFacts } from './platform/machine.ts';
 import { platformById } from './platform/platforms.ts';
 import { onSignals } from './signals.ts';
 import { surfacesOf, surfacesOff } from './surfaces.ts';
+import type { AppFactory } from './types.ts';
 import type { VariableSpecs, VariableValues } from './variables.ts';
 
 export interface Entry<D extends VariableSpecs> {

@@ -5,12 +5,12 @@ import type { TestContext } from 'node:test';
 import { createAppContext } from './app-context.ts';
 import { singleProcessView } from './cluster/views.ts';
 import { type Config, type Env, loadConfig } from './config.ts';
-import type { AppFactory } from './contract.ts';
 import { serve } from './http/server.ts';
 import { createResources } from './lifecycle.ts';
 import { createLogger, type Logger } from './log/log.ts';
 import { createProcessMetrics } from './metrics/metrics.ts';
 import { type Surfaces, surfacesOf } from './surfaces.ts';
+import type { AppFactory } from './types.ts';
 import { parseVariables, type VariableSpecs, type VariableValues } from './variables.ts';
 
 export interface StartOptions<D extends VariableSpecs> {

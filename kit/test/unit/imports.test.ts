@@ -45,20 +45,63 @@ it('the primary loads no npm package: its memory stays near bare Node', async ()
   );
 });
 
-it('nothing under src/runtime/ imports src/app/ or src/demo/: the entry hands the app in', async () => {
+/** Every relative import of every module under src/ and the entries: file -> target. */
+async function importGraph(): Promise<Map<string, string[]>> {
   const { readdir } = await import('node:fs/promises');
-  const files = (await readdir(path.join(ROOT, 'src', 'runtime'), { recursive: true }))
-    .filter((f) => /\.(ts|js)$/.test(f))
-    .map((f) => path.join(ROOT, 'src', 'runtime', f));
-  const edges: string[] = [];
+  const files = [
+    path.join(ROOT, 'start.ts'),
+    ...(await readdir(path.join(ROOT, 'scripts'))).map((f) => path.join(ROOT, 'scripts', f)),
+    ...(await readdir(path.join(ROOT, 'src'), { recursive: true })).map((f) => path.join(ROOT, 'src', f)),
+  ].filter((f) => /\.(ts|js)$/.test(f) && !f.includes(`${path.sep}public${path.sep}`));
+  const graph = new Map<string, string[]>();
   for (const file of files) {
     const source = await readFile(file, 'utf8');
-    for (const [, specifier] of source.matchAll(/(?:from\s+|import\()\s*'(\.[^']+)'/g)) {
-      const target = path.resolve(path.dirname(file), specifier as string);
-      for (const folder of ['app', 'demo'])
-        if (target.startsWith(path.join(ROOT, 'src', folder) + path.sep))
-          edges.push(`${path.relative(ROOT, file)} -> ${path.relative(ROOT, target)}`);
-    }
+    const targets = [...source.matchAll(/(?:\bfrom\s+|\bimport\(\s*)'(\.[^']+)'/g)].map(([, specifier]) =>
+      path.resolve(path.dirname(file), specifier as string),
+    );
+    graph.set(file, targets);
   }
+  return graph;
+}
+
+const under = (folder: string) => (file: string) => file.startsWith(path.join(ROOT, 'src', folder) + path.sep);
+const edge = (from: string, to: string) => `${path.relative(ROOT, from)} -> ${path.relative(ROOT, to)}`;
+
+it('nothing under src/runtime/ imports src/app/ or src/demo/: the entry hands the app in', async () => {
+  const edges = [...(await importGraph())]
+    .filter(([from]) => under('runtime')(from))
+    .flatMap(([from, targets]) =>
+      targets.filter((to) => under('app')(to) || under('demo')(to)).map((to) => edge(from, to)),
+    );
   assert.deepEqual(edges, []);
+});
+
+it('src/app/ and src/demo/ reach the runtime only through its contract, and the demo never reaches the app', async () => {
+  const contract = path.join(ROOT, 'src', 'runtime', 'contract.ts');
+  const edges = [...(await importGraph())]
+    .filter(([from]) => under('app')(from) || under('demo')(from))
+    .flatMap(([from, targets]) =>
+      targets
+        .filter((to) => (under('runtime')(to) && to !== contract) || (under('demo')(from) && under('app')(to)))
+        .map((to) => edge(from, to)),
+    );
+  assert.deepEqual(edges, []);
+});
+
+it('no import cycles anywhere', async () => {
+  const graph = await importGraph();
+  const cycles: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (file: string, trail: string[]) => {
+    if (state.get(file) === 'done') return;
+    if (state.get(file) === 'visiting') {
+      cycles.push([...trail.slice(trail.indexOf(file)), file].map((f) => path.relative(ROOT, f)).join(' -> '));
+      return;
+    }
+    state.set(file, 'visiting');
+    for (const to of graph.get(file) ?? []) visit(to, [...trail, file]);
+    state.set(file, 'done');
+  };
+  for (const file of graph.keys()) visit(file, []);
+  assert.deepEqual(cycles, []);
 });

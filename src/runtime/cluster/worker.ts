@@ -5,7 +5,6 @@
 import cluster from 'node:cluster';
 import { createAppContext } from '../app-context.ts';
 import type { Config } from '../config.ts';
-import type { AppFactory } from '../contract.ts';
 import { type RunningServer, serve } from '../http/server.ts';
 import type { ProcessIdentity } from '../identity.ts';
 import { createResources, type ResourceOpenError } from '../lifecycle.ts';
@@ -14,6 +13,7 @@ import { createProcessMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { onSignals } from '../signals.ts';
 import { surfacesOf } from '../surfaces.ts';
+import type { AppFactory } from '../types.ts';
 import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMessage, workersOf } from './messages.ts';
 import { primaryView, singleProcessView } from './views.ts';
 

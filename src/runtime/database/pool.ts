@@ -5,7 +5,8 @@
 // trying, the routes that need it answer 503, and /readyz names it until it answers again.
 import type pg from 'pg';
 import { Gauge } from 'prom-client';
-import type { AppContext, ResourceHandle } from '../contract.ts';
+import type { ResourceHandle } from '../lifecycle.ts';
+import type { AppContext } from '../types.ts';
 
 /**
  * How long a query waits for a connection: a connect to a server that does not answer, or a

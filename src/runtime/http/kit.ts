@@ -3,10 +3,10 @@
 import type { Express, RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { ClusterView } from '../cluster/status.ts';
-import type { KitHttp } from '../contract.ts';
 import type { Logger } from '../log/log.ts';
 import type { ProcessMetrics } from '../metrics/metrics.ts';
 import type { Surfaces } from '../surfaces.ts';
+import type { KitHttp } from '../types.ts';
 import { type FailingResources, type Health, healthRoutes } from './health.ts';
 import { metricsRoutes } from './metrics-route.ts';
 import { requestLog } from './request-log.ts';
