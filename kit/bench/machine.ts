@@ -1,7 +1,7 @@
 // The facts a reader needs before trusting any figure below them.
 import os from 'node:os';
 
-export interface MachineFacts {
+export interface BenchMachine {
   /** os.cpus().length: the CPUs the kernel shows. */
   readonly cpus: number;
   /** os.availableParallelism(): the CPUs this process may use, cgroup quota included. */
@@ -12,7 +12,7 @@ export interface MachineFacts {
   readonly platform: string;
 }
 
-export function machineFacts(): MachineFacts {
+export function benchMachine(): BenchMachine {
   const cpus = os.cpus();
   return {
     cpus: cpus.length,

@@ -8,7 +8,7 @@ import type {
   SlowShutdownResult,
 } from './lifecycle.ts';
 import type { ConnectionMode, LoadResult } from './load.ts';
-import type { MachineFacts } from './machine.ts';
+import type { BenchMachine } from './machine.ts';
 import type { MemorySnapshot, NodeBaseline } from './memory.ts';
 import type { ServerCpu } from './server-cpu.ts';
 import type { CacheBoots } from './warm-boot.ts';
@@ -106,7 +106,7 @@ export interface BenchResults {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly quick: boolean;
-  readonly machine: MachineFacts;
+  readonly machine: BenchMachine;
   readonly settings: Settings;
   readonly configs: readonly ConfigResult[];
   readonly throughput: readonly ThroughputPoint[];

@@ -22,7 +22,7 @@ import {
   shutdownWithSlowRequest,
 } from './lifecycle.ts';
 import { runLoad } from './load.ts';
-import { machineFacts } from './machine.ts';
+import { benchMachine } from './machine.ts';
 import { memorySnapshot, type NodeBaseline, nodeBaseline } from './memory.ts';
 import { writeNotes } from './notes.ts';
 import { configLabel, makePlan, type ServerConfig } from './plan.ts';
@@ -285,7 +285,7 @@ function assemble(): Measured {
     schema: 2,
     startedAt,
     quick: plan.quick,
-    machine: machineFacts(),
+    machine: benchMachine(),
     settings: {
       durationS: plan.durationS,
       warmupS: plan.warmupS,
