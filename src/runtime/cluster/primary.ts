@@ -15,7 +15,7 @@ import {
   WORKERS_ENV,
   type WorkerMessage,
 } from './messages.ts';
-import type { ClusterEventKind, ClusterStatus, MetricsSnapshot } from './status.ts';
+import { type ClusterEventKind, type ClusterStatus, clusterStatus, type MetricsSnapshot } from './status.ts';
 
 export interface PrimaryOptions {
   /** The file each worker runs; by default the entry itself, as node:cluster forks it. */
@@ -262,28 +262,20 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
 
   function status(): ClusterStatus {
     const now = performance.now();
-    return {
-      instance: options.instance,
-      mode: 'cluster',
-      workerCount: { count: options.plan.count, source: options.plan.source, reason: options.plan.reason },
-      primary: { pid: process.pid, uptimeSeconds: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss() },
-      workers: [...members.values()]
-        .sort((a, b) => a.slot - b.slot || a.worker.id - b.worker.id)
-        .map((m) => ({
-          id: m.worker.id,
-          slot: m.slot,
-          pid: m.worker.process.pid,
-          state: m.state,
-          uptimeSeconds: m.readyAt === undefined ? 0 : Math.round((now - m.readyAt) / 1000),
-          rssBytes: m.rss ?? null,
-          requests: m.requests,
-          cpuPercent: m.cpuPercent ?? null,
-          restarts: slotRestarts.get(m.slot) ?? 0,
-        })),
-      restarts: totalRestarts(),
-      reloads: reloadCount,
-      memoryBudgetBytes: options.memoryBudgetBytes,
-    };
+    const workers = [...members.values()]
+      .sort((a, b) => a.slot - b.slot || a.worker.id - b.worker.id)
+      .map((m) => ({
+        id: m.worker.id,
+        slot: m.slot,
+        pid: m.worker.process.pid,
+        state: m.state,
+        uptimeSeconds: m.readyAt === undefined ? 0 : Math.round((now - m.readyAt) / 1000),
+        rssBytes: m.rss ?? null,
+        requests: m.requests,
+        cpuPercent: m.cpuPercent ?? null,
+        restarts: slotRestarts.get(m.slot) ?? 0,
+      }));
+    return clusterStatus(options, workers, { restarts: totalRestarts(), reloads: reloadCount });
   }
 
   /**
