@@ -15,7 +15,8 @@ import {
   WORKERS_ENV,
   type WorkerMessage,
 } from './messages.ts';
-import { type ClusterEventKind, type ClusterStatus, clusterStatus, type MetricsSnapshot } from './status.ts';
+import { sayer } from './say.ts';
+import { type ClusterStatus, clusterStatus, type MetricsSnapshot } from './status.ts';
 
 export interface PrimaryOptions {
   /** The file each worker runs; by default the entry itself, as node:cluster forks it. */
@@ -125,7 +126,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   const ids = (m: Member) => ({ worker: m.worker.id, workerPid: m.worker.process.pid });
   const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
   const about = (m: Member): EventFields => ({ ...ids(m), slot: m.slot });
-  const record = (kind: ClusterEventKind, why: string, fields?: EventFields) => journal.record(kind, why, fields);
+  const say = sayer(log, journal);
 
   // Events go to the workers whose pages watch, which pass them on; nobody watching, the
   // journal has no listener and no status timer runs.
@@ -153,15 +154,20 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       bootFailures = 0;
       m.ready.resolve(true);
       const ms = since(m.forkedAt);
-      log.info('worker ready', { ...ids(m), port: message.port, ms });
-      record('ready', `listening ${ms} ms after its fork: from now on it takes connections`, {
-        ...about(m),
-        details: { bootMs: ms },
-      });
+      say(
+        'info',
+        'worker ready',
+        { ...ids(m), port: message.port, ms },
+        'ready',
+        `listening ${ms} ms after its fork: from now on it takes connections`,
+        { ...about(m), details: { bootMs: ms } },
+      );
       if (phase === 'booting' && serving().length === target) {
         phase = 'running';
-        log.info('cluster ready', { workers: target, port: message.port, ms: since(bootStarted) });
-        record(
+        say(
+          'info',
+          'cluster ready',
+          { workers: target, port: message.port, ms: since(bootStarted) },
           'cluster-ready',
           `all ${target} workers listen on port ${message.port}, ${since(bootStarted)} ms after boot`,
         );
@@ -178,8 +184,10 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       if (overBudget && m.state === 'ready' && !m.retiring && phase === 'running' && !rolling) {
         const rssMb = Math.round(message.rss / MB);
         const budgetMb = Math.round(options.memoryBudgetBytes / MB);
-        log.warn('worker over its memory budget: replacing it', { ...ids(m), rssMb, budgetMb });
-        record(
+        say(
+          'warn',
+          'worker over its memory budget: replacing it',
+          { ...ids(m), rssMb, budgetMb },
           'over-budget',
           `${rssMb} MB of memory passed its ${budgetMb} MB budget (WEB_MEMORY): replaced the rolling way, before the platform's memory quota errors begin`,
           { ...about(m), details: { rssMb, budgetMb } },
@@ -219,8 +227,10 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
         log.warn('kill ignored: no such worker', { worker: control.worker });
         return;
       }
-      log.warn('killing a worker, as asked from the page', ids(target));
-      record(
+      say(
+        'warn',
+        'killing a worker, as asked from the page',
+        ids(target),
         'kill-requested',
         `SIGKILL to worker ${target.worker.id}, asked from the page: it dies at once, with no drain, as a crash would`,
         about(target),
@@ -231,7 +241,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     tell(_m, message) {
       if (message.note) {
         const to = message.to === 'all' ? undefined : members.get(message.to);
-        record('told', message.note, to ? about(to) : undefined);
+        journal.record('told', message.note, to ? about(to) : undefined);
       }
       for (const m of members.values()) {
         if (message.to === 'all' || m.worker.id === message.to)
@@ -330,12 +340,14 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       gone: Promise.withResolvers<void>(),
     };
     members.set(worker.id, m);
-    record('forked', why, about(m));
+    journal.record('forked', why, about(m));
     const readyTimer = setTimeout(() => {
       if (m.state !== 'starting') return;
       m.failure = `not ready within ${options.readyTimeoutMs} ms`;
-      log.error('worker not ready in time: killing it', { ...ids(m), timeoutMs: options.readyTimeoutMs });
-      record(
+      say(
+        'error',
+        'worker not ready in time: killing it',
+        { ...ids(m), timeoutMs: options.readyTimeoutMs },
         'not-ready-in-time',
         `not listening ${seconds(options.readyTimeoutMs)} after its fork (WORKER_READY_TIMEOUT): killed, and counted as a failed start`,
         about(m),
@@ -378,11 +390,11 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     if (m.watching) watchersChanged();
     const expected = m.retiring || phase === 'stopping';
     const uptimeMs = m.readyAt === undefined ? 0 : since(m.readyAt);
-    const fields = { ...ids(m), code, signal, expected, uptimeMs };
-    if (expected) log.info('worker exited', fields);
-    else log.warn('worker exited', fields);
     const how = signal ? `killed by ${signal}` : `exit code ${code}`;
-    record(
+    say(
+      expected ? 'info' : 'warn',
+      'worker exited',
+      { ...ids(m), code, signal, expected, uptimeMs },
       'exited',
       expected
         ? `${how}, as asked (${m.retiredFor ?? 'shutdown'})${code === 0 ? ': it finished its requests first' : ''}`
@@ -408,11 +420,10 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       bootFailures += 1;
       if (bootFailures >= crashLoopLimit) {
         const cause = m.failure ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
-        log.error('crash loop: workers keep dying before they are ready; stopping the dyno', {
-          failures: bootFailures,
-          cause,
-        });
-        record(
+        say(
+          'error',
+          'crash loop: workers keep dying before they are ready; stopping the dyno',
+          { failures: bootFailures, cause },
           'crash-loop',
           `${bootFailures} workers in a row died before they were ready (${cause}): the dyno stops, so the platform sees a crash, not a spin`,
           { details: { failures: bootFailures, cause } },
@@ -427,8 +438,10 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     const delayMs = restartDelay(attempt, backoff);
     attempt += 1;
     slotRestarts.set(m.slot, (slotRestarts.get(m.slot) ?? 0) + 1);
-    log.info('restarting worker', { after: m.worker.id, slot: m.slot, delayMs, attempt });
-    record(
+    say(
+      'info',
+      'restarting worker',
+      { after: m.worker.id, slot: m.slot, delayMs, attempt },
       'restart-scheduled',
       `restart in ${delayMs} ms: ${
         attempt === 1
@@ -454,12 +467,10 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     log.info('replacement started', { old: old.worker.id, new: fresh.worker.id });
     if (!(await fresh.ready.promise)) {
       const cause = fresh.failure ?? 'exited';
-      log.error('replacement failed before it was ready: the old worker keeps serving', {
-        old: old.worker.id,
-        new: fresh.worker.id,
-        cause,
-      });
-      record(
+      say(
+        'error',
+        'replacement failed before it was ready: the old worker keeps serving',
+        { old: old.worker.id, new: fresh.worker.id, cause },
         'replacement-failed',
         `worker ${fresh.worker.id} died before it was ready (${cause}): worker ${old.worker.id} keeps serving`,
         about(old),
@@ -475,16 +486,23 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   async function reload(reason: string): Promise<void> {
     if (phase !== 'running' || rolling) {
       const because = rolling ? 'a replacement is in progress' : phase;
-      log.warn('reload ignored', { because });
-      record('reload-ignored', `${reason}, but ${because}: one rolling change at a time`);
+      say(
+        'warn',
+        'reload ignored',
+        { because },
+        'reload-ignored',
+        `${reason}, but ${because}: one rolling change at a time`,
+      );
       return;
     }
     rolling = true;
     reloadCount += 1;
     const started = performance.now();
     const olds = serving();
-    log.info('rolling reload started', { workers: olds.length });
-    record(
+    say(
+      'info',
+      'rolling reload started',
+      { workers: olds.length },
       'reload-started',
       `${reason}: ${olds.length} workers are replaced one at a time, each new one ready before its old one drains`,
       { details: { workers: olds.length } },
@@ -493,22 +511,29 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       for (const [index, old] of olds.entries()) {
         if (stopping()) return;
         if (old.state !== 'ready') continue;
-        log.info('reload step', { step: index + 1, of: olds.length, replacing: old.worker.id });
-        record('reload-step', `step ${index + 1} of ${olds.length}: replacing worker ${old.worker.id}`, {
-          ...about(old),
-          details: { step: index + 1, of: olds.length },
-        });
+        say(
+          'info',
+          'reload step',
+          { step: index + 1, of: olds.length, replacing: old.worker.id },
+          'reload-step',
+          `step ${index + 1} of ${olds.length}: replacing worker ${old.worker.id}`,
+          { ...about(old), details: { step: index + 1, of: olds.length } },
+        );
         if (!(await replace(old, `rolling reload, step ${index + 1} of ${olds.length}`))) {
-          log.error('rolling reload stopped: the remaining old workers keep serving', { step: index + 1 });
-          record(
+          say(
+            'error',
+            'rolling reload stopped: the remaining old workers keep serving',
+            { step: index + 1 },
             'reload-stopped',
             `step ${index + 1} failed: the remaining old workers keep serving, so a bad deploy never takes the dyno down`,
           );
           return;
         }
       }
-      log.info('rolling reload finished', { workers: olds.length, ms: since(started) });
-      record(
+      say(
+        'info',
+        'rolling reload finished',
+        { workers: olds.length, ms: since(started) },
         'reload-finished',
         `all ${olds.length} workers replaced in ${seconds(since(started))}, with no request refused`,
         { details: { ms: since(started) } },
@@ -523,8 +548,10 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     stopStarted = performance.now();
     for (const timer of restartTimers) clearTimeout(timer);
     restartTimers.clear();
-    log.info('shutting down', { reason, workers: members.size, timeoutMs: options.shutdownTimeoutMs });
-    record(
+    say(
+      'info',
+      'shutting down',
+      { reason, workers: members.size, timeoutMs: options.shutdownTimeoutMs },
       'shutdown-started',
       `${reason}: every worker stops taking connections and finishes its requests, within ${seconds(options.shutdownTimeoutMs)}`,
       { details: { reason, workers: members.size } },
@@ -535,11 +562,10 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     }
     for (const m of members.values()) if (!m.retiring) retire(m, reason);
     deadline = setTimeout(() => {
-      log.error('shutdown deadline passed: killing the workers still draining', {
-        workers: [...members.keys()],
-        timeoutMs: options.shutdownTimeoutMs,
-      });
-      record(
+      say(
+        'error',
+        'shutdown deadline passed: killing the workers still draining',
+        { workers: [...members.keys()], timeoutMs: options.shutdownTimeoutMs },
         'deadline-passed',
         `${members.size} workers still draining after ${seconds(options.shutdownTimeoutMs)}: killed, and the exit code says so`,
       );
@@ -551,8 +577,10 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   function finish(): void {
     clearTimeout(deadline);
     clearInterval(statusTimer);
-    log.info('shutdown complete', { ms: since(stopStarted), exitCode });
-    record(
+    say(
+      'info',
+      'shutdown complete',
+      { ms: since(stopStarted), exitCode },
       'drained',
       `every worker is gone, ${since(stopStarted)} ms after the stop began: the primary exits ${exitCode}`,
     );

@@ -1,0 +1,22 @@
+// What the supervisor did, said once: the log line (for whoever reads the logs) and the event
+// on the live page's timeline (for whoever watches) come from the same call. Their words
+// differ on purpose; tests and docs match on both.
+import type { Fields, Logger } from '../log/log.ts';
+import type { EventFields, Journal } from './journal.ts';
+import type { ClusterEventKind } from './status.ts';
+
+export type Say = (
+  level: 'debug' | 'info' | 'warn' | 'error',
+  msg: string,
+  fields: Fields,
+  kind: ClusterEventKind,
+  why: string,
+  event?: EventFields,
+) => void;
+
+export const sayer =
+  (log: Logger, journal: Journal): Say =>
+  (level, msg, fields, kind, why, event) => {
+    log[level](msg, fields);
+    journal.record(kind, why, event);
+  };
