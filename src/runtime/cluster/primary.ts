@@ -1,22 +1,18 @@
 // The supervisor. It imports nothing of the app, so its memory stays small and a broken
 // route cannot take it down. Each worker's state only moves forward:
 // starting -> ready -> draining -> exited (a worker may also exit from any state).
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
 import type { Logger } from '../log/log.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { type Backoff, DEFAULT_BACKOFF, restartDelay } from './backoff.ts';
 import { createCounters } from './counters.ts';
-import { createJournal, type EventFields, ordinal } from './journal.ts';
-import {
-  isWorkerMessage,
-  type MetricsJson,
-  type PrimaryMessage,
-  type Question,
-  WORKERS_ENV,
-  type WorkerMessage,
-} from './messages.ts';
+import { createJournal, ordinal } from './journal.ts';
+import { about, ids, type Member, sender, type WorkerLike } from './member.ts';
+import { isWorkerMessage, type MetricsJson, type Question, WORKERS_ENV, type WorkerMessage } from './messages.ts';
 import { sayer } from './say.ts';
 import { type ClusterStatus, clusterStatus, type MetricsSnapshot } from './status.ts';
+
+export type { WorkerLike } from './member.ts';
 
 export interface PrimaryOptions {
   /** The file each worker runs; by default the entry itself, as node:cluster forks it. */
@@ -45,6 +41,8 @@ export interface PrimaryOptions {
   readonly controls?: boolean;
   /** How often watchers get the status; nobody watching, nothing is sent. */
   readonly statusIntervalMs?: number;
+  /** Starts a worker process: node:cluster's fork (over `exec`) unless a test hands in fakes. */
+  readonly fork?: (env: Readonly<Record<string, string>>) => WorkerLike;
 }
 
 export interface Supervisor {
@@ -58,41 +56,17 @@ export interface Supervisor {
   readonly exited: Promise<number>;
 }
 
-type WorkerState = 'starting' | 'ready' | 'draining' | 'exited';
-
-interface Member {
-  readonly worker: Worker;
-  /** The seat it holds: a replacement takes its predecessor's, so restarts add up per seat. */
-  readonly slot: number;
-  readonly forkedAt: number;
-  state: WorkerState;
-  readyAt?: number;
-  /** The primary asked it to go: its exit is expected. */
-  retiring: boolean;
-  /** Forked to take an old worker's place: if it never comes up, the old one stays. */
-  readonly replacement: boolean;
-  /** Why it could not start, as the worker said. */
-  failure?: string;
-  rss?: number;
-  cpuPercent?: number;
-  requests: number;
-  /** Its streams are open: it gets the events and the status to pass on. */
-  watching: boolean;
-  /** Why the primary asked it to go, for the timeline. */
-  retiredFor?: string;
-  /** Killed from the page: to the supervisor still a crash, but the timeline says who asked. */
-  killRequested?: boolean;
-  /** Scrapes waiting for this worker's metrics, by scrape id. */
-  readonly collections: Map<number, (metrics: MetricsJson | null) => void>;
-  readonly ready: PromiseWithResolvers<boolean>;
-  readonly gone: PromiseWithResolvers<void>;
-}
-
 type Handlers = { [K in WorkerMessage['type']]: (m: Member, message: Extract<WorkerMessage, { type: K }>) => void };
 
 const MB = 1024 * 1024;
 const since = (start: number) => Math.round(performance.now() - start);
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+/** node:cluster's fork, each worker running `exec`. */
+function clusterFork(exec: string | undefined): (env: Readonly<Record<string, string>>) => WorkerLike {
+  cluster.setupPrimary(exec === undefined ? {} : { exec });
+  return (env) => cluster.fork(env);
+}
 
 export function startPrimary(options: PrimaryOptions): Supervisor {
   const { log, workers: target } = options;
@@ -120,13 +94,11 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   let stopStarted = 0;
   let deadline: NodeJS.Timeout | undefined;
 
-  cluster.setupPrimary(options.exec === undefined ? {} : { exec: options.exec });
+  const newWorker = options.fork ?? clusterFork(options.exec);
 
-  // workerPid, not pid: a line's own pid is the process that wrote it, here the primary.
-  const ids = (m: Member) => ({ worker: m.worker.id, workerPid: m.worker.process.pid });
   const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
-  const about = (m: Member): EventFields => ({ ...ids(m), slot: m.slot });
   const say = sayer(log, journal);
+  const send = sender(log);
 
   // Events go to the workers whose pages watch, which pass them on; nobody watching, the
   // journal has no listener and no status timer runs.
@@ -250,15 +222,6 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     },
   };
 
-  function send(m: Member, message: PrimaryMessage): void {
-    // A worker can die between isConnected() and the write: the write then fails with EPIPE.
-    // Its 'exit' follows and says what happened; the error itself needs no more than a line.
-    if (!m.worker.isConnected()) return;
-    m.worker.send(message, undefined, (err: Error | null) => {
-      if (err) log.debug('message to a worker that is gone', { ...ids(m), type: message.type, err: err.message });
-    });
-  }
-
   const totalRestarts = () => [...slotRestarts.values()].reduce((sum, n) => sum + n, 0);
 
   const count = createCounters();
@@ -325,7 +288,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   }
 
   function fork(slot: number, why: string, replacement = false): Member {
-    const worker = cluster.fork({ [WORKERS_ENV]: String(target) });
+    const worker = newWorker({ [WORKERS_ENV]: String(target) });
     const m: Member = {
       worker,
       slot,
