@@ -4,12 +4,13 @@
 import cluster from 'node:cluster';
 import type { Logger } from '../log/log.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
-import { type Backoff, DEFAULT_BACKOFF, restartDelay } from './backoff.ts';
+import { type Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { createCounters } from './counters.ts';
-import { createJournal, ordinal } from './journal.ts';
+import { createJournal } from './journal.ts';
 import { about, ids, type Member, sender, type WorkerLike } from './member.ts';
 import { isWorkerMessage, type MetricsJson, type Question, WORKERS_ENV, type WorkerMessage } from './messages.ts';
-import { sayer } from './say.ts';
+import { createRestarts } from './restarts.ts';
+import { sayer, seconds, since } from './say.ts';
 import { type ClusterStatus, clusterStatus, type MetricsSnapshot } from './status.ts';
 
 export type { WorkerLike } from './member.ts';
@@ -59,8 +60,6 @@ export interface Supervisor {
 type Handlers = { [K in WorkerMessage['type']]: (m: Member, message: Extract<WorkerMessage, { type: K }>) => void };
 
 const MB = 1024 * 1024;
-const since = (start: number) => Math.round(performance.now() - start);
-const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 /** node:cluster's fork, each worker running `exec`. */
 function clusterFork(exec: string | undefined): (env: Readonly<Record<string, string>>) => WorkerLike {
@@ -70,26 +69,19 @@ function clusterFork(exec: string | undefined): (env: Readonly<Record<string, st
 
 export function startPrimary(options: PrimaryOptions): Supervisor {
   const { log, workers: target } = options;
-  const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  const crashLoopLimit = options.crashLoopLimit ?? 5;
-  const stableAfterMs = options.stableAfterMs ?? 10_000;
   const scrapeTimeoutMs = options.scrapeTimeoutMs ?? 1_000;
   const statusIntervalMs = options.statusIntervalMs ?? 1_000;
   const journal = createJournal();
   let statusTimer: NodeJS.Timeout | undefined;
 
   const members = new Map<number, Member>();
-  const restartTimers = new Set<NodeJS.Timeout>();
   const exited = Promise.withResolvers<number>();
   const bootStarted = performance.now();
   let phase: 'booting' | 'running' | 'stopping' = 'booting';
   const stopping = () => phase === 'stopping';
   let rolling = false;
-  let attempt = 0;
-  let bootFailures = 0;
   let reloadCount = 0;
   let nextScrapeId = 0;
-  const slotRestarts = new Map<number, number>();
   let exitCode = 0;
   let stopStarted = 0;
   let deadline: NodeJS.Timeout | undefined;
@@ -99,6 +91,17 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
   const say = sayer(log, journal);
   const send = sender(log);
+  const restarts = createRestarts({
+    backoff: options.backoff ?? DEFAULT_BACKOFF,
+    crashLoopLimit: options.crashLoopLimit ?? 5,
+    stableAfterMs: options.stableAfterMs ?? 10_000,
+    say,
+    fork: (slot, why) => void fork(slot, why),
+    giveUp: (cause) => {
+      exitCode = 1;
+      stopAll(`crash loop (${cause})`);
+    },
+  });
 
   // Events go to the workers whose pages watch, which pass them on; nobody watching, the
   // journal has no listener and no status timer runs.
@@ -123,7 +126,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     ready(m, message) {
       m.state = 'ready';
       m.readyAt = performance.now();
-      bootFailures = 0;
+      restarts.ready();
       m.ready.resolve(true);
       const ms = since(m.forkedAt);
       say(
@@ -222,8 +225,6 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     },
   };
 
-  const totalRestarts = () => [...slotRestarts.values()].reduce((sum, n) => sum + n, 0);
-
   const count = createCounters();
 
   const answer = (question: Question): Promise<unknown> =>
@@ -246,9 +247,9 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
         rssBytes: m.rss ?? null,
         requests: m.requests,
         cpuPercent: m.cpuPercent ?? null,
-        restarts: slotRestarts.get(m.slot) ?? 0,
+        restarts: restarts.of(m.slot),
       }));
-    return clusterStatus(options, workers, { restarts: totalRestarts(), reloads: reloadCount });
+    return clusterStatus(options, workers, { restarts: restarts.total(), reloads: reloadCount });
   }
 
   /**
@@ -267,7 +268,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     return {
       workers: answered,
       missing,
-      restarts: totalRestarts(),
+      restarts: restarts.total(),
       reloads: reloadCount,
       alive: members.size,
       primaryRssBytes: process.memoryUsage.rss(),
@@ -379,45 +380,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     // replace() already knows, and the old worker still serves.
     if (expected || (m.replacement && !everReady)) return;
 
-    if (!everReady) {
-      bootFailures += 1;
-      if (bootFailures >= crashLoopLimit) {
-        const cause = m.failure ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
-        say(
-          'error',
-          'crash loop: workers keep dying before they are ready; stopping the dyno',
-          { failures: bootFailures, cause },
-          'crash-loop',
-          `${bootFailures} workers in a row died before they were ready (${cause}): the dyno stops, so the platform sees a crash, not a spin`,
-          { details: { failures: bootFailures, cause } },
-        );
-        exitCode = 1;
-        stopAll(`crash loop (${cause})`);
-        return;
-      }
-    }
-    const proven = everReady && uptimeMs >= stableAfterMs;
-    if (proven) attempt = 0;
-    const delayMs = restartDelay(attempt, backoff);
-    attempt += 1;
-    slotRestarts.set(m.slot, (slotRestarts.get(m.slot) ?? 0) + 1);
-    say(
-      'info',
-      'restarting worker',
-      { after: m.worker.id, slot: m.slot, delayMs, attempt },
-      'restart-scheduled',
-      `restart in ${delayMs} ms: ${
-        attempt === 1
-          ? `the first restart in a row waits ${backoff.initialMs / 2} to ${backoff.initialMs} ms${proven ? ` (it had stayed up ${seconds(stableAfterMs)}, so the delay starts over)` : ''}`
-          : `the ${ordinal(attempt)} restart in a row doubles the delay, up to ${seconds(backoff.maxMs)}`
-      }, with jitter so workers that died together do not come back in step`,
-      { ...about(m), details: { delayMs, attempt } },
-    );
-    const timer = setTimeout(() => {
-      restartTimers.delete(timer);
-      fork(m.slot, `slot ${m.slot}: replaces worker ${m.worker.id}, which died`);
-    }, delayMs);
-    restartTimers.add(timer);
+    restarts.died(m, how, uptimeMs);
   }
 
   /** Fork the new worker, wait until it is ready, then drain the old one. */
@@ -509,8 +472,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   function stopAll(reason: string): void {
     phase = 'stopping';
     stopStarted = performance.now();
-    for (const timer of restartTimers) clearTimeout(timer);
-    restartTimers.clear();
+    restarts.cancel();
     say(
       'info',
       'shutting down',

@@ -20,3 +20,8 @@ export const sayer =
     log[level](msg, fields);
     journal.record(kind, why, event);
   };
+
+/** Milliseconds since `start` (a performance.now()), whole. */
+export const since = (start: number) => Math.round(performance.now() - start);
+/** "2.5 s", for the why-lines. */
+export const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
