@@ -11,6 +11,7 @@ import { about, ids, type Member, sender, type WorkerLike } from './member.ts';
 import { isWorkerMessage, type MetricsJson, type Question, WORKERS_ENV, type WorkerMessage } from './messages.ts';
 import { createRestarts } from './restarts.ts';
 import { sayer, seconds, since } from './say.ts';
+import { createShutdown } from './shutdown.ts';
 import { type ClusterStatus, clusterStatus, type MetricsSnapshot } from './status.ts';
 
 export type { WorkerLike } from './member.ts';
@@ -75,16 +76,12 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   let statusTimer: NodeJS.Timeout | undefined;
 
   const members = new Map<number, Member>();
-  const exited = Promise.withResolvers<number>();
   const bootStarted = performance.now();
   let phase: 'booting' | 'running' | 'stopping' = 'booting';
   const stopping = () => phase === 'stopping';
   let rolling = false;
   let reloadCount = 0;
   let nextScrapeId = 0;
-  let exitCode = 0;
-  let stopStarted = 0;
-  let deadline: NodeJS.Timeout | undefined;
 
   const newWorker = options.fork ?? clusterFork(options.exec);
 
@@ -97,11 +94,9 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     stableAfterMs: options.stableAfterMs ?? 10_000,
     say,
     fork: (slot, why) => void fork(slot, why),
-    giveUp: (cause) => {
-      exitCode = 1;
-      stopAll(`crash loop (${cause})`);
-    },
+    giveUp: (cause) => stop(`crash loop (${cause})`, 1),
   });
+  const shutdown = createShutdown({ timeoutMs: options.shutdownTimeoutMs, say, log, members, retire });
 
   // Events go to the workers whose pages watch, which pass them on; nobody watching, the
   // journal has no listener and no status timer runs.
@@ -371,9 +366,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     );
 
     if (phase === 'stopping') {
-      // The dyno's exit code is its worst worker's: 1 for cut-off requests, 130 for a forced stop.
-      exitCode = Math.max(exitCode, code ?? 1);
-      if (members.size === 0) finish();
+      shutdown.gone(code);
       return;
     }
     // Retired by a reload or the memory budget, or a replacement that never came up:
@@ -469,62 +462,22 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     }
   }
 
-  function stopAll(reason: string): void {
-    phase = 'stopping';
-    stopStarted = performance.now();
-    restarts.cancel();
-    say(
-      'info',
-      'shutting down',
-      { reason, workers: members.size, timeoutMs: options.shutdownTimeoutMs },
-      'shutdown-started',
-      `${reason}: every worker stops taking connections and finishes its requests, within ${seconds(options.shutdownTimeoutMs)}`,
-      { details: { reason, workers: members.size } },
-    );
-    if (members.size === 0) {
-      finish();
+  function stop(reason: string, code = 0): void {
+    if (phase === 'stopping') {
+      log.info('already shutting down', { reason });
       return;
     }
-    for (const m of members.values()) if (!m.retiring) retire(m, reason);
-    deadline = setTimeout(() => {
-      say(
-        'error',
-        'shutdown deadline passed: killing the workers still draining',
-        { workers: [...members.keys()], timeoutMs: options.shutdownTimeoutMs },
-        'deadline-passed',
-        `${members.size} workers still draining after ${seconds(options.shutdownTimeoutMs)}: killed, and the exit code says so`,
-      );
-      exitCode = 1;
-      for (const m of members.values()) m.worker.process.kill('SIGKILL');
-    }, options.shutdownTimeoutMs);
-  }
-
-  function finish(): void {
-    clearTimeout(deadline);
-    clearInterval(statusTimer);
-    say(
-      'info',
-      'shutdown complete',
-      { ms: since(stopStarted), exitCode },
-      'drained',
-      `every worker is gone, ${since(stopStarted)} ms after the stop began: the primary exits ${exitCode}`,
-    );
-    exited.resolve(exitCode);
+    phase = 'stopping';
+    restarts.cancel();
+    shutdown.begin(reason, code);
   }
 
   for (let slot = 1; slot <= target; slot += 1) fork(slot, `slot ${slot}: one of the ${target} workers at boot`);
 
   return {
-    shutdown(reason) {
-      if (phase === 'stopping') log.info('already shutting down', { reason });
-      else stopAll(reason);
-    },
-    force() {
-      log.warn('forced stop: killing every worker', { workers: members.size });
-      for (const m of members.values()) m.worker.process.kill('SIGKILL');
-      exited.resolve(130);
-    },
+    shutdown: (reason) => stop(reason),
+    force: () => shutdown.force(),
     reload: (reason = 'SIGHUP') => void reload(reason),
-    exited: exited.promise,
+    exited: shutdown.exited,
   };
 }
