@@ -7,8 +7,9 @@ import type { WorkerPlan } from '../platform/concurrency.ts';
 import { type Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { createCounters } from './counters.ts';
 import { createJournal } from './journal.ts';
-import { about, ids, type Member, sender, type WorkerLike } from './member.ts';
+import { about, ids, type Member, type Phase, sender, type WorkerLike } from './member.ts';
 import { isWorkerMessage, type MetricsJson, type Question, WORKERS_ENV, type WorkerMessage } from './messages.ts';
+import { createReloads } from './reload.ts';
 import { createRestarts } from './restarts.ts';
 import { sayer, seconds, since } from './say.ts';
 import { createShutdown } from './shutdown.ts';
@@ -60,8 +61,6 @@ export interface Supervisor {
 
 type Handlers = { [K in WorkerMessage['type']]: (m: Member, message: Extract<WorkerMessage, { type: K }>) => void };
 
-const MB = 1024 * 1024;
-
 /** node:cluster's fork, each worker running `exec`. */
 function clusterFork(exec: string | undefined): (env: Readonly<Record<string, string>>) => WorkerLike {
   cluster.setupPrimary(exec === undefined ? {} : { exec });
@@ -77,10 +76,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
 
   const members = new Map<number, Member>();
   const bootStarted = performance.now();
-  let phase: 'booting' | 'running' | 'stopping' = 'booting';
-  const stopping = () => phase === 'stopping';
-  let rolling = false;
-  let reloadCount = 0;
+  let phase: Phase = 'booting';
   let nextScrapeId = 0;
 
   const newWorker = options.fork ?? clusterFork(options.exec);
@@ -95,6 +91,15 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     say,
     fork: (slot, why) => void fork(slot, why),
     giveUp: (cause) => stop(`crash loop (${cause})`, 1),
+  });
+  const reloads = createReloads({
+    memoryBudgetBytes: options.memoryBudgetBytes,
+    say,
+    log,
+    phase: () => phase,
+    serving,
+    fork: (slot, why) => fork(slot, why, true),
+    retire,
   });
   const shutdown = createShutdown({ timeoutMs: options.shutdownTimeoutMs, say, log, members, retire });
 
@@ -150,23 +155,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       m.rss = message.rss;
       m.requests = message.requests;
       m.cpuPercent = message.cpuPercent;
-      const overBudget = message.rss > options.memoryBudgetBytes;
-      if (overBudget && m.state === 'ready' && !m.retiring && phase === 'running' && !rolling) {
-        const rssMb = Math.round(message.rss / MB);
-        const budgetMb = Math.round(options.memoryBudgetBytes / MB);
-        say(
-          'warn',
-          'worker over its memory budget: replacing it',
-          { ...ids(m), rssMb, budgetMb },
-          'over-budget',
-          `${rssMb} MB of memory passed its ${budgetMb} MB budget (WEB_MEMORY): replaced the rolling way, before the platform's memory quota errors begin`,
-          { ...about(m), details: { rssMb, budgetMb } },
-        );
-        rolling = true;
-        void replace(m, 'its memory budget').finally(() => {
-          rolling = false;
-        });
-      }
+      reloads.checkMemory(m);
     },
     ask(m, message) {
       void answer(message.question).then(
@@ -189,7 +178,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
         return;
       }
       if (control.action === 'reload') {
-        reload('asked from the page');
+        void reloads.reload('asked from the page');
         return;
       }
       const target = members.get(control.worker);
@@ -244,7 +233,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
         cpuPercent: m.cpuPercent ?? null,
         restarts: restarts.of(m.slot),
       }));
-    return clusterStatus(options, workers, { restarts: restarts.total(), reloads: reloadCount });
+    return clusterStatus(options, workers, { restarts: restarts.total(), reloads: reloads.count });
   }
 
   /**
@@ -264,7 +253,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       workers: answered,
       missing,
       restarts: restarts.total(),
-      reloads: reloadCount,
+      reloads: reloads.count,
       alive: members.size,
       primaryRssBytes: process.memoryUsage.rss(),
     };
@@ -376,92 +365,6 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     restarts.died(m, how, uptimeMs);
   }
 
-  /** Fork the new worker, wait until it is ready, then drain the old one. */
-  async function replace(old: Member, why: string): Promise<boolean> {
-    const fresh = fork(
-      old.slot,
-      `slot ${old.slot}: takes worker ${old.worker.id}'s place (${why}); the old one serves until this one is ready`,
-      true,
-    );
-    log.info('replacement started', { old: old.worker.id, new: fresh.worker.id });
-    if (!(await fresh.ready.promise)) {
-      const cause = fresh.failure ?? 'exited';
-      say(
-        'error',
-        'replacement failed before it was ready: the old worker keeps serving',
-        { old: old.worker.id, new: fresh.worker.id, cause },
-        'replacement-failed',
-        `worker ${fresh.worker.id} died before it was ready (${cause}): worker ${old.worker.id} keeps serving`,
-        about(old),
-      );
-      return false;
-    }
-    if (phase === 'stopping') return false;
-    retire(old, why);
-    await old.gone.promise;
-    return true;
-  }
-
-  async function reload(reason: string): Promise<void> {
-    if (phase !== 'running' || rolling) {
-      const because = rolling ? 'a replacement is in progress' : phase;
-      say(
-        'warn',
-        'reload ignored',
-        { because },
-        'reload-ignored',
-        `${reason}, but ${because}: one rolling change at a time`,
-      );
-      return;
-    }
-    rolling = true;
-    reloadCount += 1;
-    const started = performance.now();
-    const olds = serving();
-    say(
-      'info',
-      'rolling reload started',
-      { workers: olds.length },
-      'reload-started',
-      `${reason}: ${olds.length} workers are replaced one at a time, each new one ready before its old one drains`,
-      { details: { workers: olds.length } },
-    );
-    try {
-      for (const [index, old] of olds.entries()) {
-        if (stopping()) return;
-        if (old.state !== 'ready') continue;
-        say(
-          'info',
-          'reload step',
-          { step: index + 1, of: olds.length, replacing: old.worker.id },
-          'reload-step',
-          `step ${index + 1} of ${olds.length}: replacing worker ${old.worker.id}`,
-          { ...about(old), details: { step: index + 1, of: olds.length } },
-        );
-        if (!(await replace(old, `rolling reload, step ${index + 1} of ${olds.length}`))) {
-          say(
-            'error',
-            'rolling reload stopped: the remaining old workers keep serving',
-            { step: index + 1 },
-            'reload-stopped',
-            `step ${index + 1} failed: the remaining old workers keep serving, so a bad deploy never takes the dyno down`,
-          );
-          return;
-        }
-      }
-      say(
-        'info',
-        'rolling reload finished',
-        { workers: olds.length, ms: since(started) },
-        'reload-finished',
-        `all ${olds.length} workers replaced in ${seconds(since(started))}, with no request refused`,
-        { details: { ms: since(started) } },
-      );
-    } finally {
-      rolling = false;
-    }
-  }
-
   function stop(reason: string, code = 0): void {
     if (phase === 'stopping') {
       log.info('already shutting down', { reason });
@@ -477,7 +380,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   return {
     shutdown: (reason) => stop(reason),
     force: () => shutdown.force(),
-    reload: (reason = 'SIGHUP') => void reload(reason),
+    reload: (reason = 'SIGHUP') => void reloads.reload(reason),
     exited: shutdown.exited,
   };
 }
