@@ -4,16 +4,15 @@
 import cluster from 'node:cluster';
 import type { Logger } from '../log/log.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
+import { createAnswers } from './answers.ts';
 import { type Backoff, DEFAULT_BACKOFF } from './backoff.ts';
-import { createCounters } from './counters.ts';
 import { createJournal } from './journal.ts';
 import { about, ids, type Member, type Phase, sender, type WorkerLike } from './member.ts';
-import { isWorkerMessage, type MetricsJson, type Question, WORKERS_ENV, type WorkerMessage } from './messages.ts';
+import { isWorkerMessage, WORKERS_ENV, type WorkerMessage } from './messages.ts';
 import { createReloads } from './reload.ts';
 import { createRestarts } from './restarts.ts';
 import { sayer, seconds, since } from './say.ts';
 import { createShutdown } from './shutdown.ts';
-import { type ClusterStatus, clusterStatus, type MetricsSnapshot } from './status.ts';
 
 export type { WorkerLike } from './member.ts';
 
@@ -69,7 +68,6 @@ function clusterFork(exec: string | undefined): (env: Readonly<Record<string, st
 
 export function startPrimary(options: PrimaryOptions): Supervisor {
   const { log, workers: target } = options;
-  const scrapeTimeoutMs = options.scrapeTimeoutMs ?? 1_000;
   const statusIntervalMs = options.statusIntervalMs ?? 1_000;
   const journal = createJournal();
   let statusTimer: NodeJS.Timeout | undefined;
@@ -77,7 +75,6 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   const members = new Map<number, Member>();
   const bootStarted = performance.now();
   let phase: Phase = 'booting';
-  let nextScrapeId = 0;
 
   const newWorker = options.fork ?? clusterFork(options.exec);
 
@@ -101,6 +98,15 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     fork: (slot, why) => fork(slot, why, true),
     retire,
   });
+  const answers = createAnswers({
+    setup: options,
+    scrapeTimeoutMs: options.scrapeTimeoutMs ?? 1_000,
+    log,
+    members,
+    send,
+    restarts,
+    reloads,
+  });
   const shutdown = createShutdown({ timeoutMs: options.shutdownTimeoutMs, say, log, members, retire });
 
   // Events go to the workers whose pages watch, which pass them on; nobody watching, the
@@ -112,7 +118,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     const watching = [...members.values()].some((m) => m.watching);
     if (watching && statusTimer === undefined) {
       statusTimer = setInterval(() => {
-        const body = status();
+        const body = answers.status();
         for (const m of members.values()) if (m.watching) send(m, { type: 'status', status: body });
       }, statusIntervalMs).unref();
     } else if (!watching && statusTimer !== undefined) {
@@ -158,7 +164,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       reloads.checkMemory(m);
     },
     ask(m, message) {
-      void answer(message.question).then(
+      void answers.answer(message.question).then(
         (body) => send(m, { type: 'answer', id: message.id, body }),
         (err: unknown) => log.error('could not answer a worker', { question: message.question, err }),
       );
@@ -170,7 +176,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       if (message.on && !m.watching) send(m, { type: 'events', events: journal.since(0) });
       m.watching = message.on;
       watchersChanged();
-      if (message.on) send(m, { type: 'status', status: status() });
+      if (message.on) send(m, { type: 'status', status: answers.status() });
     },
     control(_m, { control }) {
       if (!options.controls) {
@@ -208,69 +214,6 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       }
     },
   };
-
-  const count = createCounters();
-
-  const answer = (question: Question): Promise<unknown> =>
-    typeof question === 'object'
-      ? Promise.resolve(count(question.counter, question.add))
-      : question === 'status'
-        ? Promise.resolve(status())
-        : scrape();
-
-  function status(): ClusterStatus {
-    const now = performance.now();
-    const workers = [...members.values()]
-      .sort((a, b) => a.slot - b.slot || a.worker.id - b.worker.id)
-      .map((m) => ({
-        id: m.worker.id,
-        slot: m.slot,
-        pid: m.worker.process.pid,
-        state: m.state,
-        uptimeSeconds: m.readyAt === undefined ? 0 : Math.round((now - m.readyAt) / 1000),
-        rssBytes: m.rss ?? null,
-        requests: m.requests,
-        cpuPercent: m.cpuPercent ?? null,
-        restarts: restarts.of(m.slot),
-      }));
-    return clusterStatus(options, workers, { restarts: restarts.total(), reloads: reloads.count });
-  }
-
-  /**
-   * Every serving worker's metrics, for the worker that asked to sum and render: the primary
-   * never loads prom-client. A worker that is slow or gone is counted, not awaited.
-   */
-  async function scrape(): Promise<MetricsSnapshot> {
-    const id = ++nextScrapeId;
-    const targets = [...members.values()].filter((m) => m.state === 'ready' || m.state === 'draining');
-    log.debug('metrics scrape', { id, workers: targets.map((m) => m.worker.id) });
-    const results = await Promise.all(targets.map((m) => collect(m, id)));
-    const answered = results.filter((r): r is MetricsJson => r !== null);
-    const missing = results.length - answered.length;
-    if (missing > 0)
-      log.warn('metrics scrape: some workers did not answer in time', { missing, timeoutMs: scrapeTimeoutMs });
-    return {
-      workers: answered,
-      missing,
-      restarts: restarts.total(),
-      reloads: reloads.count,
-      alive: members.size,
-      primaryRssBytes: process.memoryUsage.rss(),
-    };
-  }
-
-  function collect(m: Member, id: number): Promise<MetricsJson | null> {
-    return new Promise((resolve) => {
-      const done = (value: MetricsJson | null) => {
-        clearTimeout(timer);
-        m.collections.delete(id);
-        resolve(value);
-      };
-      const timer = setTimeout(() => done(null), scrapeTimeoutMs);
-      m.collections.set(id, done);
-      send(m, { type: 'collect', id });
-    });
-  }
 
   function fork(slot: number, why: string, replacement = false): Member {
     const worker = newWorker({ [WORKERS_ENV]: String(target) });
