@@ -6,6 +6,7 @@ import type { Logger } from '../log/log.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { createAnswers } from './answers.ts';
 import { type Backoff, DEFAULT_BACKOFF } from './backoff.ts';
+import { createFeed } from './feed.ts';
 import { createJournal } from './journal.ts';
 import { about, ids, type Member, type Phase, sender, type WorkerLike } from './member.ts';
 import { isWorkerMessage, WORKERS_ENV, type WorkerMessage } from './messages.ts';
@@ -68,9 +69,7 @@ function clusterFork(exec: string | undefined): (env: Readonly<Record<string, st
 
 export function startPrimary(options: PrimaryOptions): Supervisor {
   const { log, workers: target } = options;
-  const statusIntervalMs = options.statusIntervalMs ?? 1_000;
   const journal = createJournal();
-  let statusTimer: NodeJS.Timeout | undefined;
 
   const members = new Map<number, Member>();
   const bootStarted = performance.now();
@@ -107,26 +106,15 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     restarts,
     reloads,
   });
-  const shutdown = createShutdown({ timeoutMs: options.shutdownTimeoutMs, say, log, members, retire });
-
-  // Events go to the workers whose pages watch, which pass them on; nobody watching, the
-  // journal has no listener and no status timer runs.
-  journal.subscribe((event) => {
-    for (const m of members.values()) if (m.watching) send(m, { type: 'events', events: [event] });
+  const feed = createFeed({
+    journal,
+    members,
+    send,
+    status: answers.status,
+    intervalMs: options.statusIntervalMs ?? 1_000,
+    log,
   });
-  function watchersChanged(): void {
-    const watching = [...members.values()].some((m) => m.watching);
-    if (watching && statusTimer === undefined) {
-      statusTimer = setInterval(() => {
-        const body = answers.status();
-        for (const m of members.values()) if (m.watching) send(m, { type: 'status', status: body });
-      }, statusIntervalMs).unref();
-    } else if (!watching && statusTimer !== undefined) {
-      clearInterval(statusTimer);
-      statusTimer = undefined;
-      log.debug('nobody watches the timeline: status frames stopped');
-    }
-  }
+  const shutdown = createShutdown({ timeoutMs: options.shutdownTimeoutMs, say, log, members, retire });
 
   const handlers: Handlers = {
     ready(m, message) {
@@ -172,12 +160,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     collected(m, message) {
       m.collections.get(message.id)?.(message.metrics);
     },
-    watch(m, message) {
-      if (message.on && !m.watching) send(m, { type: 'events', events: journal.since(0) });
-      m.watching = message.on;
-      watchersChanged();
-      if (message.on) send(m, { type: 'status', status: answers.status() });
-    },
+    watch: (m, message) => feed.watch(m, message.on),
     control(_m, { control }) {
       if (!options.controls) {
         log.warn('control refused: the supervisor takes no orders from workers here', { action: control.action });
@@ -278,7 +261,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     m.ready.resolve(false);
     m.gone.resolve();
     for (const done of m.collections.values()) done(null);
-    if (m.watching) watchersChanged();
+    if (m.watching) feed.changed();
     const expected = m.retiring || phase === 'stopping';
     const uptimeMs = m.readyAt === undefined ? 0 : since(m.readyAt);
     const how = signal ? `killed by ${signal}` : `exit code ${code}`;
