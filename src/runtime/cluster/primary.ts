@@ -6,6 +6,7 @@ import type { Logger } from '../log/log.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { createAnswers } from './answers.ts';
 import { type Backoff, DEFAULT_BACKOFF } from './backoff.ts';
+import { createControls } from './controls.ts';
 import { createFeed } from './feed.ts';
 import { createJournal } from './journal.ts';
 import { about, ids, type Member, type Phase, sender, type WorkerLike } from './member.ts';
@@ -114,6 +115,15 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     intervalMs: options.statusIntervalMs ?? 1_000,
     log,
   });
+  const controls = createControls({
+    enabled: options.controls ?? false,
+    members,
+    send,
+    say,
+    log,
+    journal,
+    reload: (reason) => void reloads.reload(reason),
+  });
   const shutdown = createShutdown({ timeoutMs: options.shutdownTimeoutMs, say, log, members, retire });
 
   const handlers: Handlers = {
@@ -161,41 +171,8 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       m.collections.get(message.id)?.(message.metrics);
     },
     watch: (m, message) => feed.watch(m, message.on),
-    control(_m, { control }) {
-      if (!options.controls) {
-        log.warn('control refused: the supervisor takes no orders from workers here', { action: control.action });
-        return;
-      }
-      if (control.action === 'reload') {
-        void reloads.reload('asked from the page');
-        return;
-      }
-      const target = members.get(control.worker);
-      if (!target) {
-        log.warn('kill ignored: no such worker', { worker: control.worker });
-        return;
-      }
-      say(
-        'warn',
-        'killing a worker, as asked from the page',
-        ids(target),
-        'kill-requested',
-        `SIGKILL to worker ${target.worker.id}, asked from the page: it dies at once, with no drain, as a crash would`,
-        about(target),
-      );
-      target.killRequested = true;
-      target.worker.process.kill('SIGKILL');
-    },
-    tell(_m, message) {
-      if (message.note) {
-        const to = message.to === 'all' ? undefined : members.get(message.to);
-        journal.record('told', message.note, to ? about(to) : undefined);
-      }
-      for (const m of members.values()) {
-        if (message.to === 'all' || m.worker.id === message.to)
-          send(m, { type: 'told', topic: message.topic, data: message.data });
-      }
-    },
+    control: (_m, message) => controls.control(message.control),
+    tell: (_m, message) => controls.tell(message),
   };
 
   function fork(slot: number, why: string, replacement = false): Member {
