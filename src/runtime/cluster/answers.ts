@@ -22,7 +22,10 @@ export interface AnswerOptions {
 }
 
 export interface Answers {
-  answer(question: Question): Promise<unknown>;
+  /** `m` asks on behalf of a request: the answer goes back to it under the same id. */
+  ask(m: Member, id: number, question: Question): void;
+  /** `m` sent its metrics for scrape `id`. */
+  collected(m: Member, id: number, metrics: MetricsJson): void;
   status(): ClusterStatus;
 }
 
@@ -83,13 +86,21 @@ export function createAnswers(options: AnswerOptions): Answers {
     });
   }
 
+  const answer = (question: Question): Promise<unknown> =>
+    typeof question === 'object'
+      ? Promise.resolve(count(question.counter, question.add))
+      : question === 'status'
+        ? Promise.resolve(status())
+        : scrape();
+
   return {
-    answer: (question) =>
-      typeof question === 'object'
-        ? Promise.resolve(count(question.counter, question.add))
-        : question === 'status'
-          ? Promise.resolve(status())
-          : scrape(),
+    ask(m, id, question) {
+      void answer(question).then(
+        (body) => options.send(m, { type: 'answer', id, body }),
+        (err: unknown) => log.error('could not answer a worker', { question, err }),
+      );
+    },
+    collected: (m, id, metrics) => m.collections.get(id)?.(metrics),
     status,
   };
 }

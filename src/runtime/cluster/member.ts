@@ -48,6 +48,23 @@ export interface Member {
   readonly gone: PromiseWithResolvers<void>;
 }
 
+/** A worker just forked into `slot`: starting, and known only by its process. */
+export function newMember(worker: WorkerLike, slot: number, replacement: boolean): Member {
+  return {
+    worker,
+    slot,
+    replacement,
+    requests: 0,
+    watching: false,
+    collections: new Map(),
+    forkedAt: performance.now(),
+    state: 'starting',
+    retiring: false,
+    ready: Promise.withResolvers<boolean>(),
+    gone: Promise.withResolvers<void>(),
+  };
+}
+
 // workerPid, not pid: a line's own pid is the process that wrote it, here the primary.
 export const ids = (m: Member) => ({ worker: m.worker.id, workerPid: m.worker.process.pid });
 export const about = (m: Member): EventFields => ({ ...ids(m), slot: m.slot });

@@ -9,7 +9,7 @@ import { type Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { createControls } from './controls.ts';
 import { createFeed } from './feed.ts';
 import { createJournal } from './journal.ts';
-import { about, ids, type Member, type Phase, sender, type WorkerLike } from './member.ts';
+import { about, ids, type Member, newMember, type Phase, sender, type WorkerLike } from './member.ts';
 import { isWorkerMessage, WORKERS_ENV, type WorkerMessage } from './messages.ts';
 import { createReloads } from './reload.ts';
 import { createRestarts } from './restarts.ts';
@@ -68,63 +68,60 @@ function clusterFork(exec: string | undefined): (env: Readonly<Record<string, st
   return (env) => cluster.fork(env);
 }
 
+/** The timeline's sentence for a worker's exit: who asked, or what it says of the worker. */
+function whyExited(m: Member, how: string, expected: boolean, code: number | null, uptimeMs: number): string {
+  if (expected)
+    return `${how}, as asked (${m.retiredFor ?? 'shutdown'})${code === 0 ? ': it finished its requests first' : ''}`;
+  if (m.killRequested)
+    return `${how}, as asked from the page: to the supervisor that is a crash like any other, so its slot gets a new worker`;
+  if (m.readyAt !== undefined)
+    return `${how} after ${seconds(uptimeMs)} up, and nobody asked it to: its slot gets a new worker`;
+  return `${how} before it was ready${m.failure ? ` (${m.failure})` : ''}`;
+}
+
 export function startPrimary(options: PrimaryOptions): Supervisor {
   const { log, workers: target } = options;
   const journal = createJournal();
-
-  const members = new Map<number, Member>();
-  const bootStarted = performance.now();
-  let phase: Phase = 'booting';
-
-  const newWorker = options.fork ?? clusterFork(options.exec);
-
-  const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
   const say = sayer(log, journal);
   const send = sender(log);
+  const members = new Map<number, Member>();
+  const newWorker = options.fork ?? clusterFork(options.exec);
+  const bootStarted = performance.now();
+  let phase: Phase = 'booting';
+  const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
+
+  const base = { log, say, send, members };
   const restarts = createRestarts({
+    ...base,
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     crashLoopLimit: options.crashLoopLimit ?? 5,
     stableAfterMs: options.stableAfterMs ?? 10_000,
-    say,
     fork: (slot, why) => void fork(slot, why),
     giveUp: (cause) => stop(`crash loop (${cause})`, 1),
   });
   const reloads = createReloads({
+    ...base,
     memoryBudgetBytes: options.memoryBudgetBytes,
-    say,
-    log,
     phase: () => phase,
     serving,
     fork: (slot, why) => fork(slot, why, true),
     retire,
   });
   const answers = createAnswers({
+    ...base,
     setup: options,
     scrapeTimeoutMs: options.scrapeTimeoutMs ?? 1_000,
-    log,
-    members,
-    send,
     restarts,
     reloads,
   });
-  const feed = createFeed({
-    journal,
-    members,
-    send,
-    status: answers.status,
-    intervalMs: options.statusIntervalMs ?? 1_000,
-    log,
-  });
+  const feed = createFeed({ ...base, journal, status: answers.status, intervalMs: options.statusIntervalMs ?? 1_000 });
   const controls = createControls({
-    enabled: options.controls ?? false,
-    members,
-    send,
-    say,
-    log,
+    ...base,
     journal,
-    reload: (reason) => void reloads.reload(reason),
+    enabled: options.controls ?? false,
+    reload: (why) => void reloads.reload(why),
   });
-  const shutdown = createShutdown({ timeoutMs: options.shutdownTimeoutMs, say, log, members, retire });
+  const shutdown = createShutdown({ ...base, timeoutMs: options.shutdownTimeoutMs, retire });
 
   const handlers: Handlers = {
     ready(m, message) {
@@ -161,15 +158,8 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       m.cpuPercent = message.cpuPercent;
       reloads.checkMemory(m);
     },
-    ask(m, message) {
-      void answers.answer(message.question).then(
-        (body) => send(m, { type: 'answer', id: message.id, body }),
-        (err: unknown) => log.error('could not answer a worker', { question: message.question, err }),
-      );
-    },
-    collected(m, message) {
-      m.collections.get(message.id)?.(message.metrics);
-    },
+    ask: (m, message) => answers.ask(m, message.id, message.question),
+    collected: (m, message) => answers.collected(m, message.id, message.metrics),
     watch: (m, message) => feed.watch(m, message.on),
     control: (_m, message) => controls.control(message.control),
     tell: (_m, message) => controls.tell(message),
@@ -177,19 +167,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
 
   function fork(slot: number, why: string, replacement = false): Member {
     const worker = newWorker({ [WORKERS_ENV]: String(target) });
-    const m: Member = {
-      worker,
-      slot,
-      replacement,
-      requests: 0,
-      watching: false,
-      collections: new Map(),
-      forkedAt: performance.now(),
-      state: 'starting',
-      retiring: false,
-      ready: Promise.withResolvers<boolean>(),
-      gone: Promise.withResolvers<void>(),
-    };
+    const m = newMember(worker, slot, replacement);
     members.set(worker.id, m);
     journal.record('forked', why, about(m));
     const readyTimer = setTimeout(() => {
@@ -247,16 +225,9 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       'worker exited',
       { ...ids(m), code, signal, expected, uptimeMs },
       'exited',
-      expected
-        ? `${how}, as asked (${m.retiredFor ?? 'shutdown'})${code === 0 ? ': it finished its requests first' : ''}`
-        : m.killRequested
-          ? `${how}, as asked from the page: to the supervisor that is a crash like any other, so its slot gets a new worker`
-          : everReady
-            ? `${how} after ${seconds(uptimeMs)} up, and nobody asked it to: its slot gets a new worker`
-            : `${how} before it was ready${m.failure ? ` (${m.failure})` : ''}`,
+      whyExited(m, how, expected, code, uptimeMs),
       { ...about(m), details: { code, signal, expected, uptimeMs } },
     );
-
     if (phase === 'stopping') {
       shutdown.gone(code);
       return;
