@@ -1,6 +1,7 @@
-// What the supervisor did, said once: the log line (for whoever reads the logs) and the event
-// on the live page's timeline (for whoever watches) come from the same call. Their words
-// differ on purpose; tests and docs match on both.
+// What the supervisor did, said once: the log line and the live page's timeline event come
+// from the same call, so neither can be forgotten when the other changes. They keep their own
+// words, for different readers: a short, stable msg for whoever searches the logs, a sentence
+// for whoever watches the page. Tests and docs match on both.
 import type { Fields, Logger } from '../log/log.ts';
 import type { EventFields, Journal } from './journal.ts';
 import type { ClusterEventKind } from './status.ts';
