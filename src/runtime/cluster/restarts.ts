@@ -20,7 +20,7 @@ export interface RestartOptions {
 }
 
 export interface Restarts {
-  /** A worker came up: the deploy can start, so failed starts count from zero again. */
+  /** A worker came up, so the deploy can run: the crash loop counts failed starts from zero again. */
   ready(): void;
   /** `m` died unexpectedly (`how`: "exit code 1", "killed by SIGKILL") after `uptimeMs` up. */
   died(m: Member, how: string, uptimeMs: number): void;
