@@ -1,21 +1,22 @@
 // The supervisor. It imports nothing of the app, so its memory stays small and a broken
 // route cannot take it down. Each worker's state only moves forward:
 // starting -> ready -> draining -> exited (a worker may also exit from any state).
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
 import type { Logger } from '../log/log.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
-import { type Backoff, DEFAULT_BACKOFF, restartDelay } from './backoff.ts';
-import { createCounters } from './counters.ts';
-import { createJournal, type EventFields, ordinal } from './journal.ts';
-import {
-  isWorkerMessage,
-  type MetricsJson,
-  type PrimaryMessage,
-  type Question,
-  WORKERS_ENV,
-  type WorkerMessage,
-} from './messages.ts';
-import type { ClusterEventKind, ClusterStatus, MetricsSnapshot } from './status.ts';
+import { createAnswers } from './answers.ts';
+import { type Backoff, DEFAULT_BACKOFF } from './backoff.ts';
+import { createControls } from './controls.ts';
+import { createFeed } from './feed.ts';
+import { createJournal } from './journal.ts';
+import { about, ids, type Member, newMember, type Phase, sender, type WorkerLike } from './member.ts';
+import { isWorkerMessage, WORKERS_ENV, type WorkerMessage } from './messages.ts';
+import { createReloads } from './reload.ts';
+import { createRestarts } from './restarts.ts';
+import { sayer, seconds, since } from './say.ts';
+import { createShutdown } from './shutdown.ts';
+
+export type { WorkerLike } from './member.ts';
 
 export interface PrimaryOptions {
   /** The file each worker runs; by default the entry itself, as node:cluster forks it. */
@@ -44,6 +45,8 @@ export interface PrimaryOptions {
   readonly controls?: boolean;
   /** How often watchers get the status; nobody watching, nothing is sent. */
   readonly statusIntervalMs?: number;
+  /** Starts a worker process: node:cluster's fork (over `exec`) unless a test hands in fakes. */
+  readonly fork?: (env: Readonly<Record<string, string>>) => WorkerLike;
 }
 
 export interface Supervisor {
@@ -57,111 +60,90 @@ export interface Supervisor {
   readonly exited: Promise<number>;
 }
 
-type WorkerState = 'starting' | 'ready' | 'draining' | 'exited';
-
-interface Member {
-  readonly worker: Worker;
-  /** The seat it holds: a replacement takes its predecessor's, so restarts add up per seat. */
-  readonly slot: number;
-  readonly forkedAt: number;
-  state: WorkerState;
-  readyAt?: number;
-  /** The primary asked it to go: its exit is expected. */
-  retiring: boolean;
-  /** Forked to take an old worker's place: if it never comes up, the old one stays. */
-  readonly replacement: boolean;
-  /** Why it could not start, as the worker said. */
-  failure?: string;
-  rss?: number;
-  cpuPercent?: number;
-  requests: number;
-  /** Its streams are open: it gets the events and the status to pass on. */
-  watching: boolean;
-  /** Why the primary asked it to go, for the timeline. */
-  retiredFor?: string;
-  /** Killed from the page: to the supervisor still a crash, but the timeline says who asked. */
-  killRequested?: boolean;
-  /** Scrapes waiting for this worker's metrics, by scrape id. */
-  readonly collections: Map<number, (metrics: MetricsJson | null) => void>;
-  readonly ready: PromiseWithResolvers<boolean>;
-  readonly gone: PromiseWithResolvers<void>;
-}
-
 type Handlers = { [K in WorkerMessage['type']]: (m: Member, message: Extract<WorkerMessage, { type: K }>) => void };
 
-const MB = 1024 * 1024;
-const since = (start: number) => Math.round(performance.now() - start);
-const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+/** node:cluster's fork, each worker running `exec`. */
+function clusterFork(exec: string | undefined): (env: Readonly<Record<string, string>>) => WorkerLike {
+  cluster.setupPrimary(exec === undefined ? {} : { exec });
+  return (env) => cluster.fork(env);
+}
+
+/** The timeline's sentence for a worker's exit: who asked, or what it says of the worker. */
+function whyExited(m: Member, how: string, expected: boolean, code: number | null, uptimeMs: number): string {
+  if (expected)
+    return `${how}, as asked (${m.retiredFor ?? 'shutdown'})${code === 0 ? ': it finished its requests first' : ''}`;
+  if (m.killRequested)
+    return `${how}, as asked from the page: to the supervisor that is a crash like any other, so its slot gets a new worker`;
+  if (m.readyAt !== undefined)
+    return `${how} after ${seconds(uptimeMs)} up, and nobody asked it to: its slot gets a new worker`;
+  return `${how} before it was ready${m.failure ? ` (${m.failure})` : ''}`;
+}
 
 export function startPrimary(options: PrimaryOptions): Supervisor {
   const { log, workers: target } = options;
-  const backoff = options.backoff ?? DEFAULT_BACKOFF;
-  const crashLoopLimit = options.crashLoopLimit ?? 5;
-  const stableAfterMs = options.stableAfterMs ?? 10_000;
-  const scrapeTimeoutMs = options.scrapeTimeoutMs ?? 1_000;
-  const statusIntervalMs = options.statusIntervalMs ?? 1_000;
   const journal = createJournal();
-  let statusTimer: NodeJS.Timeout | undefined;
-
+  const say = sayer(log, journal);
+  const send = sender(log);
   const members = new Map<number, Member>();
-  const restartTimers = new Set<NodeJS.Timeout>();
-  const exited = Promise.withResolvers<number>();
+  const newWorker = options.fork ?? clusterFork(options.exec);
   const bootStarted = performance.now();
-  let phase: 'booting' | 'running' | 'stopping' = 'booting';
-  const stopping = () => phase === 'stopping';
-  let rolling = false;
-  let attempt = 0;
-  let bootFailures = 0;
-  let reloadCount = 0;
-  let nextScrapeId = 0;
-  const slotRestarts = new Map<number, number>();
-  let exitCode = 0;
-  let stopStarted = 0;
-  let deadline: NodeJS.Timeout | undefined;
-
-  cluster.setupPrimary(options.exec === undefined ? {} : { exec: options.exec });
-
-  // workerPid, not pid: a line's own pid is the process that wrote it, here the primary.
-  const ids = (m: Member) => ({ worker: m.worker.id, workerPid: m.worker.process.pid });
+  let phase: Phase = 'booting';
   const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
-  const about = (m: Member): EventFields => ({ ...ids(m), slot: m.slot });
-  const record = (kind: ClusterEventKind, why: string, fields?: EventFields) => journal.record(kind, why, fields);
 
-  // Events go to the workers whose pages watch, which pass them on; nobody watching, the
-  // journal has no listener and no status timer runs.
-  journal.subscribe((event) => {
-    for (const m of members.values()) if (m.watching) send(m, { type: 'events', events: [event] });
+  const base = { log, say, send, members };
+  const restarts = createRestarts({
+    ...base,
+    backoff: options.backoff ?? DEFAULT_BACKOFF,
+    crashLoopLimit: options.crashLoopLimit ?? 5,
+    stableAfterMs: options.stableAfterMs ?? 10_000,
+    fork: (slot, why) => void fork(slot, why),
+    giveUp: (cause) => stop(`crash loop (${cause})`, 1),
   });
-  function watchersChanged(): void {
-    const watching = [...members.values()].some((m) => m.watching);
-    if (watching && statusTimer === undefined) {
-      statusTimer = setInterval(() => {
-        const body = status();
-        for (const m of members.values()) if (m.watching) send(m, { type: 'status', status: body });
-      }, statusIntervalMs).unref();
-    } else if (!watching && statusTimer !== undefined) {
-      clearInterval(statusTimer);
-      statusTimer = undefined;
-      log.debug('nobody watches the timeline: status frames stopped');
-    }
-  }
+  const reloads = createReloads({
+    ...base,
+    memoryBudgetBytes: options.memoryBudgetBytes,
+    phase: () => phase,
+    serving,
+    fork: (slot, why) => fork(slot, why, true),
+    retire,
+  });
+  const answers = createAnswers({
+    ...base,
+    setup: options,
+    scrapeTimeoutMs: options.scrapeTimeoutMs ?? 1_000,
+    restarts,
+    reloads,
+  });
+  const feed = createFeed({ ...base, journal, status: answers.status, intervalMs: options.statusIntervalMs ?? 1_000 });
+  const controls = createControls({
+    ...base,
+    journal,
+    enabled: options.controls ?? false,
+    reload: (why) => void reloads.reload(why),
+  });
+  const shutdown = createShutdown({ ...base, timeoutMs: options.shutdownTimeoutMs, retire });
 
   const handlers: Handlers = {
     ready(m, message) {
       m.state = 'ready';
       m.readyAt = performance.now();
-      bootFailures = 0;
+      restarts.ready();
       m.ready.resolve(true);
       const ms = since(m.forkedAt);
-      log.info('worker ready', { ...ids(m), port: message.port, ms });
-      record('ready', `listening ${ms} ms after its fork: from now on it takes connections`, {
-        ...about(m),
-        details: { bootMs: ms },
-      });
+      say(
+        'info',
+        'worker ready',
+        { ...ids(m), port: message.port, ms },
+        'ready',
+        `listening ${ms} ms after its fork: from now on it takes connections`,
+        { ...about(m), details: { bootMs: ms } },
+      );
       if (phase === 'booting' && serving().length === target) {
         phase = 'running';
-        log.info('cluster ready', { workers: target, port: message.port, ms: since(bootStarted) });
-        record(
+        say(
+          'info',
+          'cluster ready',
+          { workers: target, port: message.port, ms: since(bootStarted) },
           'cluster-ready',
           `all ${target} workers listen on port ${message.port}, ${since(bootStarted)} ms after boot`,
         );
@@ -174,176 +156,27 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       m.rss = message.rss;
       m.requests = message.requests;
       m.cpuPercent = message.cpuPercent;
-      const overBudget = message.rss > options.memoryBudgetBytes;
-      if (overBudget && m.state === 'ready' && !m.retiring && phase === 'running' && !rolling) {
-        const rssMb = Math.round(message.rss / MB);
-        const budgetMb = Math.round(options.memoryBudgetBytes / MB);
-        log.warn('worker over its memory budget: replacing it', { ...ids(m), rssMb, budgetMb });
-        record(
-          'over-budget',
-          `${rssMb} MB of memory passed its ${budgetMb} MB budget (WEB_MEMORY): replaced the rolling way, before the platform's memory quota errors begin`,
-          { ...about(m), details: { rssMb, budgetMb } },
-        );
-        rolling = true;
-        void replace(m, 'its memory budget').finally(() => {
-          rolling = false;
-        });
-      }
+      reloads.checkMemory(m);
     },
-    ask(m, message) {
-      void answer(message.question).then(
-        (body) => send(m, { type: 'answer', id: message.id, body }),
-        (err: unknown) => log.error('could not answer a worker', { question: message.question, err }),
-      );
-    },
-    collected(m, message) {
-      m.collections.get(message.id)?.(message.metrics);
-    },
-    watch(m, message) {
-      if (message.on && !m.watching) send(m, { type: 'events', events: journal.since(0) });
-      m.watching = message.on;
-      watchersChanged();
-      if (message.on) send(m, { type: 'status', status: status() });
-    },
-    control(_m, { control }) {
-      if (!options.controls) {
-        log.warn('control refused: the supervisor takes no orders from workers here', { action: control.action });
-        return;
-      }
-      if (control.action === 'reload') {
-        reload('asked from the page');
-        return;
-      }
-      const target = members.get(control.worker);
-      if (!target) {
-        log.warn('kill ignored: no such worker', { worker: control.worker });
-        return;
-      }
-      log.warn('killing a worker, as asked from the page', ids(target));
-      record(
-        'kill-requested',
-        `SIGKILL to worker ${target.worker.id}, asked from the page: it dies at once, with no drain, as a crash would`,
-        about(target),
-      );
-      target.killRequested = true;
-      target.worker.process.kill('SIGKILL');
-    },
-    tell(_m, message) {
-      if (message.note) {
-        const to = message.to === 'all' ? undefined : members.get(message.to);
-        record('told', message.note, to ? about(to) : undefined);
-      }
-      for (const m of members.values()) {
-        if (message.to === 'all' || m.worker.id === message.to)
-          send(m, { type: 'told', topic: message.topic, data: message.data });
-      }
-    },
+    ask: (m, message) => answers.ask(m, message.id, message.question),
+    collected: (m, message) => answers.collected(m, message.id, message.metrics),
+    watch: (m, message) => feed.watch(m, message.on),
+    control: (_m, message) => controls.control(message.control),
+    tell: (_m, message) => controls.tell(message),
   };
 
-  function send(m: Member, message: PrimaryMessage): void {
-    // A worker can die between isConnected() and the write: the write then fails with EPIPE.
-    // Its 'exit' follows and says what happened; the error itself needs no more than a line.
-    if (!m.worker.isConnected()) return;
-    m.worker.send(message, undefined, (err: Error | null) => {
-      if (err) log.debug('message to a worker that is gone', { ...ids(m), type: message.type, err: err.message });
-    });
-  }
-
-  const totalRestarts = () => [...slotRestarts.values()].reduce((sum, n) => sum + n, 0);
-
-  const count = createCounters();
-
-  const answer = (question: Question): Promise<unknown> =>
-    typeof question === 'object'
-      ? Promise.resolve(count(question.counter, question.add))
-      : question === 'status'
-        ? Promise.resolve(status())
-        : scrape();
-
-  function status(): ClusterStatus {
-    const now = performance.now();
-    return {
-      instance: options.instance,
-      mode: 'cluster',
-      workerCount: { count: options.plan.count, source: options.plan.source, reason: options.plan.reason },
-      primary: { pid: process.pid, uptimeSeconds: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss() },
-      workers: [...members.values()]
-        .sort((a, b) => a.slot - b.slot || a.worker.id - b.worker.id)
-        .map((m) => ({
-          id: m.worker.id,
-          slot: m.slot,
-          pid: m.worker.process.pid,
-          state: m.state,
-          uptimeSeconds: m.readyAt === undefined ? 0 : Math.round((now - m.readyAt) / 1000),
-          rssBytes: m.rss ?? null,
-          requests: m.requests,
-          cpuPercent: m.cpuPercent ?? null,
-          restarts: slotRestarts.get(m.slot) ?? 0,
-        })),
-      restarts: totalRestarts(),
-      reloads: reloadCount,
-      memoryBudgetBytes: options.memoryBudgetBytes,
-    };
-  }
-
-  /**
-   * Every serving worker's metrics, for the worker that asked to sum and render: the primary
-   * never loads prom-client. A worker that is slow or gone is counted, not awaited.
-   */
-  async function scrape(): Promise<MetricsSnapshot> {
-    const id = ++nextScrapeId;
-    const targets = [...members.values()].filter((m) => m.state === 'ready' || m.state === 'draining');
-    log.debug('metrics scrape', { id, workers: targets.map((m) => m.worker.id) });
-    const results = await Promise.all(targets.map((m) => collect(m, id)));
-    const answered = results.filter((r): r is MetricsJson => r !== null);
-    const missing = results.length - answered.length;
-    if (missing > 0)
-      log.warn('metrics scrape: some workers did not answer in time', { missing, timeoutMs: scrapeTimeoutMs });
-    return {
-      workers: answered,
-      missing,
-      restarts: totalRestarts(),
-      reloads: reloadCount,
-      alive: members.size,
-      primaryRssBytes: process.memoryUsage.rss(),
-    };
-  }
-
-  function collect(m: Member, id: number): Promise<MetricsJson | null> {
-    return new Promise((resolve) => {
-      const done = (value: MetricsJson | null) => {
-        clearTimeout(timer);
-        m.collections.delete(id);
-        resolve(value);
-      };
-      const timer = setTimeout(() => done(null), scrapeTimeoutMs);
-      m.collections.set(id, done);
-      send(m, { type: 'collect', id });
-    });
-  }
-
   function fork(slot: number, why: string, replacement = false): Member {
-    const worker = cluster.fork({ [WORKERS_ENV]: String(target) });
-    const m: Member = {
-      worker,
-      slot,
-      replacement,
-      requests: 0,
-      watching: false,
-      collections: new Map(),
-      forkedAt: performance.now(),
-      state: 'starting',
-      retiring: false,
-      ready: Promise.withResolvers<boolean>(),
-      gone: Promise.withResolvers<void>(),
-    };
+    const worker = newWorker({ [WORKERS_ENV]: String(target) });
+    const m = newMember(worker, slot, replacement);
     members.set(worker.id, m);
-    record('forked', why, about(m));
+    journal.record('forked', why, about(m));
     const readyTimer = setTimeout(() => {
       if (m.state !== 'starting') return;
       m.failure = `not ready within ${options.readyTimeoutMs} ms`;
-      log.error('worker not ready in time: killing it', { ...ids(m), timeoutMs: options.readyTimeoutMs });
-      record(
+      say(
+        'error',
+        'worker not ready in time: killing it',
+        { ...ids(m), timeoutMs: options.readyTimeoutMs },
         'not-ready-in-time',
         `not listening ${seconds(options.readyTimeoutMs)} after its fork (WORKER_READY_TIMEOUT): killed, and counted as a failed start`,
         about(m),
@@ -383,203 +216,45 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     m.ready.resolve(false);
     m.gone.resolve();
     for (const done of m.collections.values()) done(null);
-    if (m.watching) watchersChanged();
+    if (m.watching) feed.changed();
     const expected = m.retiring || phase === 'stopping';
     const uptimeMs = m.readyAt === undefined ? 0 : since(m.readyAt);
-    const fields = { ...ids(m), code, signal, expected, uptimeMs };
-    if (expected) log.info('worker exited', fields);
-    else log.warn('worker exited', fields);
     const how = signal ? `killed by ${signal}` : `exit code ${code}`;
-    record(
+    say(
+      expected ? 'info' : 'warn',
+      'worker exited',
+      { ...ids(m), code, signal, expected, uptimeMs },
       'exited',
-      expected
-        ? `${how}, as asked (${m.retiredFor ?? 'shutdown'})${code === 0 ? ': it finished its requests first' : ''}`
-        : m.killRequested
-          ? `${how}, as asked from the page: to the supervisor that is a crash like any other, so its slot gets a new worker`
-          : everReady
-            ? `${how} after ${seconds(uptimeMs)} up, and nobody asked it to: its slot gets a new worker`
-            : `${how} before it was ready${m.failure ? ` (${m.failure})` : ''}`,
+      whyExited(m, how, expected, code, uptimeMs),
       { ...about(m), details: { code, signal, expected, uptimeMs } },
     );
-
     if (phase === 'stopping') {
-      // The dyno's exit code is its worst worker's: 1 for cut-off requests, 130 for a forced stop.
-      exitCode = Math.max(exitCode, code ?? 1);
-      if (members.size === 0) finish();
+      shutdown.gone(code);
       return;
     }
     // Retired by a reload or the memory budget, or a replacement that never came up:
     // replace() already knows, and the old worker still serves.
     if (expected || (m.replacement && !everReady)) return;
 
-    if (!everReady) {
-      bootFailures += 1;
-      if (bootFailures >= crashLoopLimit) {
-        const cause = m.failure ?? (signal ? `killed by ${signal}` : `exit code ${code}`);
-        log.error('crash loop: workers keep dying before they are ready; stopping the dyno', {
-          failures: bootFailures,
-          cause,
-        });
-        record(
-          'crash-loop',
-          `${bootFailures} workers in a row died before they were ready (${cause}): the dyno stops, so the platform sees a crash, not a spin`,
-          { details: { failures: bootFailures, cause } },
-        );
-        exitCode = 1;
-        stopAll(`crash loop (${cause})`);
-        return;
-      }
-    }
-    const proven = everReady && uptimeMs >= stableAfterMs;
-    if (proven) attempt = 0;
-    const delayMs = restartDelay(attempt, backoff);
-    attempt += 1;
-    slotRestarts.set(m.slot, (slotRestarts.get(m.slot) ?? 0) + 1);
-    log.info('restarting worker', { after: m.worker.id, slot: m.slot, delayMs, attempt });
-    record(
-      'restart-scheduled',
-      `restart in ${delayMs} ms: ${
-        attempt === 1
-          ? `the first restart in a row waits ${backoff.initialMs / 2} to ${backoff.initialMs} ms${proven ? ` (it had stayed up ${seconds(stableAfterMs)}, so the delay starts over)` : ''}`
-          : `the ${ordinal(attempt)} restart in a row doubles the delay, up to ${seconds(backoff.maxMs)}`
-      }, with jitter so workers that died together do not come back in step`,
-      { ...about(m), details: { delayMs, attempt } },
-    );
-    const timer = setTimeout(() => {
-      restartTimers.delete(timer);
-      fork(m.slot, `slot ${m.slot}: replaces worker ${m.worker.id}, which died`);
-    }, delayMs);
-    restartTimers.add(timer);
+    restarts.died(m, how, uptimeMs);
   }
 
-  /** Fork the new worker, wait until it is ready, then drain the old one. */
-  async function replace(old: Member, why: string): Promise<boolean> {
-    const fresh = fork(
-      old.slot,
-      `slot ${old.slot}: takes worker ${old.worker.id}'s place (${why}); the old one serves until this one is ready`,
-      true,
-    );
-    log.info('replacement started', { old: old.worker.id, new: fresh.worker.id });
-    if (!(await fresh.ready.promise)) {
-      const cause = fresh.failure ?? 'exited';
-      log.error('replacement failed before it was ready: the old worker keeps serving', {
-        old: old.worker.id,
-        new: fresh.worker.id,
-        cause,
-      });
-      record(
-        'replacement-failed',
-        `worker ${fresh.worker.id} died before it was ready (${cause}): worker ${old.worker.id} keeps serving`,
-        about(old),
-      );
-      return false;
-    }
-    if (phase === 'stopping') return false;
-    retire(old, why);
-    await old.gone.promise;
-    return true;
-  }
-
-  async function reload(reason: string): Promise<void> {
-    if (phase !== 'running' || rolling) {
-      const because = rolling ? 'a replacement is in progress' : phase;
-      log.warn('reload ignored', { because });
-      record('reload-ignored', `${reason}, but ${because}: one rolling change at a time`);
+  function stop(reason: string, code = 0): void {
+    if (phase === 'stopping') {
+      log.info('already shutting down', { reason });
       return;
     }
-    rolling = true;
-    reloadCount += 1;
-    const started = performance.now();
-    const olds = serving();
-    log.info('rolling reload started', { workers: olds.length });
-    record(
-      'reload-started',
-      `${reason}: ${olds.length} workers are replaced one at a time, each new one ready before its old one drains`,
-      { details: { workers: olds.length } },
-    );
-    try {
-      for (const [index, old] of olds.entries()) {
-        if (stopping()) return;
-        if (old.state !== 'ready') continue;
-        log.info('reload step', { step: index + 1, of: olds.length, replacing: old.worker.id });
-        record('reload-step', `step ${index + 1} of ${olds.length}: replacing worker ${old.worker.id}`, {
-          ...about(old),
-          details: { step: index + 1, of: olds.length },
-        });
-        if (!(await replace(old, `rolling reload, step ${index + 1} of ${olds.length}`))) {
-          log.error('rolling reload stopped: the remaining old workers keep serving', { step: index + 1 });
-          record(
-            'reload-stopped',
-            `step ${index + 1} failed: the remaining old workers keep serving, so a bad deploy never takes the dyno down`,
-          );
-          return;
-        }
-      }
-      log.info('rolling reload finished', { workers: olds.length, ms: since(started) });
-      record(
-        'reload-finished',
-        `all ${olds.length} workers replaced in ${seconds(since(started))}, with no request refused`,
-        { details: { ms: since(started) } },
-      );
-    } finally {
-      rolling = false;
-    }
-  }
-
-  function stopAll(reason: string): void {
     phase = 'stopping';
-    stopStarted = performance.now();
-    for (const timer of restartTimers) clearTimeout(timer);
-    restartTimers.clear();
-    log.info('shutting down', { reason, workers: members.size, timeoutMs: options.shutdownTimeoutMs });
-    record(
-      'shutdown-started',
-      `${reason}: every worker stops taking connections and finishes its requests, within ${seconds(options.shutdownTimeoutMs)}`,
-      { details: { reason, workers: members.size } },
-    );
-    if (members.size === 0) {
-      finish();
-      return;
-    }
-    for (const m of members.values()) if (!m.retiring) retire(m, reason);
-    deadline = setTimeout(() => {
-      log.error('shutdown deadline passed: killing the workers still draining', {
-        workers: [...members.keys()],
-        timeoutMs: options.shutdownTimeoutMs,
-      });
-      record(
-        'deadline-passed',
-        `${members.size} workers still draining after ${seconds(options.shutdownTimeoutMs)}: killed, and the exit code says so`,
-      );
-      exitCode = 1;
-      for (const m of members.values()) m.worker.process.kill('SIGKILL');
-    }, options.shutdownTimeoutMs);
-  }
-
-  function finish(): void {
-    clearTimeout(deadline);
-    clearInterval(statusTimer);
-    log.info('shutdown complete', { ms: since(stopStarted), exitCode });
-    record(
-      'drained',
-      `every worker is gone, ${since(stopStarted)} ms after the stop began: the primary exits ${exitCode}`,
-    );
-    exited.resolve(exitCode);
+    restarts.cancel();
+    shutdown.begin(reason, code);
   }
 
   for (let slot = 1; slot <= target; slot += 1) fork(slot, `slot ${slot}: one of the ${target} workers at boot`);
 
   return {
-    shutdown(reason) {
-      if (phase === 'stopping') log.info('already shutting down', { reason });
-      else stopAll(reason);
-    },
-    force() {
-      log.warn('forced stop: killing every worker', { workers: members.size });
-      for (const m of members.values()) m.worker.process.kill('SIGKILL');
-      exited.resolve(130);
-    },
-    reload: (reason = 'SIGHUP') => void reload(reason),
-    exited: exited.promise,
+    shutdown: (reason) => stop(reason),
+    force: () => shutdown.force(),
+    reload: (reason = 'SIGHUP') => void reloads.reload(reason),
+    exited: shutdown.exited,
   };
 }

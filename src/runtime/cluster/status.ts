@@ -35,6 +35,43 @@ export interface ClusterStatus {
   readonly memoryBudgetBytes: number;
 }
 
+/** What every view of the cluster is told at boot, whoever builds it. */
+export interface StatusSetup {
+  readonly instance: string | null;
+  readonly plan: Pick<WorkerPlan, 'count' | 'source' | 'reason'>;
+  readonly memoryBudgetBytes: number;
+}
+
+/** The process running this: the primary, or the process that serves alone, whose row it is. */
+export const thisProcess = () => ({
+  pid: process.pid,
+  uptimeSeconds: Math.round(process.uptime()),
+  rssBytes: process.memoryUsage.rss(),
+});
+
+/**
+ * The body of /api/cluster. `supervisor` holds the primary's totals; without one, this process
+ * serves alone and `workers` is its own row.
+ */
+export function clusterStatus(
+  setup: StatusSetup,
+  workers: readonly WorkerStatus[],
+  supervisor?: { readonly restarts: number; readonly reloads: number },
+): ClusterStatus {
+  // Picked: the plan the primary holds has more in it than the page shows.
+  const { count, source, reason } = setup.plan;
+  return {
+    instance: setup.instance,
+    mode: supervisor ? 'cluster' : 'single',
+    workerCount: { count, source, reason },
+    primary: supervisor ? thisProcess() : null,
+    workers,
+    restarts: supervisor?.restarts ?? 0,
+    reloads: supervisor?.reloads ?? 0,
+    memoryBudgetBytes: setup.memoryBudgetBytes,
+  };
+}
+
 /** How the app reads cluster-wide facts without knowing whether a cluster exists. */
 export interface ClusterView {
   status(): Promise<ClusterStatus>;

@@ -7,7 +7,15 @@ import type { WorkerPlan } from '../platform/concurrency.ts';
 import { createCounters } from './counters.ts';
 import { createJournal } from './journal.ts';
 import type { Question, WorkerMessage } from './messages.ts';
-import type { ClusterEvent, ClusterEventKind, ClusterStatus, ClusterView, MetricsSnapshot } from './status.ts';
+import {
+  type ClusterEvent,
+  type ClusterEventKind,
+  type ClusterStatus,
+  type ClusterView,
+  clusterStatus,
+  type MetricsSnapshot,
+  thisProcess,
+} from './status.ts';
 import { createWatchers } from './watchers.ts';
 
 /** What the serving process tells its view: the stream ends when it drains. */
@@ -63,28 +71,20 @@ export function singleProcessView(
   });
   const view: SingleProcessView = {
     async status(): Promise<ClusterStatus> {
-      return {
-        instance,
-        mode: 'single',
-        workerCount: { count: plan.count, source: plan.source, reason: plan.reason },
-        primary: null,
-        workers: [
-          {
-            id: null,
-            slot: 1,
-            pid: process.pid,
-            state: health.draining ? 'draining' : 'ready',
-            uptimeSeconds: Math.round(process.uptime()),
-            rssBytes: process.memoryUsage.rss(),
-            requests: metrics.served(),
-            cpuPercent: null,
-            restarts: 0,
-          },
-        ],
-        restarts: 0,
-        reloads: 0,
-        memoryBudgetBytes,
-      };
+      const { pid, uptimeSeconds, rssBytes } = thisProcess();
+      return clusterStatus({ instance, plan, memoryBudgetBytes }, [
+        {
+          id: null,
+          slot: 1,
+          pid,
+          state: health.draining ? 'draining' : 'ready',
+          uptimeSeconds,
+          rssBytes,
+          requests: metrics.served(),
+          cpuPercent: null,
+          restarts: 0,
+        },
+      ]);
     },
     metrics: () => metrics.registry.metrics(),
     count: async (counter, add = 0) => count(counter, add),
