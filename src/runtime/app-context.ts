@@ -41,6 +41,6 @@ export function createAppContext(parts: AppContextParts): AppContext {
     metrics: metrics.registry,
     resources,
     cluster,
-    http: kitHttp({ log, metrics, health, failing: (ms) => resources.failing(ms), cluster, surfaces }),
+    http: kitHttp({ log, metrics, health, readiness: (ms) => resources.readiness(ms), cluster, surfaces }),
   };
 }
