@@ -145,7 +145,10 @@ export function createResources(log: Logger, timing: ResourceTiming = RESOURCE_T
 
   /** Starts an open. Its value is the entry's the moment it arrives, so closeAll closes even a late one. */
   function attempt(entry: Entry): Promise<unknown> {
-    const run = Promise.resolve().then(() => entry.resource.open(stopping.signal));
+    const run = Promise.resolve().then(() => {
+      stopping.signal.throwIfAborted();
+      return entry.resource.open(stopping.signal);
+    });
     entry.pending = run;
     // Reactions run in the order they were added: this one runs before any `await run` resumes.
     run.then(

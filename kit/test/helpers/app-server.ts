@@ -5,7 +5,7 @@ import { singleProcessView } from '../../../src/runtime/cluster/views.ts';
 import type { AppFactory } from '../../../src/runtime/contract.ts';
 import type { DatabaseSettings } from '../../../src/runtime/database/settings.ts';
 import { serve } from '../../../src/runtime/http/server.ts';
-import { createResources } from '../../../src/runtime/lifecycle.ts';
+import { createResources, type ResourceTiming } from '../../../src/runtime/lifecycle.ts';
 import { createLogger, type Logger } from '../../../src/runtime/log/log.ts';
 import { createProcessMetrics } from '../../../src/runtime/metrics/metrics.ts';
 import type { Surfaces } from '../../../src/runtime/surfaces.ts';
@@ -19,6 +19,10 @@ export interface StartAppOptions {
   readonly app?: AppFactory;
   readonly log?: Logger;
   readonly database?: DatabaseSettings;
+  /** What the app reads as `ctx.config.env`; empty unless told. */
+  readonly env?: Record<string, string>;
+  /** How long opens are waited for and retried; the serving process's own unless told. */
+  readonly resourceTiming?: ResourceTiming;
 }
 
 /**
@@ -29,12 +33,12 @@ export async function startApp(t: TestContext, options: StartAppOptions = {}) {
   const health = { draining: false };
   const metrics = createProcessMetrics();
   const log = options.log ?? silentLog;
-  const resources = createResources(log);
+  const resources = createResources(log, options.resourceTiming);
   const ctx = createAppContext({
     nodeEnv: options.production ? 'production' : 'development',
     surfaces: options.surfaces ?? { demo: true, metrics: 'open' },
     workers: 1,
-    env: {},
+    env: options.env ?? {},
     database: options.database ?? null,
     identity: { pid: process.pid, workerId: null, instance: 'web.1' },
     log,
