@@ -3,6 +3,7 @@
 import express, { type Express } from 'express';
 import { mountDemo } from '../demo/mount.ts';
 import { type AppContext, registerDatabase } from '../runtime/contract.ts';
+import { registerCache } from './cache.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { homeRoutes } from './routes/home.ts';
 import type { AppVariables } from './variables.ts';
@@ -12,13 +13,15 @@ export function createApp(ctx: AppContext<AppVariables>): Express {
   const app = express();
   // The kit's part, first: trust proxy, helmet, request ids and logs, /healthz, /readyz, /metrics.
   ctx.http.install(app);
-  // What the app owns, registered before any route uses it: PostgreSQL when DATABASE_URL is set.
+  // What the app owns, registered before any route uses it: PostgreSQL when DATABASE_URL is set
+  // (required: the app cannot serve without it), Redis when REDIS_URL is (optional: it can).
   const database = registerDatabase(ctx);
+  const cache = registerCache(ctx);
   mountDemo(app, ctx, { database }); // the teaching surface: `npm run remove-demo` deletes this line and src/demo/
 
   // Your routes: one file per group in src/app/routes/, mounted here. Register what else they
   // need with ctx.resources.register() before returning.
-  app.use(homeRoutes(database));
+  app.use(homeRoutes(database, cache));
 
   app.use(notFound);
   app.use(errorHandler({ production: ctx.config.production, log: ctx.log }));

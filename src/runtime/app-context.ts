@@ -43,6 +43,6 @@ export function createAppContext<V = Readonly<Record<string, unknown>>>(parts: A
     metrics: metrics.registry,
     resources,
     cluster,
-    http: kitHttp({ log, metrics, health, failing: (ms) => resources.failing(ms), cluster, surfaces }),
+    http: kitHttp({ log, metrics, health, readiness: (ms) => resources.readiness(ms), cluster, surfaces }),
   };
 }

@@ -1,22 +1,45 @@
 // What the app owns (a database pool, a cache client, a queue), opened before the process
 // listens and closed after its last request, in reverse order, within the one shutdown
 // deadline. The shapes follow terminus and lightship (a shutdown handler per resource, checks
-// that turn readiness to 503), kept in-process and on the app's own port.
+// that turn readiness to 503), kept in-process and on the app's own port. Every platform file
+// routes traffic by /readyz, so only a resource the app cannot serve without may turn it 503:
+// an optional one is waited for briefly, then opened in the background while the app serves.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Backoff, restartDelay } from './cluster/backoff.ts';
 import type { Logger } from './log/log.ts';
 
 export interface Resource<T> {
   /** Named in every log line about it, in a failed boot's cause and in /readyz: never a secret. */
   readonly name: string;
-  open(): T | Promise<T>;
+  /**
+   * Whether the app serves without it. Left out (required): an open that fails fails the boot
+   * with its name, and a failing check turns /readyz 503. `true`: an open that fails, or is
+   * still pending after `openTimeoutMs`, lets the process serve without it and goes on in the
+   * background, with backoff, until it opens; meanwhile, and while its check fails, /readyz
+   * stays 200 and lists it under `degraded`, and `handle.available` is false.
+   */
+  readonly optional?: boolean;
+  /**
+   * How long the boot waits for this open, never past the boot's own bound: 5 s for an
+   * optional resource unless set, the boot's whole bound for a required one.
+   */
+  readonly openTimeoutMs?: number;
+  /**
+   * `signal` aborts when the process stops while this open is pending: destroy the half-open
+   * client and reject, so that nothing leaks or holds the process open.
+   */
+  open(signal: AbortSignal): T | Promise<T>;
   close(value: T): void | Promise<void>;
-  /** Throws (or rejects) while the resource cannot serve: /readyz then answers 503 naming it. */
+  /** Throws (or rejects) while the resource cannot serve: /readyz then names it. */
   check?(value: T): void | Promise<void>;
 }
 
-/** What `register` returns: the opened value, readable once the process serves. */
+/** What `register` returns: the opened value, and whether it is usable now. */
 export interface ResourceHandle<T> {
   readonly name: string;
-  /** Throws before the resource is open: route code only runs after every resource is. */
+  /** Open, and its last check passed (/readyz runs them): a route's test for an optional resource. */
+  readonly available: boolean;
+  /** Throws ResourceUnavailable, which the error handler answers with 503, while it is not open. */
   readonly value: T;
 }
 
@@ -34,27 +57,68 @@ export class ResourceOpenError extends Error {
   }
 }
 
+/** A handle read while its resource is not open: the client should try again, not report a bug. */
+export class ResourceUnavailable extends Error {
+  readonly status = 503;
+  readonly expose = true;
+  readonly resource: string;
+  constructor(resource: string) {
+    super(`resource "${resource}" is not open: try again shortly`);
+    this.name = 'ResourceUnavailable';
+    this.resource = resource;
+  }
+}
+
+/** Names only, for /readyz: a cause may hold a host or a user. */
+export interface Readiness {
+  /** Required resources that are not open or whose check fails: /readyz answers 503. */
+  readonly failing: string[];
+  /** Optional ones in the same state: /readyz stays 200 and lists them. */
+  readonly degraded: string[];
+}
+
 export interface ResourceLifecycle extends Resources {
-  /** Opens every resource in the order registered; rejects with ResourceOpenError on the first that fails. */
+  /**
+   * Opens every resource in the order registered; rejects with ResourceOpenError on the first
+   * required one that fails. Resolves once each optional one has opened or has had its time.
+   */
   openAll(timeoutMs: number): Promise<void>;
   /**
-   * Closes what is open, last opened first, each given an equal share of the time left
-   * before `deadline` (a `performance.now()` instant), so one that hangs cannot stop the
-   * others. Never rejects; resolves true only if every close finished without error.
+   * Aborts the opens still pending, then closes what is open, last opened first, each given an
+   * equal share of the time left before `deadline` (a `performance.now()` instant), so one that
+   * hangs cannot stop the others. Never rejects; resolves true only if every close finished without error.
    */
   closeAll(deadline: number): Promise<boolean>;
-  /** The names of the resources whose check fails now (or takes longer than `timeoutMs`). */
-  failing(timeoutMs: number): Promise<string[]>;
+  /** Which resources fail now (a check over `timeoutMs` counts as failing). */
+  readiness(timeoutMs: number): Promise<Readiness>;
   readonly size: number;
 }
+
+export interface ResourceTiming {
+  /** An open pending this long gets one line saying what the boot waits for, and how much longer. */
+  readonly noticeAfterMs: number;
+  /** How long the boot waits for an optional resource that sets no `openTimeoutMs`. */
+  readonly optionalOpenMs: number;
+  /** Between background attempts to open an optional resource. */
+  readonly retry: Backoff;
+}
+
+export const RESOURCE_TIMING: ResourceTiming = {
+  noticeAfterMs: 3_000,
+  optionalOpenMs: 5_000,
+  retry: { initialMs: 500, maxMs: 10_000 },
+};
 
 const NAME = /^[\w.:-]{1,64}$/;
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 interface Entry {
   readonly resource: Resource<unknown>;
+  readonly optional: boolean;
   opened: boolean;
   value: unknown;
+  /** The open under way: waited on again rather than a second client started beside it. */
+  pending?: Promise<unknown>;
   /** The check in progress: concurrent probes share it rather than pile up. */
   checking?: Promise<boolean>;
   /** Whether the last check passed: a change, not every probe, is worth a log line. */
@@ -73,35 +137,109 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-export function createResources(log: Logger): ResourceLifecycle {
+export function createResources(log: Logger, timing: ResourceTiming = RESOURCE_TIMING): ResourceLifecycle {
   const entries: Entry[] = [];
   let state: 'registering' | 'opening' | 'open' | 'closing' = 'registering';
   let opening: Promise<void> | undefined;
+  const stopping = new AbortController();
 
-  async function open(timeoutMs: number): Promise<void> {
+  /** Starts an open. Its value is the entry's the moment it arrives, so closeAll closes even a late one. */
+  function attempt(entry: Entry): Promise<unknown> {
+    const run = Promise.resolve().then(() => {
+      stopping.signal.throwIfAborted();
+      return entry.resource.open(stopping.signal);
+    });
+    entry.pending = run;
+    // Reactions run in the order they were added: this one runs before any `await run` resumes.
+    run.then(
+      (value) => {
+        entry.pending = undefined;
+        entry.value = value;
+        entry.opened = true;
+      },
+      () => {
+        entry.pending = undefined;
+      },
+    );
+    return run;
+  }
+
+  async function openAtBoot(entry: Entry, bootDeadline: number): Promise<void> {
+    const { name, openTimeoutMs } = entry.resource;
+    const started = performance.now();
+    const ownMs = openTimeoutMs ?? (entry.optional ? timing.optionalOpenMs : Number.POSITIVE_INFINITY);
+    const waitMs = Math.min(bootDeadline - started, ownMs);
+    const run = attempt(entry);
+    const notice =
+      waitMs > timing.noticeAfterMs
+        ? setTimeout(() => {
+            log.info('waiting for a resource to open', {
+              resource: name,
+              waitedMs: timing.noticeAfterMs,
+              waitsUpToMs: Math.round(waitMs),
+              ifStillPending: entry.optional ? 'serves without it' : 'fails the boot',
+            });
+          }, timing.noticeAfterMs)
+        : undefined;
+    try {
+      await within(run, waitMs, `opening resource "${name}"`);
+      log.info('resource open', { resource: name, ms: Math.round(performance.now() - started) });
+    } catch (err) {
+      // A signal during boot: nothing more opens, and that is no failure to report.
+      if (stopping.signal.aborted) return;
+      if (!entry.optional) throw new ResourceOpenError(name, err);
+      log.warn('optional resource did not open: serving without it, retrying in the background', {
+        resource: name,
+        cause: messageOf(err),
+      });
+      void keepOpening(entry, started);
+    } finally {
+      clearTimeout(notice);
+    }
+  }
+
+  /** Until it opens or the process stops: a pending open is awaited, a new one starts only after a failure. */
+  async function keepOpening(entry: Entry, since: number): Promise<void> {
+    const { name } = entry.resource;
+    for (let failures = 0; ; failures += 1) {
+      if (entry.pending === undefined) {
+        try {
+          await sleep(restartDelay(failures, timing.retry), undefined, { signal: stopping.signal });
+        } catch {
+          return;
+        }
+      }
+      try {
+        await (entry.pending ?? attempt(entry));
+      } catch (err) {
+        // Each failure at debug only: an outage of minutes must not fill the log.
+        if (!stopping.signal.aborted)
+          log.debug('optional resource still unavailable', { resource: name, cause: messageOf(err) });
+        continue;
+      }
+      if (!stopping.signal.aborted) {
+        log.info('optional resource open: no longer serving without it', {
+          resource: name,
+          ms: Math.round(performance.now() - since),
+        });
+      }
+      return;
+    }
+  }
+
+  async function openAll(timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     for (const entry of entries) {
       // A signal during boot: what is open closes, nothing more opens.
       if (state === 'closing') return;
-      const { name } = entry.resource;
-      const started = performance.now();
-      try {
-        entry.value = await within(
-          Promise.resolve().then(() => entry.resource.open()),
-          deadline - started,
-          `opening resource "${name}"`,
-        );
-      } catch (err) {
-        throw new ResourceOpenError(name, err);
-      }
-      entry.opened = true;
-      log.info('resource open', { resource: name, ms: Math.round(performance.now() - started) });
+      await openAtBoot(entry, deadline);
     }
     if (state === 'opening') state = 'open';
   }
 
   async function check(entry: Entry, timeoutMs: number): Promise<boolean> {
     const { name, check } = entry.resource;
+    if (!entry.opened) return false;
     if (!check) return true;
     try {
       await within(
@@ -112,8 +250,12 @@ export function createResources(log: Logger): ResourceLifecycle {
       if (!entry.healthy) log.info('resource check passes again', { resource: name });
       entry.healthy = true;
     } catch (err) {
-      if (entry.healthy)
-        log.warn('resource check failed: /readyz answers 503', { resource: name, cause: messageOf(err) });
+      if (entry.healthy) {
+        const msg = entry.optional
+          ? 'optional resource check failed: serving without it, /readyz stays 200'
+          : 'resource check failed: /readyz answers 503';
+        log.warn(msg, { resource: name, cause: messageOf(err) });
+      }
       entry.healthy = false;
     }
     return entry.healthy;
@@ -132,12 +274,21 @@ export function createResources(log: Logger): ResourceLifecycle {
       if (entries.some((e) => e.resource.name === resource.name)) {
         throw new Error(`resource "${resource.name}" is registered twice: names must be unique`);
       }
-      const entry: Entry = { resource: resource as Resource<unknown>, opened: false, value: undefined, healthy: true };
+      const entry: Entry = {
+        resource: resource as Resource<unknown>,
+        optional: resource.optional === true,
+        opened: false,
+        value: undefined,
+        healthy: true,
+      };
       entries.push(entry);
       return {
         name: resource.name,
+        get available() {
+          return entry.opened && entry.healthy;
+        },
         get value(): T {
-          if (!entry.opened) throw new Error(`resource "${resource.name}" is not open`);
+          if (!entry.opened) throw new ResourceUnavailable(resource.name);
           return entry.value as T;
         },
       };
@@ -146,16 +297,19 @@ export function createResources(log: Logger): ResourceLifecycle {
     openAll(timeoutMs) {
       if (state === 'registering') {
         state = 'opening';
-        opening = open(timeoutMs);
+        opening = openAll(timeoutMs);
       }
       return opening ?? Promise.resolve();
     },
 
     async closeAll(deadline) {
-      const inProgress = opening;
       state = 'closing';
-      // An open still under way finishes first (or fails): what it opens must be closed too.
-      if (inProgress) await within(inProgress, deadline - performance.now(), 'opening').catch(() => {});
+      stopping.abort(new Error('the process is stopping'));
+      // Opens still under way settle first (aborted, or not): what they open must be closed too.
+      const unsettled = [opening, ...entries.map((e) => e.pending)].filter((p) => p !== undefined);
+      if (unsettled.length > 0) {
+        await within(Promise.allSettled(unsettled), deadline - performance.now(), 'opening').catch(() => {});
+      }
       const open = entries.filter((e) => e.opened).reverse();
       let clean = true;
       for (const [index, entry] of open.entries()) {
@@ -178,7 +332,7 @@ export function createResources(log: Logger): ResourceLifecycle {
       return clean;
     },
 
-    async failing(timeoutMs) {
+    async readiness(timeoutMs) {
       const results = await Promise.all(
         entries.map((entry) => {
           entry.checking ??= check(entry, timeoutMs).finally(() => {
@@ -187,7 +341,11 @@ export function createResources(log: Logger): ResourceLifecycle {
           return entry.checking;
         }),
       );
-      return entries.filter((_, i) => !results[i]).map((e) => e.resource.name);
+      const down = entries.filter((_, i) => !results[i]);
+      return {
+        failing: down.filter((e) => !e.optional).map((e) => e.resource.name),
+        degraded: down.filter((e) => e.optional).map((e) => e.resource.name),
+      };
     },
 
     get size() {

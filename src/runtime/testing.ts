@@ -6,7 +6,7 @@ import { createAppContext } from './app-context.ts';
 import { singleProcessView } from './cluster/views.ts';
 import { type Config, type Env, loadConfig } from './config.ts';
 import { serve } from './http/server.ts';
-import { createResources } from './lifecycle.ts';
+import { createResources, type ResourceTiming } from './lifecycle.ts';
 import { createLogger, type Logger } from './log/log.ts';
 import { createProcessMetrics } from './metrics/metrics.ts';
 import { type Surfaces, surfacesOf } from './surfaces.ts';
@@ -28,6 +28,8 @@ export interface StartOptions<D extends VariableSpecs> {
   readonly log?: Logger;
   /** What is public, in place of what `env` says (the kit's own tests). */
   readonly surfaces?: Surfaces;
+  /** How long optional resources' opens are waited for and retried (the kit's own tests). */
+  readonly resourceTiming?: ResourceTiming;
 }
 
 export interface StartedApp {
@@ -51,7 +53,7 @@ export async function startApp<D extends VariableSpecs>(t: TestContext, options:
   const log = options.log ?? createLogger({ level: 'silent', format: 'json', base: {} });
   const health = { draining: false };
   const metrics = createProcessMetrics(config.instance);
-  const resources = createResources(log);
+  const resources = createResources(log, options.resourceTiming);
   const plan = { count: 1, source: 'WEB_CONCURRENCY', reason: 'a test: one process' } as const;
   const ctx = createAppContext<VariableValues<D>>({
     nodeEnv: config.nodeEnv,

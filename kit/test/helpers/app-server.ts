@@ -3,6 +3,7 @@ import { createApp } from '../../../src/app/app.ts';
 import { variables } from '../../../src/app/variables.ts';
 import type { Env } from '../../../src/runtime/config.ts';
 import type { AppFactory } from '../../../src/runtime/contract.ts';
+import type { ResourceTiming } from '../../../src/runtime/lifecycle.ts';
 import { createLogger, type Logger } from '../../../src/runtime/log/log.ts';
 import type { Surfaces } from '../../../src/runtime/surfaces.ts';
 import { startApp as start } from '../../../src/runtime/testing.ts';
@@ -13,9 +14,12 @@ export interface StartAppOptions {
   readonly production?: boolean;
   readonly surfaces?: Surfaces;
   /** Another app than the kit's own, served the same way. */
-  readonly app?: AppFactory;
+  // biome-ignore lint/suspicious/noExplicitAny: a fixture app reads what variables it likes.
+  readonly app?: AppFactory<any>;
   readonly log?: Logger;
   readonly env?: Env;
+  /** How long opens are waited for and retried; the serving process's own unless told. */
+  readonly resourceTiming?: ResourceTiming;
 }
 
 /**
@@ -25,9 +29,10 @@ export interface StartAppOptions {
 export function startApp(t: TestContext, options: StartAppOptions = {}) {
   return start(t, {
     app: (options.app ?? createApp) as AppFactory,
-    variables: options.app ? {} : variables,
+    variables,
     env: { NODE_ENV: options.production ? 'production' : 'development', DYNO: 'web.1', ...options.env },
     log: options.log ?? silentLog,
     surfaces: options.surfaces ?? { demo: true, metrics: 'open' },
+    resourceTiming: options.resourceTiming,
   });
 }

@@ -2,9 +2,9 @@
 // project's machines and CI run it (.ci/run starts it). Each test gets a database of its own,
 // dropped after. Where no server answers, those tests are skipped with one line saying so;
 // under CI=true a missing server fails them instead.
-import net from 'node:net';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
+import { tcpProxy } from './tcp-proxy.ts';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -54,53 +54,5 @@ export async function admin<R extends pg.QueryResultRow>(
   }
 }
 
-/**
- * A TCP proxy in front of the server, which a test can cut (every connection reset, the port
- * refusing) and restore on the same port: a database that goes away and comes back.
- */
-export async function databaseProxy(t: TestContext, target: string) {
-  const { hostname, port } = new URL(target);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(port || 5432), hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  let proxyPort = 0;
-  const listen = () =>
-    new Promise<void>((resolve) =>
-      server.listen(proxyPort, '127.0.0.1', () => {
-        proxyPort = (server.address() as net.AddressInfo).port;
-        resolve();
-      }),
-    );
-  const cut = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-    });
-  t.after(() => (server.listening ? cut() : undefined));
-  return {
-    /** Starts (or restores) the proxy; the first call picks the port later calls reuse. */
-    listen,
-    cut,
-    /** `target` with the proxy's host and port in place of the server's. */
-    url(): string {
-      const url = new URL(target);
-      url.host = `127.0.0.1:${proxyPort}`;
-      return url.toString();
-    },
-    /** Reserves a port without listening yet: the database is down from the first boot. */
-    async reserve(): Promise<void> {
-      await listen();
-      await cut();
-    },
-  };
-}
+/** A proxy in front of the server, which a test can cut and restore: a database that goes away and comes back. */
+export const databaseProxy = (t: TestContext, target: string) => tcpProxy(t, target, 5432);

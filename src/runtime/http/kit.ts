@@ -7,7 +7,7 @@ import type { Logger } from '../log/log.ts';
 import type { ProcessMetrics } from '../metrics/metrics.ts';
 import type { Surfaces } from '../surfaces.ts';
 import type { KitHttp } from '../types.ts';
-import { type FailingResources, type Health, healthRoutes } from './health.ts';
+import { type Health, healthRoutes, type ReadinessCheck } from './health.ts';
 import { metricsRoutes } from './metrics-route.ts';
 import { requestLog } from './request-log.ts';
 
@@ -15,7 +15,7 @@ export interface KitHttpDeps {
   readonly log: Logger;
   readonly metrics: ProcessMetrics;
   readonly health: Health;
-  readonly failing: FailingResources;
+  readonly readiness: ReadinessCheck;
   readonly cluster: ClusterView;
   readonly surfaces: Surfaces;
 }
@@ -31,7 +31,7 @@ export function kitHttp(deps: KitHttpDeps): KitHttp {
       app.set('trust proxy', 1);
       app.use(helmet());
       requestLog(app, deps.log, deps.metrics);
-      const health = healthRoutes(deps.health, deps.failing);
+      const health = healthRoutes(deps.health, deps.readiness);
       // A surface that is off is not mounted at all: /metrics answers 404 like any unknown path.
       const metrics = deps.surfaces.metrics === 'off' ? undefined : metricsRoutes(deps.cluster, deps.surfaces.metrics);
       const kitRoutes: RequestHandler = (req, res, next) => {

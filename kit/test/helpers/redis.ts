@@ -1,0 +1,53 @@
+// A real Redis for the tests that need one: 127.0.0.1:6379, as this project's machines and CI
+// run it (.ci/run starts it). Tests share it, so each keeps to keys under a prefix of its own.
+// Where no server answers, those tests are skipped with one line saying so; under CI=true a
+// missing server fails them instead.
+import type { TestContext } from 'node:test';
+import { createClient } from 'redis';
+import { tcpProxy } from './tcp-proxy.ts';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function reachable(): Promise<boolean> {
+  const client = createClient({ url: REDIS_URL, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+}
+
+const available = await reachable();
+if (!available && process.env.CI) {
+  throw new Error(`CI=true and no Redis answers at ${REDIS_URL}: .ci/run should have started it`);
+}
+
+/** Options for `it` or `describe`: skipped, with the reason, when no server answers. */
+export const needsRedis: { skip?: string } = available
+  ? {}
+  : { skip: `no Redis at ${REDIS_URL} (set TEST_REDIS_URL, or start redis-server)` };
+
+/** A key prefix no other test uses; its keys are deleted when the test ends. */
+export function keyPrefix(t: TestContext): string {
+  const prefix = `kit-test:${process.pid}:${Math.random().toString(36).slice(2, 8)}:`;
+  t.after(async () => {
+    const client = await createClient({ url: REDIS_URL })
+      .on('error', () => {})
+      .connect();
+    try {
+      const keys = await client.keys(`${prefix}*`);
+      if (keys.length > 0) await client.del(keys);
+    } finally {
+      client.destroy();
+    }
+  });
+  return prefix;
+}
+
+/** A proxy in front of the server, which a test can cut and restore: a Redis that goes away and comes back. */
+export const redisProxy = (t: TestContext, target = REDIS_URL) => tcpProxy(t, target, 6379);
