@@ -6,7 +6,7 @@ import { startApp, testDatabase, whenPostgres } from '../helpers.ts';
 // Asking for JSON: while the teaching surface is mounted, its page answers browsers at /.
 const json = { headers: { accept: 'application/json' } };
 
-test('GET / says the app runs, and that no database is attached', async (t) => {
+test('GET / says the app runs, with no database and no cache attached', async (t) => {
   const app = await startApp(t);
   const res = await fetch(`${app.url}/`, json);
   assert.equal(res.status, 200);
@@ -14,6 +14,7 @@ test('GET / says the app runs, and that no database is attached', async (t) => {
     status: 'running',
     database:
       'no database attached (DATABASE_URL is unset): heroku addons:create heroku-postgresql:essential-0 attaches one',
+    cache: 'none',
     next: 'add your routes in src/app/routes/ and mount them in src/app/app.ts',
   });
 });
