@@ -12,7 +12,7 @@ import { processLogger } from './src/runtime/log/log.ts';
 import { planWorkers } from './src/runtime/platform/concurrency.ts';
 import { readMachineFacts } from './src/runtime/platform/machine.ts';
 import { platformById } from './src/runtime/platform/platforms.ts';
-import { onSignals } from './src/runtime/signals.ts';
+import { FORCEABLE, onSignals } from './src/runtime/signals.ts';
 import { surfacesOf, surfacesOff } from './src/runtime/surfaces.ts';
 
 function configOrExit(fromDotenv: readonly string[]): Config {
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     onSignals({
       shutdown: (signal) => supervisor.shutdown(signal),
       force: () => supervisor.force(),
+      forceable: () => log.debug(FORCEABLE),
       reload: () => supervisor.reload(),
     });
     process.exit(await supervisor.exited);
