@@ -76,7 +76,16 @@ describe('deploy files', () => {
 
   it('npm start, dev and build use the compile cache the code and the Procfile name', async () => {
     const { scripts } = await readJson('package.json');
-    for (const name of ['start', 'dev', 'build']) assert.ok(scripts[name].startsWith(`${CACHE_ENV} node `), name);
+    for (const name of ['start', 'dev', 'build'])
+      assert.ok(scripts[name].startsWith(`exec env ${CACHE_ENV} node `), `${name}: ${scripts[name]}`);
+  });
+
+  it("npm's long-running scripts replace their shell with the command, so npm's signals reach it", async () => {
+    // Debian's sh (dash) does not exec the last command itself: npm's SIGTERM would stop the
+    // shell and leave the command behind, still holding the port.
+    const { scripts } = await readJson('package.json');
+    for (const name of ['start', 'dev', 'start:pglite', 'migrate'])
+      assert.match(scripts[name], /^exec /, `${name}: ${scripts[name]}`);
   });
 
   it('engines.node names one LTS major', async () => {
