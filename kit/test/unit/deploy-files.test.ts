@@ -84,7 +84,7 @@ describe('deploy files', () => {
     // Debian's sh (dash) does not exec the last command itself: npm's SIGTERM would stop the
     // shell and leave the command behind, still holding the port.
     const { scripts } = await readJson('package.json');
-    for (const name of ['start', 'dev', 'start:pglite', 'migrate'])
+    for (const name of ['start', 'dev', 'start:pglite', 'local', 'migrate'])
       assert.match(scripts[name], /^exec /, `${name}: ${scripts[name]}`);
   });
 
