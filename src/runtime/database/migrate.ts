@@ -3,10 +3,12 @@
 // (where every worker of every dyno would race to apply them). Heroku runs it on each new
 // release; a non-zero exit fails the release and the running one keeps serving
 // (https://devcenter.heroku.com/articles/release-phase). Running it again is a no-op.
+import { constants } from 'node:os';
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { ConfigError, loadConfig } from '../config.ts';
 import { processLogger } from '../log/log.ts';
+import { onSignals } from '../signals.ts';
 
 const MIGRATIONS_DIR = path.join(import.meta.dirname, '..', '..', '..', 'migrations');
 
@@ -32,6 +34,15 @@ const progress = (msg: string) => {
   current = /### MIGRATION (\S+) \(UP\) ###/.exec(msg)?.[1] ?? current;
   log.debug(msg);
 };
+// Stopped (a release superseded, a Ctrl+C): exit at once. The migration under way is in a
+// transaction that only our COMMIT would end well; with the connection gone PostgreSQL rolls it
+// back, and each one before it was committed on its own.
+const stopped = (signal: NodeJS.Signals) => {
+  const what = current === undefined ? 'no migration had begun' : `${current} is rolled back`;
+  log.warn(`migrate: stopped by ${signal}: ${what}; run it again to apply what is left`);
+  process.exit(128 + (constants.signals[signal] ?? 0));
+};
+onSignals({ shutdown: stopped, force: stopped, reload: () => {} });
 try {
   const applied = await runner({
     databaseUrl: { connectionString: database.url, ssl: database.tls === false ? false : { ...database.tls } },

@@ -2,11 +2,13 @@
 // server), to try the database parts without installing one. For development only: PGlite is a
 // database inside this one process, kept in .pglite/, and its packages are devDependencies.
 // Migrates, then starts the app as `npm start` does, with DATABASE_URL pointing here; signals go
-// to the app, and the database stops only after the app has drained and closed its pools.
+// to whichever of the two runs, and the database stops only after it has exited (the app
+// after draining and closing its pools).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { onSignals } from '../signals.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..', '..');
 const { values } = parseArgs({
@@ -45,16 +47,26 @@ const stop = async (code: number): Promise<never> => {
 };
 
 const env = { ...process.env, DATABASE_URL: url };
-const migrate = spawn(process.execPath, [path.join(ROOT, 'src/runtime/database/migrate.ts')], {
+// Each child in a group of its own, so a signal reaches it once, from here, not also from the
+// terminal; the database closes after the child exits. A stop during the migration stops it
+// (it rolls back) and the app never starts.
+let child = spawn(process.execPath, [path.join(ROOT, 'src/runtime/database/migrate.ts')], {
   env,
   stdio: 'inherit',
+  detached: true,
 });
-const [migrated] = (await once(migrate, 'exit')) as [number | null];
-if (migrated !== 0) await stop(1);
+let stopping = false;
+onSignals({
+  shutdown: (signal) => {
+    stopping = true;
+    child.kill(signal);
+  },
+  force: (signal) => child.kill(signal),
+  reload: () => child.kill('SIGHUP'),
+});
+const [migrated] = (await once(child, 'exit')) as [number | null];
+if (migrated !== 0 || stopping) await stop(migrated ?? 1);
 
-// A group of its own, so a Ctrl+C reaches it once, from here, not also from the terminal (a
-// second SIGINT would force it). It gets every signal; the database closes after it exits.
-const app = spawn(process.execPath, [path.join(ROOT, 'start.ts')], { env, stdio: 'inherit', detached: true });
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => app.kill(signal));
-const [code] = (await once(app, 'exit')) as [number | null];
+child = spawn(process.execPath, [path.join(ROOT, 'start.ts')], { env, stdio: 'inherit', detached: true });
+const [code] = (await once(child, 'exit')) as [number | null];
 await stop(code ?? 1);
