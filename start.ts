@@ -5,33 +5,28 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPrimary } from './src/runtime/cluster/primary.ts';
 import { useCompileCache } from './src/runtime/compile-cache.ts';
-import { type Config, ConfigError, loadConfig } from './src/runtime/config.ts';
+import type { Config } from './src/runtime/config.ts';
 import { NO_DATABASE, planPool } from './src/runtime/database/settings.ts';
-import { loadDotenv } from './src/runtime/dotenv.ts';
 import { processLogger } from './src/runtime/log/log.ts';
 import { planWorkers } from './src/runtime/platform/concurrency.ts';
 import { readMachineFacts } from './src/runtime/platform/machine.ts';
 import { platformById } from './src/runtime/platform/platforms.ts';
+import { readConfig } from './src/runtime/read-config.ts';
 import { FORCEABLE, onSignals } from './src/runtime/signals.ts';
 import { surfacesOf, surfacesOff } from './src/runtime/surfaces.ts';
 
-function configOrExit(fromDotenv: readonly string[]): Config {
-  try {
-    return loadConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    // One line, no stack: the variable, the value and what is allowed say it all.
-    const where = fromDotenv.includes(err.variable) ? ' (set in .env)' : '';
-    process.stderr.write(`Configuration error: ${err.message}${where}\n`);
-    process.exit(1);
-  }
+function configOrExit(): Config {
+  // .env first, so a bad value in it stops the boot like any other; the workers inherit what
+  // it set through the environment.
+  const read = readConfig(process.env, path.join(import.meta.dirname, '.env'));
+  if ('config' in read) return read.config;
+  // One line, no stack: the variable, the value and what is allowed say it all.
+  process.stderr.write(`${read.error}\n`);
+  process.exit(1);
 }
 
 async function main(): Promise<void> {
-  // Before the config is parsed, so a bad value in .env stops the boot like any other; the
-  // workers inherit what it set through the environment.
-  const fromDotenv = loadDotenv(process.env, path.join(import.meta.dirname, '.env'));
-  const config = configOrExit(fromDotenv);
+  const config = configOrExit();
   const off = surfacesOff(surfacesOf(config));
   const plan = planWorkers(config.concurrency, readMachineFacts());
   const single = plan.count === 1;

@@ -6,20 +6,20 @@
 import { constants } from 'node:os';
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';
-import { ConfigError, loadConfig } from '../config.ts';
 import { processLogger } from '../log/log.ts';
+import { readConfig } from '../read-config.ts';
 import { onSignals } from '../signals.ts';
 
-const MIGRATIONS_DIR = path.join(import.meta.dirname, '..', '..', '..', 'migrations');
+const ROOT = path.join(import.meta.dirname, '..', '..', '..');
+const MIGRATIONS_DIR = path.join(ROOT, 'migrations');
 
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`Configuration error: ${err.message}\n`);
+// As start.ts reads it: .env included, outside production.
+const read = readConfig(process.env, path.join(ROOT, '.env'));
+if ('error' in read) {
+  process.stderr.write(`${read.error}\n`);
   process.exit(1);
 }
+const { config } = read;
 const log = processLogger(config, 'release');
 const { database } = config;
 if (database === null) {

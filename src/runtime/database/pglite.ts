@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readConfig } from '../read-config.ts';
 import { onSignals } from '../signals.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..', '..');
@@ -19,6 +20,16 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   process.stderr.write(
     `start:pglite: --port=${JSON.stringify(values.port)} is not valid: expected a whole number from 1 to 65535\n`,
   );
+  process.exit(1);
+}
+
+const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+// As start.ts reads it, .env included, with DATABASE_URL pointing here whatever the file says:
+// a bad value stops it before the database is made, and the children inherit what it set.
+process.env.DATABASE_URL = url;
+const read = readConfig(process.env, path.join(ROOT, '.env'));
+if ('error' in read) {
+  process.stderr.write(`${read.error}\n`);
   process.exit(1);
 }
 
@@ -37,7 +48,6 @@ const db = await PGlite.create(path.resolve(ROOT, values.dir));
 // More than the app's budget: the pools, the migration and a psql of your own.
 const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 32 });
 await server.start();
-const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
 process.stdout.write(`start:pglite: PGlite in ${values.dir}/ listening as ${url} (development only)\n`);
 
 const stop = async (code: number): Promise<never> => {
@@ -46,12 +56,10 @@ const stop = async (code: number): Promise<never> => {
   process.exit(code);
 };
 
-const env = { ...process.env, DATABASE_URL: url };
 // Each child in a group of its own, so a signal reaches it once, from here, not also from the
 // terminal; the database closes after the child exits. A stop during the migration stops it
 // (it rolls back) and the app never starts.
 let child = spawn(process.execPath, [path.join(ROOT, 'src/runtime/database/migrate.ts')], {
-  env,
   stdio: 'inherit',
   detached: true,
 });
@@ -67,6 +75,6 @@ onSignals({
 const [migrated] = (await once(child, 'exit')) as [number | null];
 if (migrated !== 0 || stopping) await stop(migrated ?? 1);
 
-child = spawn(process.execPath, [path.join(ROOT, 'start.ts')], { env, stdio: 'inherit', detached: true });
+child = spawn(process.execPath, [path.join(ROOT, 'start.ts')], { stdio: 'inherit', detached: true });
 const [code] = (await once(child, 'exit')) as [number | null];
 await stop(code ?? 1);
