@@ -7,6 +7,7 @@ import path from 'node:path';
 import { it } from 'node:test';
 import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
+import { kitWithMigrations } from '../helpers/migrations.ts';
 import { copyOfKit, freePort, outputLines, spawnGroup } from '../helpers/process.ts';
 
 it(
@@ -15,17 +16,22 @@ it(
   async (t) => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'pglite-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
+    // The demo's migration alone: the app's own are not this test's concern.
+    const kit = await kitWithMigrations(t, {}, { demo: true });
     const { child, exited } = spawnGroup(
       t,
       // What `npm run start:pglite` runs, without npm in between: the signal below is for it alone.
       process.execPath,
-      ['src/runtime/database/pglite.ts', `--port=${await freePort()}`, `--dir=${dir}`],
-      { env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', WEB_CONCURRENCY: '2', LOG_FORMAT: 'json' } },
+      [path.join(kit, 'src/runtime/database/pglite.ts'), `--port=${await freePort()}`, `--dir=${dir}`],
+      {
+        cwd: kit,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', WEB_CONCURRENCY: '2', LOG_FORMAT: 'json' },
+      },
     );
     const output = outputLines(child, exited);
     const ready = JSON.parse(await output.waitForLine('cluster ready', (l) => l.includes('"msg":"cluster ready"')));
     assert.ok(
-      output.lines.some((l) => l.includes('"msg":"migrate: applied 1"')),
+      output.lines.some((l) => l.includes('"msg":"migrate: applied 1"') && l.includes('1764633600000_visits')),
       'migrated before the app started',
     );
     const base = `http://127.0.0.1:${ready.port}`;

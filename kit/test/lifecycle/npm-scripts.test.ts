@@ -3,12 +3,14 @@
 // drains; npm exits with node's status, and nothing is left holding the port. Each script runs
 // in a copy of the kit, in a process group of its own for the cleanup after a failure only.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it, type TestContext } from 'node:test';
 import { request } from '../helpers/http.ts';
+import { kitWithMigrations, migrate, sql } from '../helpers/migrations.ts';
+import { admin, freshDatabase, needsPostgres } from '../helpers/postgres.ts';
 import {
   copyOfKit,
   freePort,
@@ -104,7 +106,6 @@ describe('a signal to the npm process alone drains, and leaves nothing running',
 
   it('npm run start:pglite (the app, then the database)', async (t) => {
     const copy = await copyOfKit(t);
-    await mkdir(path.join(copy, 'migrations'));
     const dir = await mkdtemp(path.join(os.tmpdir(), 'pglite-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
     const [port, dbPort] = [await freePort(), await freePort()];
@@ -127,5 +128,37 @@ describe('a signal to the npm process alone drains, and leaves nothing running',
     await run.ready();
     process.kill(run.child.pid as number, 'SIGTERM');
     await assertAllGone(run, port);
+  });
+});
+
+describe('npm run migrate, stopped', needsPostgres, () => {
+  it('mid-migration by a SIGTERM to npm: one line saying it is rolled back, a non-zero exit, and the next run applies it', async (t) => {
+    const url = await freshDatabase(t);
+    const database = new URL(url).pathname.slice(1);
+    // The migration waits while the database says so: the first run is stopped in it, the second goes through.
+    await admin(`alter database ${database} set kit_test.hold = 'on'`);
+    const kit = await kitWithMigrations(t, {
+      '1800000000000_notes.sql': sql(
+        "create table notes (id int);\nselect pg_sleep(600) where current_setting('kit_test.hold', true) = 'on';",
+      ),
+    });
+    const run = npm(t, kit, ['run', 'migrate'], { DATABASE_URL: url });
+    // Under way once the server runs its statement.
+    const sleeping =
+      "select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%pg_sleep(600)%' and pid <> pg_backend_pid()";
+    while ((await admin<{ n: number }>(sleeping, url))[0]?.n === 0) {}
+    process.kill(run.child.pid as number, 'SIGTERM');
+    const exit = await run.exited;
+    assert.notEqual(exit.code, 0, JSON.stringify(exit));
+    const said = run.output.lines.map(logLine).filter((l) => l?.level === 'warn');
+    assert.deepEqual(
+      said.map((l) => l?.msg),
+      ['migrate: stopped by SIGTERM: 1800000000000_notes is rolled back; run it again to apply what is left'],
+    );
+    assert.deepEqual(liveMembers(run.child.pid as number), [], 'nothing left of npm run migrate');
+
+    await admin(`alter database ${database} reset kit_test.hold`);
+    const again = await migrate(kit, { DATABASE_URL: url });
+    assert.deepEqual(again.lines.at(-1)?.migrations, ['1800000000000_notes'], again.stdout + again.stderr);
   });
 });
