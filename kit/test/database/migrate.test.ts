@@ -2,7 +2,7 @@
 // migrations of the tests' own.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -16,7 +16,7 @@ const last = (done: Migrated) => done.lines.at(-1)?.msg;
 const tableOf = async (url: string, table: string) =>
   (await admin<{ t: string | null }>('select to_regclass($1)::text as t', url, [table]))[0]?.t;
 
-const NOTES = { '1800000000000_notes.sql': sql('create table notes (id int);', 'drop table notes;') };
+const NOTES = { '1700000000000_notes.sql': sql('create table notes (id int);', 'drop table notes;') };
 
 describe('.env, read as npm start reads it', () => {
   it('DATABASE_URL only in .env: the migrations are applied there', needsPostgres, async (t) => {
@@ -58,12 +58,12 @@ describe('migrations', needsPostgres, () => {
   it('applies them once, oldest first; run again, it is a no-op', async (t) => {
     const url = await freshDatabase(t);
     const kit = await kitWithMigrations(t, {
-      '1800000000001_tags.sql': sql('create table tags (note int references notes (id));', 'drop table tags;'),
-      '1800000000000_notes.sql': sql('create table notes (id int primary key);', 'drop table notes;'),
+      '1700000000001_tags.sql': sql('create table tags (note int references notes (id));', 'drop table tags;'),
+      '1700000000000_notes.sql': sql('create table notes (id int primary key);', 'drop table notes;'),
     });
     const first = await migrate(kit, { DATABASE_URL: url });
     assert.equal(last(first), 'migrate: applied 2', first.stdout + first.stderr);
-    assert.deepEqual(first.lines.at(-1)?.migrations, ['1800000000000_notes', '1800000000001_tags']);
+    assert.deepEqual(first.lines.at(-1)?.migrations, ['1700000000000_notes', '1700000000001_tags']);
     const second = await migrate(kit, { DATABASE_URL: url });
     assert.equal(last(second), 'migrate: the schema is up to date');
     assert.equal(await tableOf(url, 'tags'), 'tags');
@@ -72,14 +72,14 @@ describe('migrations', needsPostgres, () => {
   it('a migration that fails exits 1 with one clear line, and what it did is rolled back', async (t) => {
     const url = await freshDatabase(t);
     const kit = await kitWithMigrations(t, {
-      '1800000000000_broken.sql': sql('create table half (id int);\ncreate table half (id int);'),
+      '1700000000000_broken.sql': sql('create table half (id int);\ncreate table half (id int);'),
     });
     const failed = await migrate(kit, { DATABASE_URL: url });
     assert.equal(failed.code, 1);
     const errors = failed.lines.filter((l) => l.level === 'error');
     assert.deepEqual(
       errors.map((l) => l.msg),
-      ['migrate failed in 1800000000000_broken: relation "half" already exists'],
+      ['migrate failed in 1700000000000_broken: relation "half" already exists'],
     );
     assert.equal(await tableOf(url, 'half'), null);
   });
@@ -95,12 +95,12 @@ describe('migrations', needsPostgres, () => {
     const kit = await kitWithMigrations(t, NOTES);
     assert.equal((await migrate(kit, { DATABASE_URL: url })).code, 0);
     // Written on a branch before notes was merged and deployed.
-    await writeFile(path.join(kit, 'migrations', '1700000000000_old.sql'), sql('create table old (id int);'));
+    await writeFile(path.join(kit, 'migrations', '1600000000000_old.sql'), sql('create table old (id int);'));
     const refused = await migrate(kit, { DATABASE_URL: url });
     assert.equal(refused.code, 1);
     assert.match(
       String(last(refused)),
-      /^migrate refused: migrations\/1700000000000_old\.sql is older than 1800000000000_notes, which is already applied: rename it with a newer timestamp, such as \d{13}_old\.sql$/,
+      /^migrate refused: migrations\/1600000000000_old\.sql is older than 1700000000000_notes, which is already applied: rename it with a newer timestamp, such as \d{13}_old\.sql$/,
     );
     assert.equal(await tableOf(url, 'old'), null);
   });
@@ -124,7 +124,7 @@ describe("the demo's migration, beside the demo", { skip: needsPostgres.skip ?? 
     const url = await freshDatabase(t);
     const kit = await kitWithMigrations(t, NOTES, { demo: true });
     const done = await migrate(kit, { DATABASE_URL: url });
-    assert.deepEqual(done.lines.at(-1)?.migrations, ['1764633600000_visits', '1800000000000_notes']);
+    assert.deepEqual(done.lines.at(-1)?.migrations, ['1700000000000_notes', '1764633600000_visits']);
   });
 
   it('is gone after npm run remove-demo: a fresh database gets no demo table', async (t) => {
@@ -132,7 +132,7 @@ describe("the demo's migration, beside the demo", { skip: needsPostgres.skip ?? 
     const kit = await kitWithMigrations(t, NOTES, { demo: true });
     await removeDemo(kit);
     const done = await migrate(kit, { DATABASE_URL: url });
-    assert.deepEqual(done.lines.at(-1)?.migrations, ['1800000000000_notes']);
+    assert.deepEqual(done.lines.at(-1)?.migrations, ['1700000000000_notes']);
     assert.equal(await tableOf(url, 'visits'), null);
   });
 
@@ -141,9 +141,64 @@ describe("the demo's migration, beside the demo", { skip: needsPostgres.skip ?? 
     const kit = await kitWithMigrations(t, NOTES, { demo: true });
     assert.equal((await migrate(kit, { DATABASE_URL: url })).code, 0);
     await removeDemo(kit);
-    await writeFile(path.join(kit, 'migrations', '1800000000001_tags.sql'), sql('create table tags (id int);'));
+    await writeFile(path.join(kit, 'migrations', '1800000000000_tags.sql'), sql('create table tags (id int);'));
     const done = await migrate(kit, { DATABASE_URL: url });
     assert.equal(done.code, 0, done.stdout);
-    assert.deepEqual(done.lines.at(-1)?.migrations, ['1800000000001_tags']);
+    assert.deepEqual(done.lines.at(-1)?.migrations, ['1800000000000_tags']);
   });
+});
+
+describe('npm run migration:new', () => {
+  const create = (kit: string, ...args: string[]) =>
+    run('npm', ['run', '--silent', 'migration:new', '--', ...args], { cwd: kit, env: { PATH: process.env.PATH } }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+
+  it("writes migrations/<now>_<name>.sql in the kit's format, and says where", async (t) => {
+    const kit = await kitWithMigrations(t, {});
+    const before = Date.now();
+    const made = await create(kit, 'add-notes');
+    const after = Date.now();
+    assert.equal(made.code, 0, made.stderr);
+    const [, file, stamp] =
+      /^migration:new: wrote (migrations\/(\d+)_add-notes\.sql): write its SQL, then npm run migrate\n$/.exec(
+        made.stdout,
+      ) ?? assert.fail(made.stdout);
+    assert.ok(Number(stamp) >= before && Number(stamp) <= after, 'named with the time it was made');
+    assert.match(
+      await readFile(path.join(kit, file as string), 'utf8'),
+      /^-- Up Migration\n[\s\S]*\n-- Down Migration\n/,
+    );
+  });
+
+  it('makes a file that npm run migrate applies once its SQL is written', needsPostgres, async (t) => {
+    const kit = await kitWithMigrations(t, {});
+    const [, file] = /wrote (\S+\.sql)/.exec((await create(kit, 'add-notes')).stdout) ?? assert.fail('no file');
+    const where = path.join(kit, file as string);
+    const text = await readFile(where, 'utf8');
+    await writeFile(where, text.replace('\n-- Down Migration', '\ncreate table notes (id int);\n\n-- Down Migration'));
+    const url = await freshDatabase(t);
+    const done = await migrate(kit, { DATABASE_URL: url });
+    assert.deepEqual(done.lines.at(-1)?.migrations, [path.basename(where, '.sql')], done.stdout);
+    assert.equal(await tableOf(url, 'notes'), 'notes');
+  });
+
+  for (const [what, args, expected] of [
+    ['no name', [], 'the name is missing'],
+    ['a space', ['add notes'], 'name "add notes" is not valid'],
+    ['two words', ['add', 'notes'], 'name "add notes" is not valid'],
+    ['a slash', ['../escape'], 'name "../escape" is not valid'],
+  ] as const) {
+    it(`refuses ${what} in one line, writing nothing`, async (t) => {
+      const kit = await kitWithMigrations(t, {});
+      const refused = await create(kit, ...args);
+      assert.equal(refused.code, 1);
+      assert.equal(
+        refused.stderr,
+        `migration:new: ${expected}: expected one name of letters, digits, '-' and '_', as in npm run migration:new -- add-notes\n`,
+      );
+      assert.deepEqual(await readdir(path.join(kit, 'migrations')), []);
+    });
+  }
 });

@@ -138,7 +138,7 @@ describe('npm run migrate, stopped', needsPostgres, () => {
     // The migration waits while the database says so: the first run is stopped in it, the second goes through.
     await admin(`alter database ${database} set kit_test.hold = 'on'`);
     const kit = await kitWithMigrations(t, {
-      '1800000000000_notes.sql': sql(
+      '1700000000000_notes.sql': sql(
         "create table notes (id int);\nselect pg_sleep(600) where current_setting('kit_test.hold', true) = 'on';",
       ),
     });
@@ -153,12 +153,12 @@ describe('npm run migrate, stopped', needsPostgres, () => {
     const said = run.output.lines.map(logLine).filter((l) => l?.level === 'warn');
     assert.deepEqual(
       said.map((l) => l?.msg),
-      ['migrate: stopped by SIGTERM: 1800000000000_notes is rolled back; run it again to apply what is left'],
+      ['migrate: stopped by SIGTERM: 1700000000000_notes is rolled back; run it again to apply what is left'],
     );
     assert.deepEqual(liveMembers(run.child.pid as number), [], 'nothing left of npm run migrate');
 
     await admin(`alter database ${database} reset kit_test.hold`);
     const again = await migrate(kit, { DATABASE_URL: url });
-    assert.deepEqual(again.lines.at(-1)?.migrations, ['1800000000000_notes'], again.stdout + again.stderr);
+    assert.deepEqual(again.lines.at(-1)?.migrations, ['1700000000000_notes'], again.stdout + again.stderr);
   });
 });
