@@ -14,7 +14,7 @@ import { type Logger, processLogger } from './log/log.ts';
 import { planWorkers, type WorkerPlan } from './platform/concurrency.ts';
 import { readMachineFacts } from './platform/machine.ts';
 import { platformById } from './platform/platforms.ts';
-import { onSignals } from './signals.ts';
+import { FORCEABLE, onSignals } from './signals.ts';
 import { surfacesOf, surfacesOff } from './surfaces.ts';
 import type { AppFactory } from './types.ts';
 import type { VariableSpecs, VariableValues } from './variables.ts';
@@ -104,6 +104,7 @@ export async function boot<D extends VariableSpecs>(entry: Entry<D>): Promise<vo
   onSignals({
     shutdown: (signal) => supervisor.shutdown(signal),
     force: () => supervisor.force(),
+    forceable: () => log.debug(FORCEABLE),
     reload: () => supervisor.reload(),
   });
   process.exit(await supervisor.exited);

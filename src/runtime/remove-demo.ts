@@ -1,14 +1,22 @@
 // `npm run remove-demo`: makes the app yours in one step. Deletes the teaching surface
-// (src/demo/) and the lines of src/app/app.ts that mount it; what is left boots and serves
-// /, /healthz, /readyz and /metrics, and `npm test` passes (the tests that need the demo's
-// routes skip themselves). Changes nothing unless it can do all of it.
+// (src/demo/, its migration with it) and the lines of src/app/app.ts that mount it, and takes
+// DEMO_SURFACE out of the deploy files that set it; what is left boots and serves /, /healthz,
+// /readyz and /metrics, and `npm test` passes (the tests that need the demo's routes skip
+// themselves). Changes nothing unless it can do all of it.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { type DeployFileFormat, withoutVariable } from './without-variable.ts';
 
 const root = path.join(import.meta.dirname, '..', '..');
 const demo = path.join(root, 'src', 'demo');
 const appFile = path.join(root, 'src', 'app', 'app.ts');
 const relative = (file: string) => path.relative(root, file);
+/** The files that set DEMO_SURFACE for the deploy buttons; one that is missing holds nothing to remove. */
+const DEPLOY_FILES: readonly [string, DeployFileFormat][] = [
+  ['app.json', 'json'],
+  ['render.yaml', 'yaml'],
+  ['.do/deploy.template.yaml', 'yaml'],
+];
 
 /** The lines that name the demo: its import and its mount. */
 const namesDemo = (line: string) => line.includes("'../demo/") || /\bmountDemo\(/.test(line);
@@ -29,14 +37,35 @@ if (removed.length !== 2) {
     `expected 2 lines naming the demo in ${relative(appFile)} (its import and the mountDemo(...) call), found ${removed.length}: remove them by hand, then delete ${relative(demo)}/`,
   );
 }
+
+// Every edit is worked out before any is written.
+const edits = new Map<string, string>();
+for (const [name, format] of DEPLOY_FILES) {
+  const file = path.join(root, name);
+  if (!existsSync(file)) continue;
+  const text = readFileSync(file, 'utf8');
+  const edited = withoutVariable(text, format, 'DEMO_SURFACE');
+  if (edited === undefined) {
+    fail(
+      `${name} names DEMO_SURFACE other than as the entry it shipped with: remove it there by hand, then run npm run remove-demo again`,
+    );
+  }
+  if (edited !== text) edits.set(file, edited);
+}
+
 writeFileSync(appFile, lines.filter((line) => !namesDemo(line)).join('\n'));
+for (const [file, text] of edits) writeFileSync(file, text);
 rmSync(demo, { recursive: true });
+const deployFiles = [...edits.keys()].map(relative);
 process.stdout.write(
   [
     `remove-demo: deleted ${relative(demo)}/ and from ${relative(appFile)}:`,
     ...removed.map((line) => `  ${line.trim()}`),
-    'Your app now answers / from src/app/routes/home.ts. DEMO_SURFACE no longer does anything:',
-    'drop it from app.json, and from a deployed app with `heroku config:unset DEMO_SURFACE`.',
+    ...(deployFiles.length ? [`and DEMO_SURFACE from ${deployFiles.join(', ')}.`] : []),
+    'Your app now answers / from src/app/routes/home.ts. A deployed app keeps DEMO_SURFACE, where it',
+    'no longer does anything: `heroku config:unset DEMO_SURFACE` removes it. A database that ran the',
+    "demo's migration keeps its visits table: drop it with a migration of your own if you like",
+    '(npm run migration:new -- drop-visits).',
     '',
   ].join('\n'),
 );

@@ -2,27 +2,46 @@
 // `once`: a second signal must still be caught, or Node's default action kills the
 // process mid-drain (throng learned this the hard way).
 
+/**
+ * A SIGINT this soon after the first stop signal is the same Ctrl+C: npm and `node --watch`
+ * pass the terminal's SIGINT on to a child that already had it from the terminal, a few
+ * milliseconds apart (https://github.com/npm/cli/issues/5021). A person's second press comes
+ * later; Playwright's runner waits a second for the same reason (microsoft/playwright#7916).
+ */
+export const SAME_CTRL_C_MS = 1000;
+
+/** What an entry logs (at debug) when forceable() is called. */
+export const FORCEABLE = 'Ctrl+C again now stops at once';
+
 export interface SignalHandlers {
   /** The first SIGTERM or SIGINT, and every later SIGTERM: Heroku may send it more than once. */
   shutdown(signal: NodeJS.Signals): void;
-  /** A second SIGINT: someone at a terminal pressed Ctrl+C again and means it. */
+  /** A SIGINT after SAME_CTRL_C_MS: someone at a terminal pressed Ctrl+C again and means it. */
   force(signal: NodeJS.Signals): void;
+  /** SAME_CTRL_C_MS after the first stop signal, if the process still runs: a SIGINT now forces. */
+  forceable?(): void;
   /** SIGHUP. Handled everywhere, since its default action would kill the process. */
   reload(): void;
 }
 
 export function onSignals(handlers: SignalHandlers): () => void {
-  let stopping = false;
+  let stoppedAt: number | undefined;
+  let armed: NodeJS.Timeout | undefined;
   const onStop = (signal: NodeJS.Signals) => {
-    if (stopping && signal === 'SIGINT') handlers.force(signal);
-    else handlers.shutdown(signal);
-    stopping = true;
+    if (stoppedAt === undefined) {
+      stoppedAt = performance.now();
+      // Unref'd: a process that has finished draining exits without waiting for it.
+      armed = setTimeout(() => handlers.forceable?.(), SAME_CTRL_C_MS).unref();
+      handlers.shutdown(signal);
+    } else if (signal !== 'SIGINT') handlers.shutdown(signal);
+    else if (performance.now() - stoppedAt >= SAME_CTRL_C_MS) handlers.force(signal);
   };
   const onHup = () => handlers.reload();
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', onHup);
   return () => {
+    clearTimeout(armed);
     process.off('SIGTERM', onStop);
     process.off('SIGINT', onStop);
     process.off('SIGHUP', onHup);

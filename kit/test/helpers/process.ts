@@ -2,7 +2,7 @@
 // signals sent to the whole group.
 import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -72,7 +72,7 @@ export function spawnGroup(
 export async function copyOfKit(t: TestContext): Promise<string> {
   const copy = await mkdtemp(path.join(os.tmpdir(), 'kit-copy-'));
   t.after(() => rm(copy, { recursive: true, force: true }));
-  for (const entry of ['start.ts', 'package.json', 'src']) {
+  for (const entry of ['start.ts', 'package.json', 'Procfile', 'src']) {
     await cp(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
   }
   await symlink(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));
@@ -195,6 +195,47 @@ export function isAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
+  }
+}
+
+/** The fields of /proc/<pid>/stat after the command's name: state, ppid, pgrp, … (Linux). */
+function statOf(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process group of a process that still exists. */
+export function groupOf(pid: number): number | undefined {
+  const group = statOf(pid)?.[2];
+  return group === undefined ? undefined : Number(group);
+}
+
+/** The processes of a group that still run (zombies are gone, as for isAlive). */
+export function liveMembers(group: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      const stat = statOf(pid);
+      return stat !== undefined && stat[0] !== 'Z' && Number(stat[2]) === group;
+    });
+}
+
+/** Whether the port can be listened on, on every address, as the kit listens. */
+export async function portIsFree(port: number): Promise<boolean> {
+  const probe = net.createServer();
+  try {
+    await once(probe.listen(port), 'listening');
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;
+    throw err;
+  } finally {
+    if (probe.listening) await new Promise((resolve) => probe.close(resolve));
   }
 }
 

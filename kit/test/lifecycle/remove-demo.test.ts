@@ -14,12 +14,41 @@ import { request } from '../helpers/http.ts';
 import { byMsg, ROOT, startDyno } from '../helpers/process.ts';
 
 const run = promisify(execFile);
-const ENTRIES = ['start.ts', 'package.json', 'tsconfig.json', 'biome.json', '.gitignore', 'src', 'test', 'kit'];
+const ENTRIES = [
+  'start.ts',
+  'package.json',
+  'tsconfig.json',
+  'biome.json',
+  '.gitignore',
+  '.env.example',
+  'README.md',
+  'Procfile',
+  'app.json',
+  'render.yaml',
+  'fly.toml',
+  'railway.json',
+  '.do',
+  'docs',
+  'src',
+  'test',
+  'kit',
+];
+const DEPLOY_FILES = ['app.json', 'render.yaml', '.do/deploy.template.yaml'];
+
+/** Whether `after` is `before` with one run of lines taken out, and nothing else changed. */
+function removedBlock(before: string, after: string): boolean {
+  const [a, b] = [before.split('\n'), after.split('\n')];
+  let start = 0;
+  while (start < b.length && a[start] === b[start]) start += 1;
+  const taken = a.length - b.length;
+  return taken > 0 && a.slice(start + taken).join('\n') === b.slice(start).join('\n');
+}
 
 async function copyWithTests(t: TestContext): Promise<string> {
   const copy = await mkdtemp(path.join(os.tmpdir(), 'kit-removed-'));
   t.after(() => rm(copy, { recursive: true, force: true }));
-  for (const entry of ENTRIES) {
+  // test/ is the app's own, and a new app may have none yet.
+  for (const entry of ENTRIES.filter((e) => existsSync(path.join(ROOT, e)))) {
     await cp(path.join(ROOT, entry), path.join(copy, entry), {
       recursive: true,
       filter: (source) => !source.includes(`${path.sep}artifacts`),
@@ -37,8 +66,28 @@ it(
     const env = { PATH: process.env.PATH, HOME: process.env.HOME };
     const removal = await run('npm', ['run', '--silent', 'remove-demo'], { cwd: copy, env });
     assert.match(removal.stdout, /deleted src\/demo\/ and from src\/app\/app\.ts:/);
+    assert.match(removal.stdout, /^and DEMO_SURFACE from app\.json, render\.yaml, \.do\/deploy\.template\.yaml\.$/m);
     assert.equal(existsSync(path.join(copy, 'src', 'demo')), false);
     assert.doesNotMatch(await readFile(path.join(copy, 'src', 'app', 'app.ts'), 'utf8'), /demo/i);
+    for (const file of DEPLOY_FILES) {
+      const [before, after] = await Promise.all([ROOT, copy].map((dir) => readFile(path.join(dir, file), 'utf8')));
+      assert.doesNotMatch(after as string, /DEMO_SURFACE/, file);
+      assert.deepEqual(
+        removedBlock(before as string, after as string),
+        true,
+        `${file}: one block taken out, every other line kept`,
+      );
+    }
+    // Each deploy file still parses and passes its platform's schema, and app.json still offers
+    // every variable it should: the kit's own checks, run in the copy.
+    await run(
+      process.execPath,
+      ['--test', 'kit/test/unit/platform-files.test.ts', 'kit/test/unit/deploy-files.test.ts'],
+      {
+        cwd: copy,
+        env,
+      },
+    );
     const again = await run('npm', ['run', '--silent', 'remove-demo'], { cwd: copy, env });
     assert.match(again.stdout, /already gone: nothing to do/);
 
@@ -58,6 +107,35 @@ it(
       assert.equal((await request(`${base}${route}`)).status, 404, route);
     dyno.signalGroup('SIGTERM');
     assert.equal((await dyno.exited).code, 0);
+  },
+);
+
+it(
+  'refuses, changing nothing, when a deploy file names DEMO_SURFACE in a shape it does not know',
+  needsDemo,
+  async (t) => {
+    const copy = await copyWithTests(t);
+    const render = path.join(copy, 'render.yaml');
+    const edited = (await readFile(render, 'utf8')).replace(
+      /- key: DEMO_SURFACE\n\s+value: "on"/,
+      '- { key: DEMO_SURFACE, value: "on" }',
+    );
+    await writeFile(render, edited);
+    const before = await Promise.all(['app.json', 'src/app/app.ts'].map((f) => readFile(path.join(copy, f), 'utf8')));
+    await assert.rejects(
+      run('npm', ['run', '--silent', 'remove-demo'], { cwd: copy, env: { PATH: process.env.PATH } }),
+      {
+        code: 1,
+        stderr:
+          /^remove-demo: render\.yaml names DEMO_SURFACE other than as the entry it shipped with: remove it there by hand, then run npm run remove-demo again\n$/,
+      },
+    );
+    assert.equal(existsSync(path.join(copy, 'src', 'demo')), true);
+    assert.equal(await readFile(render, 'utf8'), edited);
+    assert.deepEqual(
+      await Promise.all(['app.json', 'src/app/app.ts'].map((f) => readFile(path.join(copy, f), 'utf8'))),
+      before,
+    );
   },
 );
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, it } from 'node:test';
+import { FORCEABLE } from '../../../src/runtime/signals.ts';
 import { DEMO_PRESENT } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, type Dyno, isAlive, startDyno } from '../helpers/process.ts';
@@ -94,15 +95,28 @@ for (const workers of [1, 2] as const) {
       assert.equal((await dyno.exited).code, 0, dyno.stderr.join('\n'));
     });
 
+    it('the same Ctrl+C passed on again at once, as npm does, still drains', async (t) => {
+      const dyno = startDyno(t, { WEB_CONCURRENCY: String(workers), LOG_LEVEL: 'debug' }, SLOW.entry);
+      const port = await bootAndFindPort(dyno, workers);
+      const { reply } = await slowRequestInFlight(dyno, port, 700);
+      // The terminal's SIGINT to the group, then npm's copy to its child.
+      dyno.signalGroup('SIGINT');
+      dyno.signalFirst('SIGINT');
+      const res = await reply;
+      assert.ok(!(res instanceof Error), String(res));
+      assert.equal(res.status, 200);
+      assert.equal((await dyno.exited).code, 0);
+    });
+
     it('a second Ctrl+C stops at once', async (t) => {
       const dyno = startDyno(t, { WEB_CONCURRENCY: String(workers), LOG_LEVEL: 'debug' }, SLOW.entry);
       const port = await bootAndFindPort(dyno, workers);
       const { reply } = await slowRequestInFlight(dyno, port, 10_000);
       dyno.signalGroup('SIGINT');
-      // The group leader (primary or single process) must have taken the first SIGINT, or the
-      // kernel could merge the two into one and there would be no second to force with.
+      // A SIGINT right behind the first is the same Ctrl+C passed on by npm: the leader (primary
+      // or single process) says when a second one counts.
       const leader = dyno.child.pid;
-      await dyno.waitFor('first SIGINT handled', (l) => l.pid === leader && /^(shutting down|draining)$/.test(l.msg));
+      await dyno.waitFor('a second Ctrl+C counts', (l) => l.pid === leader && l.msg === FORCEABLE);
       dyno.signalGroup('SIGINT');
       assert.equal((await dyno.exited).code, 130);
       assert.equal(((await reply) as NodeJS.ErrnoException).code, 'ECONNRESET');

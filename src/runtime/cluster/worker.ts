@@ -11,7 +11,7 @@ import { createResources, type ResourceOpenError } from '../lifecycle.ts';
 import { processLogger } from '../log/log.ts';
 import { createProcessMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
-import { onSignals } from '../signals.ts';
+import { FORCEABLE, onSignals } from '../signals.ts';
 import { surfacesOf } from '../surfaces.ts';
 import type { AppFactory } from '../types.ts';
 import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMessage, workersOf } from './messages.ts';
@@ -140,6 +140,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
       log.warn('forced exit: requests in flight are cut off', { signal });
       process.exit(130);
     },
+    forceable: () => log.debug(FORCEABLE),
     // In a cluster the primary reloads; a worker only shrugs off the group's SIGHUP.
     reload: () => {
       if (identity.workerId === null) log.warn('SIGHUP ignored: a rolling reload needs 2 or more workers');

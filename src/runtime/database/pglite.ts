@@ -2,11 +2,14 @@
 // server), to try the database parts without installing one. For development only: PGlite is a
 // database inside this one process, kept in .pglite/, and its packages are devDependencies.
 // Migrates, then starts the app as `npm start` does, with DATABASE_URL pointing here; signals go
-// to the app, and the database stops only after the app has drained and closed its pools.
+// to whichever of the two runs, and the database stops only after it has exited (the app
+// after draining and closing its pools).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadEnvironment } from '../environment.ts';
+import { onSignals } from '../signals.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..', '..');
 const { values } = parseArgs({
@@ -17,6 +20,17 @@ if (!Number.isInteger(port) || port < 1 || port > 65535) {
   process.stderr.write(
     `start:pglite: --port=${JSON.stringify(values.port)} is not valid: expected a whole number from 1 to 65535\n`,
   );
+  process.exit(1);
+}
+
+const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+// As start.ts reads it, .env included, with DATABASE_URL pointing here whatever the file says:
+// a bad value stops it before the database is made, and the children inherit what it set.
+process.env.DATABASE_URL = url;
+// The kit's variables only: the app's are its web and worker processes' to check.
+const read = loadEnvironment(process.env, path.join(ROOT, '.env'), {});
+if (!read.ok) {
+  process.stderr.write(`${read.message}\n`);
   process.exit(1);
 }
 
@@ -35,7 +49,6 @@ const db = await PGlite.create(path.resolve(ROOT, values.dir));
 // More than the app's budget: the pools, the migration and a psql of your own.
 const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 32 });
 await server.start();
-const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
 process.stdout.write(`start:pglite: PGlite in ${values.dir}/ listening as ${url} (development only)\n`);
 
 const stop = async (code: number): Promise<never> => {
@@ -44,17 +57,25 @@ const stop = async (code: number): Promise<never> => {
   process.exit(code);
 };
 
-const env = { ...process.env, DATABASE_URL: url };
-const migrate = spawn(process.execPath, [path.join(ROOT, 'src/runtime/database/migrate.ts')], {
-  env,
+// Each child in a group of its own, so a signal reaches it once, from here, not also from the
+// terminal; the database closes after the child exits. A stop during the migration stops it
+// (it rolls back) and the app never starts.
+let child = spawn(process.execPath, [path.join(ROOT, 'src/runtime/database/migrate.ts')], {
   stdio: 'inherit',
+  detached: true,
 });
-const [migrated] = (await once(migrate, 'exit')) as [number | null];
-if (migrated !== 0) await stop(1);
+let stopping = false;
+onSignals({
+  shutdown: (signal) => {
+    stopping = true;
+    child.kill(signal);
+  },
+  force: (signal) => child.kill(signal),
+  reload: () => child.kill('SIGHUP'),
+});
+const [migrated] = (await once(child, 'exit')) as [number | null];
+if (migrated !== 0 || stopping) await stop(migrated ?? 1);
 
-// A group of its own, so a Ctrl+C reaches it once, from here, not also from the terminal (a
-// second SIGINT would force it). It gets every signal; the database closes after it exits.
-const app = spawn(process.execPath, [path.join(ROOT, 'start.ts')], { env, stdio: 'inherit', detached: true });
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => app.kill(signal));
-const [code] = (await once(app, 'exit')) as [number | null];
+child = spawn(process.execPath, [path.join(ROOT, 'start.ts')], { stdio: 'inherit', detached: true });
+const [code] = (await once(child, 'exit')) as [number | null];
 await stop(code ?? 1);

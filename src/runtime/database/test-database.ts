@@ -3,9 +3,12 @@
 // TEST_DATABASE_URL's, else 127.0.0.1:5432 as the postgres user (trust auth, as CI runs it).
 // Where none answers, the tests that need one are skipped saying why; under CI=true they fail.
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
 import { applyMigrations } from './migrations.ts';
+
+const ROOT = path.join(import.meta.dirname, '..', '..', '..');
 
 export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -58,6 +61,6 @@ export async function testDatabase(t: TestContext, options: { migrate?: boolean 
   t.after(() => asAdmin(`drop database if exists ${name} with (force)`));
   const url = new URL(TEST_SERVER_URL);
   url.pathname = `/${name}`;
-  if (options.migrate !== false) await applyMigrations({ url: url.toString(), tls: false });
+  if (options.migrate !== false) await applyMigrations(url.toString(), ROOT);
   return url.toString();
 }
