@@ -67,7 +67,8 @@ export function newMember(worker: WorkerLike, slot: number, replacement: boolean
 
 // workerPid, not pid: a line's own pid is the process that wrote it, here the primary.
 export const ids = (m: Member) => ({ worker: m.worker.id, workerPid: m.worker.process.pid });
-export const about = (m: Member): EventFields => ({ ...ids(m), slot: m.slot });
+// The timeline's event names the worker's pid as pid: the page reads it there.
+export const about = (m: Member): EventFields => ({ worker: m.worker.id, pid: m.worker.process.pid, slot: m.slot });
 
 export type Send = (m: Member, message: PrimaryMessage) => void;
 
