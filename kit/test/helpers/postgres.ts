@@ -4,40 +4,17 @@
 // under CI=true a missing server fails them instead.
 import type { TestContext } from 'node:test';
 import pg from 'pg';
+import { TEST_SERVER_URL as ADMIN_URL, testDatabase } from '../../../src/runtime/database/test-database.ts';
 import { tcpProxy } from './tcp-proxy.ts';
 
-export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+// The same server, and the same skip, as the app's own tests (src/runtime/database/test-database.ts).
+export {
+  TEST_SERVER_URL as ADMIN_URL,
+  whenPostgres as needsPostgres,
+} from '../../../src/runtime/database/test-database.ts';
 
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const available = await reachable();
-if (!available && process.env.CI) {
-  throw new Error(`CI=true and no PostgreSQL answers at ${ADMIN_URL}: .ci/run should have started it`);
-}
-
-/** Options for `it` or `describe`: skipped, with the reason, when no server answers. */
-export const needsPostgres: { skip?: string } = available
-  ? {}
-  : { skip: `no PostgreSQL at ${ADMIN_URL} (set TEST_DATABASE_URL, or see the README's Testing section)` };
-
-/** A fresh database, dropped when the test ends; its URL. */
-export async function freshDatabase(t: TestContext): Promise<string> {
-  const name = `kit_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  await admin(`create database ${name}`);
-  t.after(() => admin(`drop database if exists ${name} with (force)`));
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+/** A fresh, empty database, dropped when the test ends; its URL. */
+export const freshDatabase = (t: TestContext) => testDatabase(t, { migrate: false });
 
 /** One statement as the admin, on its own connection. */
 export async function admin<R extends pg.QueryResultRow>(

@@ -11,7 +11,14 @@ import pg from 'pg';
 import { loadEnvironment } from '../environment.ts';
 import { processLogger } from '../log/log.ts';
 import { onSignals } from '../signals.ts';
-import { type MigrationFile, MigrationNameError, migrationDirs, migrationFiles, outOfOrder } from './migrations.ts';
+import {
+  type MigrationFile,
+  MigrationNameError,
+  migrationDirs,
+  migrationFiles,
+  outOfOrder,
+  runnerOptions,
+} from './migrations.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..', '..');
 
@@ -90,16 +97,8 @@ try {
   if (refused) fail(`migrate refused: ${refused}`);
   const applied = await runner({
     dbClient: client,
-    // Several folders only as glob patterns: each file's own path, escaped, matches it alone.
-    dir: files.map((f) => f.file.replace(/[*?[\]{}()!+@\\]/g, '\\$&')),
-    useGlob: true,
-    direction: 'up',
-    migrationsTable: 'pgmigrations',
-    noLock: true,
-    // outOfOrder() above, which leaves alone an applied migration whose file is gone.
-    checkOrder: false,
     // Its lines at debug: a failure is said once, below, in one line.
-    logger: { debug: progress, info: progress, warn: (msg) => log.warn(msg), error: progress },
+    ...runnerOptions(files, { debug: progress, info: progress, warn: (msg) => log.warn(msg), error: progress }),
   });
   const ms = Math.round(performance.now() - started);
   if (applied.length === 0) log.info('migrate: the schema is up to date', { ...where, ms });

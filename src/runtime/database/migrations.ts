@@ -70,6 +70,25 @@ export function outOfOrder(
   return `${path.relative(root, late.file)} is older than ${newest.name}, which is already applied: rename it with a newer timestamp, such as ${renamed}`;
 }
 
+type Logger = { debug(msg: string): void; info(msg: string): void; warn(msg: string): void; error(msg: string): void };
+
+/**
+ * What the release phase and a test's database both run node-pg-migrate with: exactly these
+ * files, in pgmigrations, the lock and the order check being the caller's (outOfOrder above).
+ */
+export function runnerOptions(files: readonly MigrationFile[], logger: Logger) {
+  return {
+    // Several folders only as glob patterns: each file's own path, escaped, matches it alone.
+    dir: files.map((f) => f.file.replace(/[*?[\]{}()!+@\\]/g, '\\$&')),
+    useGlob: true,
+    direction: 'up',
+    migrationsTable: 'pgmigrations',
+    noLock: true,
+    checkOrder: false,
+    logger,
+  } as const;
+}
+
 /**
  * Applies the app's migrations (and the demo's while it is there) to `url`, as the release phase
  * does, for a database of a test's own: nobody else migrates it, so no lock and no order check.
@@ -81,14 +100,7 @@ export async function applyMigrations(url: string, root: string): Promise<string
   const quiet = () => {};
   const applied = await runner({
     databaseUrl: url,
-    // Several folders only as glob patterns: each file's own path, escaped, matches it alone.
-    dir: files.map((f) => f.file.replace(/[*?[\]{}()!+@\\]/g, '\\$&')),
-    useGlob: true,
-    direction: 'up',
-    migrationsTable: 'pgmigrations',
-    noLock: true,
-    checkOrder: false,
-    logger: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+    ...runnerOptions(files, { debug: quiet, info: quiet, warn: quiet, error: quiet }),
   });
   return applied.map((m) => m.name);
 }
