@@ -30,6 +30,8 @@ const ENTRIES = [
   '.do',
   'docs',
   'src',
+  'scripts',
+  'migrations',
   'test',
   'kit',
 ];
