@@ -11,9 +11,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { onSignals } from './signals.ts';
+import { onSignals } from '../src/runtime/signals.ts';
 
-const ROOT = path.join(import.meta.dirname, '..', '..');
+const ROOT = path.join(import.meta.dirname, '..');
 
 const cli = spawn(path.join(ROOT, 'node_modules', '.bin', 'heroku'), ['local', ...process.argv.slice(2)], {
   // stderr comes through here: foreman inherits it and holds it until its last process has

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const ROOT = path.join(import.meta.dirname, '..', '..', '..');
+const ROOT = path.join(import.meta.dirname, '..');
 const ALLOWED = "one name of letters, digits, '-' and '_', as in npm run migration:new -- add-notes";
 
 const TEMPLATE = `-- Up Migration

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type DeployFileFormat, withoutVariable } from './without-variable.ts';
 
-const root = path.join(import.meta.dirname, '..', '..');
+const root = path.join(import.meta.dirname, '..');
 const demo = path.join(root, 'src', 'demo');
 const appFile = path.join(root, 'src', 'app', 'app.ts');
 const relative = (file: string) => path.relative(root, file);

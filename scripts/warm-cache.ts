@@ -10,11 +10,11 @@ if (directory === undefined) {
   // Never a failed build: without the cache the app is only slower to boot.
   process.stderr.write('compile cache: not enabled (NODE_COMPILE_CACHE unset), nothing to warm\n');
 } else {
-  const { loadApp } = await import('../../start.ts');
+  const { loadApp } = await import('../start.ts');
   await loadApp();
-  await import('./cluster/worker.ts');
+  await import('../src/runtime/cluster/worker.ts');
   // pino is required when a serving process makes its logger, not on import: make one.
-  const { createLogger } = await import('./log/log.ts');
+  const { createLogger } = await import('../src/runtime/log/log.ts');
   createLogger({ level: 'silent', format: 'json', base: {}, write: () => {} });
   module.flushCompileCache();
   process.stdout.write(`compile cache: warmed in ${directory}\n`);

@@ -68,11 +68,11 @@ export function spawnGroup(
   return { child, exited };
 }
 
-/** A copy of the kit in a temporary folder (node_modules linked), removed when the test ends. */
+/** A copy of the kit in a temporary folder (node_modules linked; no migrations/: the tests bring their own), removed when the test ends. */
 export async function copyOfKit(t: TestContext): Promise<string> {
   const copy = await mkdtemp(path.join(os.tmpdir(), 'kit-copy-'));
   t.after(() => rm(copy, { recursive: true, force: true }));
-  for (const entry of ['start.ts', 'package.json', 'Procfile', 'src']) {
+  for (const entry of ['start.ts', 'package.json', 'Procfile', 'src', 'scripts']) {
     await cp(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
   }
   await symlink(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'));

@@ -82,7 +82,7 @@ it('npm run build warms the cache; moved and read-only, every process boots with
   });
   // As the buildpack does: install only the dependencies in one directory, then build there.
   const build = path.join(slug, 'build');
-  for (const entry of ['start.ts', 'package.json', 'package-lock.json', 'Procfile', 'src']) {
+  for (const entry of ['start.ts', 'package.json', 'package-lock.json', 'Procfile', 'src', 'scripts']) {
     await cp(path.join(ROOT, entry), path.join(build, entry), { recursive: true });
   }
   await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: build });

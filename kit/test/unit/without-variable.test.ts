@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { withoutVariable } from '../../../src/runtime/without-variable.ts';
+import { withoutVariable } from '../../../scripts/without-variable.ts';
 
 const JSON_ENV = `{
   "env": {
