@@ -1,36 +1,28 @@
 // A real Redis for the tests that need one: 127.0.0.1:6379, as this project's machines and CI
 // run it (.ci/run starts it). Tests share it, so each keeps to keys under a prefix of its own.
-// Where no server answers, those tests are skipped with one line saying so; under CI=true a
-// missing server fails them instead.
 import type { TestContext } from 'node:test';
 import { createClient } from 'redis';
+import { serviceGate } from '../../../src/runtime/service-gate.ts';
 import { tcpProxy } from './tcp-proxy.ts';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function reachable(): Promise<boolean> {
-  const client = createClient({ url: REDIS_URL, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.ping();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    client.destroy();
-  }
-}
-
-const available = await reachable();
-if (!available && process.env.CI) {
-  throw new Error(`CI=true and no Redis answers at ${REDIS_URL}: .ci/run should have started it`);
-}
-
 /** Options for `it` or `describe`: skipped, with the reason, when no server answers. */
-export const needsRedis: { skip?: string } = available
-  ? {}
-  : { skip: `no Redis at ${REDIS_URL} (set TEST_REDIS_URL, or start redis-server)` };
+export const needsRedis = await serviceGate(
+  'Redis',
+  REDIS_URL,
+  async () => {
+    const client = createClient({ url: REDIS_URL, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.ping();
+    } finally {
+      client.destroy();
+    }
+  },
+  'set TEST_REDIS_URL, or start redis-server',
+);
 
 /** A key prefix no other test uses; its keys are deleted when the test ends. */
 export function keyPrefix(t: TestContext): string {

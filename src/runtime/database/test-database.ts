@@ -1,39 +1,28 @@
 // A PostgreSQL database of a test's own, for your app's tests: created empty, migrated as the
 // release phase migrates, dropped (connections and all) when the test ends. The server is
 // TEST_DATABASE_URL's, else 127.0.0.1:5432 as the postgres user (trust auth, as CI runs it).
-// Where none answers, the tests that need one are skipped saying why; under CI=true they fail.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
+import { serviceGate } from '../service-gate.ts';
 import { applyMigrations } from './migrations.ts';
 
 const ROOT = path.join(import.meta.dirname, '..', '..', '..');
 
 export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  try {
+/** For `test(name, whenPostgres, fn)`: skipped, saying why, where no server answers. */
+export const whenPostgres = await serviceGate(
+  'PostgreSQL',
+  redact(TEST_SERVER_URL),
+  async () => {
+    const client = new pg.Client({ connectionString: TEST_SERVER_URL, connectionTimeoutMillis: 2_000 });
     await client.connect();
     await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const available = await answers(TEST_SERVER_URL);
-if (!available && process.env.CI) {
-  throw new Error(`CI=true and no PostgreSQL answers at ${redact(TEST_SERVER_URL)}: CI must start one`);
-}
-
-/** For `test(name, whenPostgres, fn)`: skipped, saying why, where no server answers. */
-export const whenPostgres: { readonly skip?: string } = available
-  ? {}
-  : {
-      skip: `no PostgreSQL at ${redact(TEST_SERVER_URL)}: start one there, or set TEST_DATABASE_URL (see the README's Testing section)`,
-    };
+  },
+  "start one there, or set TEST_DATABASE_URL (see the README's Testing section)",
+);
 
 function redact(url: string): string {
   const parsed = new URL(url);
