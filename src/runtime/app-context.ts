@@ -1,12 +1,12 @@
-import type { ClusterView } from './cluster/status.ts';
+import type { ClusterView } from './cluster/views.ts';
 import type { Env, NodeEnv } from './config.ts';
 import { type DatabaseSettings, planPool } from './database/settings.ts';
 import type { Health } from './http/health.ts';
 import { kitHttp } from './http/kit.ts';
 import type { ProcessIdentity } from './identity.ts';
-import type { ResourceLifecycle } from './lifecycle.ts';
 import type { Logger } from './log/log.ts';
 import type { ProcessMetrics } from './metrics/metrics.ts';
+import type { ResourceLifecycle } from './resources.ts';
 import type { Surfaces } from './surfaces.ts';
 import type { AppContext } from './types.ts';
 

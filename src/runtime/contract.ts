@@ -4,7 +4,9 @@
 // wires the two together: nothing under src/runtime/ imports the app
 // (kit/test/unit/imports.test.ts holds both sides to it).
 
-export type { ClusterStatus, ClusterView, WatchFrame } from './cluster/status.ts';
+export type { WatchFrame } from './cluster/events.ts';
+export type { ClusterStatus } from './cluster/status.ts';
+export type { ClusterView } from './cluster/views.ts';
 export {
   type Database,
   DatabaseUnavailable,
@@ -14,8 +16,8 @@ export {
 } from './database/pool.ts';
 export { NO_DATABASE } from './database/settings.ts';
 export { describeProcess, type ProcessIdentity } from './identity.ts';
-export type { Resource, ResourceHandle, Resources } from './lifecycle.ts';
 export type { Logger } from './log/log.ts';
+export type { Resource, ResourceHandle, Resources } from './resources.ts';
 export type { Surfaces } from './surfaces.ts';
 export type { AnyVariables, AppConfig, AppContext, AppFactory, KitHttp } from './types.ts';
 export type { VariableSpec, VariableSpecs, VariableValues } from './variables.ts';

@@ -3,12 +3,12 @@
 import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
-import type { ClusterView } from './cluster/status.ts';
+import type { ClusterView } from './cluster/views.ts';
 import type { Env, NodeEnv } from './config.ts';
 import type { DatabaseSettings, PoolPlan } from './database/settings.ts';
 import type { ProcessIdentity } from './identity.ts';
-import type { Resources } from './lifecycle.ts';
 import type { Logger } from './log/log.ts';
+import type { Resources } from './resources.ts';
 import type { Surfaces } from './surfaces.ts';
 
 /** Any app's variables, before its own declaration gives them their types. */

@@ -10,7 +10,7 @@ import { errorHandler, notFound } from '../../../src/app/errors.ts';
 import { homeRoutes } from '../../../src/app/routes/home.ts';
 import type { AppVariables } from '../../../src/app/variables.ts';
 import type { AppFactory, ResourceHandle } from '../../../src/runtime/contract.ts';
-import { RESOURCE_TIMING } from '../../../src/runtime/lifecycle.ts';
+import { RESOURCE_TIMING } from '../../../src/runtime/resources.ts';
 import { startApp } from '../helpers/app-server.ts';
 import { request } from '../helpers/http.ts';
 import { capturedLog } from '../helpers/log-capture.ts';

@@ -3,8 +3,8 @@ import { createApp } from '../../../src/app/app.ts';
 import { variables } from '../../../src/app/variables.ts';
 import type { Env } from '../../../src/runtime/config.ts';
 import type { AppFactory } from '../../../src/runtime/contract.ts';
-import type { ResourceTiming } from '../../../src/runtime/lifecycle.ts';
 import { createLogger, type Logger } from '../../../src/runtime/log/log.ts';
+import type { ResourceTiming } from '../../../src/runtime/resources.ts';
 import type { Surfaces } from '../../../src/runtime/surfaces.ts';
 import { startApp as start } from '../../../src/runtime/testing.ts';
 

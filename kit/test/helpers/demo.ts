@@ -1,6 +1,6 @@
 // The teaching surface can be removed (`npm run remove-demo`): the tests that need its routes,
 // to test it or to probe the runtime through it, are then skipped and say why. What the runtime
-// does without it stays covered: test/lifecycle/resources.test.ts serves an app of its own.
+// does without it stays covered: kit/test/processes/resources-on-exit.test.ts serves an app of its own.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './process.ts';

@@ -1,11 +1,11 @@
 // The real supervisor (startPrimary) over fake workers, in this process: each fake does what
 // the test's script says once it is forked, so a crash loop, the backoff or a reload's order
-// runs in milliseconds. The lifecycle tests run the same supervisor over real processes.
+// runs in milliseconds. The tests under processes/ run the same supervisor over real processes.
 import { EventEmitter } from 'node:events';
 import type { TestContext } from 'node:test';
+import type { ClusterEvent } from '../../../src/runtime/cluster/events.ts';
 import type { PrimaryMessage, WorkerMessage } from '../../../src/runtime/cluster/messages.ts';
 import { type PrimaryOptions, type Supervisor, startPrimary } from '../../../src/runtime/cluster/primary.ts';
-import type { ClusterEvent } from '../../../src/runtime/cluster/status.ts';
 import type { Fields, Logger } from '../../../src/runtime/log/log.ts';
 
 export interface Line {

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import express from 'express';
 import { errorHandler, notFound } from '../../../src/app/errors.ts';
 import type { AppFactory, Resource, ResourceHandle } from '../../../src/runtime/contract.ts';
-import { createResources, RESOURCE_TIMING, type ResourceTiming } from '../../../src/runtime/lifecycle.ts';
+import { createResources, RESOURCE_TIMING, type ResourceTiming } from '../../../src/runtime/resources.ts';
 import { startApp } from '../helpers/app-server.ts';
 import { request } from '../helpers/http.ts';
 import { capturedLog } from '../helpers/log-capture.ts';

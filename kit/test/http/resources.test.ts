@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import express from 'express';
 import type { AppFactory } from '../../../src/runtime/contract.ts';
-import { createResources } from '../../../src/runtime/lifecycle.ts';
+import { createResources } from '../../../src/runtime/resources.ts';
 import { silentLog, startApp } from '../helpers/app-server.ts';
 import { request } from '../helpers/http.ts';
 

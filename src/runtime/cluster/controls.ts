@@ -3,11 +3,11 @@
 // the app mounts), and messages passed on to other workers (the leak and burn buttons), each
 // with the note it carries put on the timeline.
 import type { Logger } from '../log/log.ts';
+import type { ControlAction } from './events.ts';
 import type { Journal } from './journal.ts';
 import { about, ids, type Member, type Send } from './member.ts';
 import type { WorkerMessage } from './messages.ts';
 import type { Say } from './say.ts';
-import type { ControlAction } from './status.ts';
 
 export interface ControlOptions {
   readonly enabled: boolean;

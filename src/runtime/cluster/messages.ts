@@ -1,5 +1,6 @@
 // The IPC protocol between the primary and its workers, typed at both ends.
-import type { ClusterEvent, ClusterStatus, ControlAction, MetricsJson } from './status.ts';
+import type { ClusterEvent, ControlAction } from './events.ts';
+import type { ClusterStatus, MetricsJson } from './status.ts';
 
 export type { MetricsJson } from './status.ts';
 

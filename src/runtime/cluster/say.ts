@@ -3,8 +3,8 @@
 // words, for different readers: a short, stable msg for whoever searches the logs, a sentence
 // for whoever watches the page. Tests and docs match on both.
 import type { Fields, Logger } from '../log/log.ts';
+import type { ClusterEventKind } from './events.ts';
 import type { EventFields, Journal } from './journal.ts';
-import type { ClusterEventKind } from './status.ts';
 
 export type Say = (
   level: 'debug' | 'info' | 'warn' | 'error',

@@ -5,18 +5,34 @@ import type { Health } from '../http/health.ts';
 import { type ProcessMetrics, renderClusterMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { createCounters } from './counters.ts';
+import type { ClusterEvent, ClusterEventKind, ControlAction, WatchFrame } from './events.ts';
 import { createJournal } from './journal.ts';
 import type { Question, WorkerMessage } from './messages.ts';
-import {
-  type ClusterEvent,
-  type ClusterEventKind,
-  type ClusterStatus,
-  type ClusterView,
-  clusterStatus,
-  type MetricsSnapshot,
-  thisProcess,
-} from './status.ts';
+import { type ClusterStatus, clusterStatus, type MetricsSnapshot, thisProcess } from './status.ts';
 import { createWatchers } from './watchers.ts';
+
+/** How the app reads cluster-wide facts without knowing whether a cluster exists. */
+export interface ClusterView {
+  status(): Promise<ClusterStatus>;
+  /** Prometheus text, summed over every worker that answered. */
+  metrics(): Promise<string>;
+  /** Adds to a counter the whole dyno shares (held by the primary) and answers its total. */
+  count(counter: string, add?: number): Promise<number>;
+  /**
+   * The supervisor's lifecycle events as they happen, the recent ones first, and the status
+   * once a second. Nothing is sent, and nothing costs, while nobody watches. Returns `stop`.
+   */
+  watch(listener: (frame: WatchFrame) => void, after?: number): () => void;
+  /** Asks the supervisor to act: development only (the primary refuses in production). */
+  control(action: ControlAction): void;
+  /**
+   * Sends `data` to `topic`'s listeners in one worker (by id), or in every worker. A `note`
+   * goes on the live page's timeline, as the reason the supervisor passed it on.
+   */
+  tell(topic: string, data: unknown, to?: number | 'all', note?: string): void;
+  /** Runs `handler` for what any process tells `topic` (this one included). */
+  listen(topic: string, handler: (data: unknown) => void): void;
+}
 
 /** What the serving process tells its view: the stream ends when it drains. */
 export interface StreamingView extends ClusterView {
@@ -112,7 +128,7 @@ export interface PrimaryLink extends StreamingView {
 }
 
 /** Asks the primary over IPC; gives up after `timeoutMs`, so a request never hangs on it. */
-export function primaryView(
+export function viewThroughPrimary(
   send: (message: WorkerMessage) => void,
   instance: string | null,
   timeoutMs = 5_000,

@@ -1,8 +1,10 @@
 // A serving process's side of the live timeline: the pages watching it share one feed from
 // the primary (or, alone, from this process), which starts with the first page and stops
 // with the last, so a process nobody watches receives and keeps nothing.
+
+import type { ClusterEvent, WatchFrame } from './events.ts';
 import { HISTORY_LENGTH } from './journal.ts';
-import type { ClusterEvent, ClusterStatus, WatchFrame } from './status.ts';
+import type { ClusterStatus } from './status.ts';
 
 type Listener = (frame: WatchFrame) => void;
 

@@ -7,15 +7,15 @@ import { createAppContext } from '../app-context.ts';
 import type { Config } from '../config.ts';
 import { type RunningServer, serve } from '../http/server.ts';
 import type { ProcessIdentity } from '../identity.ts';
-import { createResources, type ResourceOpenError } from '../lifecycle.ts';
 import { processLogger } from '../log/log.ts';
 import { createProcessMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
+import { createResources, type ResourceOpenError } from '../resources.ts';
 import { FORCEABLE, onSignals } from '../signals.ts';
 import { surfacesOf } from '../surfaces.ts';
 import type { AppFactory } from '../types.ts';
 import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMessage, workersOf } from './messages.ts';
-import { primaryView, singleProcessView } from './views.ts';
+import { singleProcessView, viewThroughPrimary } from './views.ts';
 
 export interface WorkerOptions {
   /** The app to serve: the entry's createApp, or a test fixture's. */
@@ -58,7 +58,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
   const metrics = createProcessMetrics(identity.instance);
   const resources = createResources(log);
   const surfaces = surfacesOf(config);
-  const primary = cluster.isWorker ? primaryView(send, identity.instance) : undefined;
+  const primary = cluster.isWorker ? viewThroughPrimary(send, identity.instance) : undefined;
   const plan = options.plan ?? { count: 1, source: 'WEB_CONCURRENCY', reason: 'single process', webMemoryMb: 512 };
   const alone = primary
     ? undefined

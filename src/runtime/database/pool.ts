@@ -5,7 +5,7 @@
 // trying, the routes that need it answer 503, and /readyz names it until it answers again.
 import type pg from 'pg';
 import { Gauge } from 'prom-client';
-import type { ResourceHandle } from '../lifecycle.ts';
+import type { ResourceHandle } from '../resources.ts';
 import type { AppContext } from '../types.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Readiness } from '../lifecycle.ts';
+import type { Readiness } from '../resources.ts';
 
 export interface Health {
   /** True once this process has begun to drain: the router should stop sending it work. */

@@ -2,7 +2,7 @@
 // headers, request ids and log lines, and the routes the platform and operators probe.
 import type { Express, RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { ClusterView } from '../cluster/status.ts';
+import type { ClusterView } from '../cluster/views.ts';
 import type { Logger } from '../log/log.ts';
 import type { ProcessMetrics } from '../metrics/metrics.ts';
 import type { Surfaces } from '../surfaces.ts';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { prometheusContentType } from 'prom-client';
-import type { ClusterView } from '../cluster/status.ts';
+import type { ClusterView } from '../cluster/views.ts';
 import type { Surfaces } from '../surfaces.ts';
 import { requireBearer } from './bearer.ts';
 
