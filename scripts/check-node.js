@@ -5,7 +5,7 @@
 // for an older npm, which reads only engines and would otherwise run everything.
 import { readFileSync } from 'node:fs';
 
-const { engines } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // engines.node is "24.x" so that Heroku's buildpack picks 24; any newer major runs the kit too.
 const needed = Number.parseInt(engines.node, 10);
 const have = process.versions.node;

@@ -8,9 +8,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { PG_MIGRATE_LOCK_ID, runner } from 'node-pg-migrate';
 import pg from 'pg';
-import { loadEnvironment } from '../environment.ts';
-import { processLogger } from '../log/log.ts';
-import { onSignals } from '../signals.ts';
+import { variables } from '../src/app/variables.ts';
 import {
   type MigrationFile,
   MigrationNameError,
@@ -18,13 +16,18 @@ import {
   migrationFiles,
   outOfOrder,
   runnerOptions,
-} from './migrations.ts';
+} from '../src/runtime/database/migrations.ts';
+import { loadEnvironment } from '../src/runtime/environment.ts';
+import { processLogger } from '../src/runtime/log/log.ts';
+import { onSignals } from '../src/runtime/signals.ts';
 
-const ROOT = path.join(import.meta.dirname, '..', '..', '..');
+const ROOT = path.join(import.meta.dirname, '..');
 
 // As start.ts reads it: .env included, outside production.
 // The kit's variables only: the app's are its web and worker processes' to check.
-const read = loadEnvironment(process.env, path.join(ROOT, '.env'), {});
+// The app's variables too: a bad value fails the release here, and the running release keeps
+// serving, instead of the new one's workers failing their boot after it has gone live.
+const read = loadEnvironment(process.env, path.join(ROOT, '.env'), variables);
 if (!read.ok) {
   process.stderr.write(`${read.message}\n`);
   process.exit(1);

@@ -8,10 +8,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadEnvironment } from '../environment.ts';
-import { onSignals } from '../signals.ts';
+import { variables } from '../src/app/variables.ts';
+import { loadEnvironment } from '../src/runtime/environment.ts';
+import { onSignals } from '../src/runtime/signals.ts';
 
-const ROOT = path.join(import.meta.dirname, '..', '..', '..');
+const ROOT = path.join(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: { port: { type: 'string', default: '5433' }, dir: { type: 'string', default: '.pglite' } },
 });
@@ -27,8 +28,7 @@ const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
 // As start.ts reads it, .env included, with DATABASE_URL pointing here whatever the file says:
 // a bad value stops it before the database is made, and the children inherit what it set.
 process.env.DATABASE_URL = url;
-// The kit's variables only: the app's are its web and worker processes' to check.
-const read = loadEnvironment(process.env, path.join(ROOT, '.env'), {});
+const read = loadEnvironment(process.env, path.join(ROOT, '.env'), variables);
 if (!read.ok) {
   process.stderr.write(`${read.message}\n`);
   process.exit(1);
@@ -60,7 +60,7 @@ const stop = async (code: number): Promise<never> => {
 // Each child in a group of its own, so a signal reaches it once, from here, not also from the
 // terminal; the database closes after the child exits. A stop during the migration stops it
 // (it rolls back) and the app never starts.
-let child = spawn(process.execPath, [path.join(ROOT, 'src/runtime/database/migrate.ts')], {
+let child = spawn(process.execPath, [path.join(ROOT, 'scripts/migrate.ts')], {
   stdio: 'inherit',
   detached: true,
 });

@@ -43,6 +43,26 @@ describe('.env, read as npm start reads it', () => {
     );
   });
 
+  it(
+    "a bad value of the app's own variables fails the release, before anything is applied",
+    needsPostgres,
+    async (t) => {
+      const url = await freshDatabase(t);
+      const kit = await kitWithMigrations(t, NOTES);
+      await writeFile(
+        path.join(kit, 'src', 'app', 'variables.ts'),
+        "export const variables = { PAGE_SIZE: { type: 'integer', min: 1, max: 100, default: 20, description: 'Notes per page.' } } as const;\n",
+      );
+      const done = await migrate(kit, { DATABASE_URL: url, PAGE_SIZE: '500' });
+      assert.equal(done.code, 1);
+      assert.equal(
+        done.stderr,
+        'Configuration error: PAGE_SIZE="500" is not valid: expected a whole number from 1 to 100\n',
+      );
+      assert.equal(await tableOf(url, 'notes'), null);
+    },
+  );
+
   it('loses to the real environment, and is not read in production', needsPostgres, async (t) => {
     const url = await freshDatabase(t);
     const kit = await kitWithMigrations(t, NOTES);

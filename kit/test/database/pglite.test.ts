@@ -22,7 +22,7 @@ it(
       t,
       // What `npm run start:pglite` runs, without npm in between: the signal below is for it alone.
       process.execPath,
-      [path.join(kit, 'src/runtime/database/pglite.ts'), `--port=${await freePort()}`, `--dir=${dir}`],
+      [path.join(kit, 'scripts/pglite.ts'), `--port=${await freePort()}`, `--dir=${dir}`],
       {
         cwd: kit,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', WEB_CONCURRENCY: '2', LOG_FORMAT: 'json' },
@@ -57,7 +57,7 @@ it('start:pglite reads .env as npm start does: a bad value stops it, in one line
   const { child, exited } = spawnGroup(
     t,
     process.execPath,
-    [path.join(kit, 'src/runtime/database/pglite.ts'), `--port=${await freePort()}`, `--dir=${dir}`],
+    [path.join(kit, 'scripts/pglite.ts'), `--port=${await freePort()}`, `--dir=${dir}`],
     { cwd: kit, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
   );
   const output = outputLines(child, exited);

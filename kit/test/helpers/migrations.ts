@@ -38,7 +38,7 @@ export interface Migrated {
 
 /** What `npm run migrate` runs, in `kit`, as the release phase runs it; settles with its exit code, even a failing one. */
 export async function migrate(kit: string, env: Record<string, string | undefined>): Promise<Migrated> {
-  const done = await run(process.execPath, [path.join(kit, 'src', 'runtime', 'database', 'migrate.ts')], {
+  const done = await run(process.execPath, [path.join(kit, 'scripts', 'migrate.ts')], {
     cwd: kit,
     env: { PATH: process.env.PATH, LOG_FORMAT: 'json', NODE_ENV: 'test', ...env },
   }).then(

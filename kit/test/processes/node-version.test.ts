@@ -49,7 +49,7 @@ function npmOnOldNode(args: string[], cwd: string, env: Record<string, string> =
 async function freshCheckout(t: TestContext): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kit-install-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  for (const file of ['package.json', 'package-lock.json', 'src/runtime/check-node.js']) {
+  for (const file of ['package.json', 'package-lock.json', 'scripts/check-node.js']) {
     await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await cp(path.join(ROOT, file), path.join(dir, file));
   }
@@ -61,7 +61,7 @@ it('devEngines asks for the Node engines.node names, or newer', () => {
 });
 
 it('on the Node engines.node names or newer, the check passes in silence', async () => {
-  const { stdout, stderr } = await run(process.execPath, ['src/runtime/check-node.js'], { cwd: ROOT });
+  const { stdout, stderr } = await run(process.execPath, ['scripts/check-node.js'], { cwd: ROOT });
   assert.equal(stdout + stderr, '');
 });
 
@@ -97,7 +97,7 @@ it('npm start on an older Node stops before it starts anything', {
 });
 
 it('for an npm older than 10.9, the preinstall and prestart check says it in one line', { skip }, async () => {
-  const failed = await run(old as string, ['src/runtime/check-node.js'], { cwd: ROOT }).then(
+  const failed = await run(old as string, ['scripts/check-node.js'], { cwd: ROOT }).then(
     () => assert.fail('it went on'),
     (err: { code: number; stdout: string; stderr: string }) => err,
   );

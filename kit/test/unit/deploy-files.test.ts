@@ -77,7 +77,7 @@ describe('deploy files', () => {
         .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
     );
     assert.equal(types.get('web'), `${CACHE_ENV} node start.ts`);
-    assert.equal(types.get('release'), 'node src/runtime/database/migrate.ts');
+    assert.equal(types.get('release'), 'node scripts/migrate.ts');
   });
 
   it('npm start, dev and build use the compile cache the code and the Procfile name', async () => {

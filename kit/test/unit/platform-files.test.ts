@@ -33,7 +33,7 @@ async function validator(schemaFile: string) {
 const REPOSITORY = 'https://github.com/express-cluster-starter/express-cluster-starter';
 const HEALTH_PATHS = ['/healthz', '/readyz'];
 const START = 'node start.ts';
-const MIGRATE = 'node src/runtime/database/migrate.ts';
+const MIGRATE = 'node scripts/migrate.ts';
 /**
  * After its deadline the kit still kills what is left and the primary exits: that has to
  * happen before the platform's SIGKILL. The files keep 5 s; 2 s is the least that still
