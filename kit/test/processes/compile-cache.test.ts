@@ -82,7 +82,7 @@ it('npm run build warms the cache; moved and read-only, every process boots with
   });
   // As the buildpack does: install only the dependencies in one directory, then build there.
   const build = path.join(slug, 'build');
-  for (const entry of ['start.ts', 'package.json', 'package-lock.json', 'Procfile', 'src', 'scripts']) {
+  for (const entry of ['start.ts', 'package.json', 'package-lock.json', 'Procfile', 'railway.json', 'src', 'scripts']) {
     await cp(path.join(ROOT, entry), path.join(build, entry), { recursive: true });
   }
   await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: build });
@@ -108,6 +108,13 @@ it('npm run build warms the cache; moved and read-only, every process boots with
   assert.equal(warm.exitCode, 0);
   assert.deepEqual(warm.stripper, [false, false, false], 'the primary and both workers ran from the cache');
   assert.equal(warm.primaryPino, false, 'the primary writes its few lines without pino');
+
+  // Railway's start command, in a shell as Railpack runs it: sh (dash, which does not exec a
+  // last command by itself) must hand over to Node, and Node must find the same cache.
+  const railway = JSON.parse(await readFile(path.join(app, 'railway.json'), 'utf8')).deploy.startCommand;
+  const onRailway = await boot(t, app, probe, { command: 'sh', args: ['-c', railway], uid: user });
+  assert.equal(onRailway.exitCode, 0);
+  assert.deepEqual(onRailway.stripper, [false, false, false], "Railway's start command runs from the cache too");
 
   // Typed by hand, without the Procfile's variables: the entry is compiled before any code of
   // ours runs, but the workers still get the cache.

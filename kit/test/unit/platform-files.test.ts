@@ -220,7 +220,12 @@ describe('deploy files, one per platform', () => {
   });
 
   it('the compile cache named in a deploy file is the one npm run build fills', async () => {
-    const named = [renderEnv(await parseFile('render.yaml')), doEnv(await parseFile('.do/deploy.template.yaml'))];
+    const railway = (await parseFile('railway.json')).deploy.startCommand as string;
+    const named = [
+      renderEnv(await parseFile('render.yaml')),
+      doEnv(await parseFile('.do/deploy.template.yaml')),
+      Object.fromEntries([...railway.matchAll(/\b(NODE_COMPILE_CACHE\w*)=(\S+)/g)].map(([, k, v]) => [k, v])),
+    ];
     for (const env of named) {
       assert.equal(path.resolve(ROOT, env.NODE_COMPILE_CACHE as string), COMPILE_CACHE_DIR);
       assert.equal(env.NODE_COMPILE_CACHE_PORTABLE, '1');
