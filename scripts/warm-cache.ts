@@ -12,6 +12,8 @@ if (directory === undefined) {
 } else {
   const { loadApp } = await import('../start.ts');
   await loadApp();
+  // What boot() imports in one kind of process only: the supervisor, and the serving process.
+  await import('../src/runtime/cluster/primary.ts');
   await import('../src/runtime/cluster/worker.ts');
   // pino is required when a serving process makes its logger, not on import: make one.
   const { createLogger } = await import('../src/runtime/log/log.ts');

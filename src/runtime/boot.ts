@@ -5,7 +5,6 @@
 // the app is loaded by the processes that serve and never by the primary.
 import cluster from 'node:cluster';
 import path from 'node:path';
-import { startPrimary } from './cluster/primary.ts';
 import { useCompileCache } from './compile-cache.ts';
 import type { Config } from './config.ts';
 import { NO_DATABASE, planPool } from './database/settings.ts';
@@ -90,6 +89,8 @@ export async function boot<D extends VariableSpecs>(entry: Entry<D>): Promise<vo
     await runWorker(config, { app: await entry.app(), vars, plan });
     return;
   }
+  // Imported only here, so a worker never loads the supervisor.
+  const { startPrimary } = await import('./cluster/primary.ts');
   const supervisor = startPrimary({
     instance: config.instance,
     workers: plan.count,

@@ -20,8 +20,25 @@ async function staticImports(file: string, seen = new Set<string>()): Promise<Se
   return seen;
 }
 
-it('the primary loads no app code: not Express, not src/app/ beyond its variables, not src/demo/, not the serving process', async () => {
+/** What the primary loads: start.ts, then the supervisor, which boot() imports only there. */
+const primaryImports = async () => {
+  const seen = await staticImports(path.join(ROOT, 'start.ts'));
+  seen.add(path.join(ROOT, 'src', 'runtime', 'cluster', 'primary.ts'));
+  return staticImports(path.join(ROOT, 'src', 'runtime', 'cluster', 'primary.ts'), seen);
+};
+
+it('a serving process never loads the supervisor: only the primary imports it', async () => {
   const loaded = [...(await staticImports(path.join(ROOT, 'start.ts')))];
+  const worker = path.join(ROOT, 'src', 'runtime', 'cluster', 'worker.ts');
+  loaded.push(...(await staticImports(worker)));
+  assert.deepEqual(
+    loaded.filter((m) => m.endsWith(`${path.sep}cluster${path.sep}primary.ts`)),
+    [],
+  );
+});
+
+it('the primary loads no app code: not Express, not src/app/ beyond its variables, not src/demo/, not the serving process', async () => {
+  const loaded = [...(await primaryImports())];
   assert.ok(
     loaded.some((m) => m.endsWith('primary.ts')),
     'the walk reaches the supervisor',
@@ -38,7 +55,7 @@ it('the primary loads no app code: not Express, not src/app/ beyond its variable
 });
 
 it('the primary loads no npm package: its memory stays near bare Node', async () => {
-  const loaded = [...(await staticImports(path.join(ROOT, 'start.ts')))];
+  const loaded = [...(await primaryImports())];
   assert.deepEqual(
     loaded.filter((m) => !m.startsWith('node:') && !path.isAbsolute(m)),
     [],
