@@ -164,13 +164,23 @@ export function groupOf(pid: number): number | undefined {
   return group === undefined ? undefined : Number(group);
 }
 
-/** The processes of a group that still run (zombies are gone, as for isAlive). */
-export function liveMembers(group: number): number[] {
+/** Every process whose /proc/<pid>/stat fields (as statOf reads them) pass `test`. */
+function processesWhere(test: (stat: string[]) => boolean): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .map(Number)
     .filter((pid) => {
       const stat = statOf(pid);
-      return stat !== undefined && stat[0] !== 'Z' && Number(stat[2]) === group;
+      return stat !== undefined && test(stat);
     });
+}
+
+/** The processes of a group that still run (zombies are gone, as for isAlive). */
+export function liveMembers(group: number): number[] {
+  return processesWhere((stat) => stat[0] !== 'Z' && Number(stat[2]) === group);
+}
+
+/** The processes `parent` started and has not reaped, zombies too: a zombie's group may still hold live processes. */
+export function childrenOf(parent: number): number[] {
+  return processesWhere((stat) => Number(stat[1]) === parent);
 }
