@@ -1,23 +1,13 @@
-// One `node start.ts` under test: spawned in its own process group, so a signal to the group
-// reaches the primary and every worker and nothing else, and known only by its JSON log lines.
-import { type ChildProcess, spawn } from 'node:child_process';
+// One `node start.ts` under the bench: a dyno (../harness/dyno.ts), known only by its JSON log
+// lines, each stamped with the moment the bench read it, since the bench times events by them.
 import net from 'node:net';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Stream } from 'node:stream';
+import type { Readable, Stream } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-
-export interface LogLine {
-  readonly msg: string;
-  readonly proc?: string;
-  readonly pid?: number;
-  readonly worker?: number;
-  /** On the primary's lines about a worker: that worker's pid. */
-  readonly workerPid?: number;
-  readonly port?: number;
-  readonly ms?: number;
-  readonly [field: string]: unknown;
-}
+import { spawnDyno } from '../harness/dyno.ts';
+import { Lines } from '../harness/lines.ts';
+import { type LogLine, readLogLines } from '../harness/log-lines.ts';
+import { type Exit, exitWords, type Group, signalGroup } from '../harness/process-group.ts';
 
 /** A log line and when the bench read it (performance.now()). */
 export interface Stamped {
@@ -25,10 +15,10 @@ export interface Stamped {
   readonly at: number;
 }
 
-export interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
+/** When every worker was listening, and the boot time the server logged with it, if it logged one. */
+export interface Ready {
   readonly at: number;
+  readonly loggedMs?: number;
 }
 
 export interface LaunchOptions {
@@ -51,20 +41,9 @@ export interface LaunchOptions {
   readonly stdout?: Stream;
 }
 
-interface Waiter {
-  readonly msg: string;
-  readonly where: (line: LogLine) => boolean;
-  readonly resolve: (stamped: Stamped) => void;
-  readonly reject: (err: Error) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
-export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const DEFAULT_WAIT_MS = 20_000;
 // The messages the bench keeps track of on its own, whether or not anyone waits for them.
 const TRACKED = new Set(['listening', 'worker ready', 'worker exited', 'cluster ready']);
-// The logger writes `msg` before any field, so the first match is the line's own message.
-const MSG = /"msg":"((?:[^"\\]|\\.)*)"/;
 
 // Servers are detached, so nothing would stop them outliving the bench: every exit path
 // (normal end, uncaught error, process.exit from a signal handler) kills what is left.
@@ -79,18 +58,15 @@ export class AppProcess {
   readonly spawnedAt: number;
   /** Resolves once the process is gone and its output is fully read. */
   readonly exited: Promise<Exit>;
-  /** Resolves with the line that says every worker is listening. */
-  readonly ready: Promise<Stamped>;
+  readonly ready: Promise<Ready>;
   /** Live worker pids by cluster worker id; in single-process mode the app itself, as id 0. */
   readonly workerPids = new Map<number, number>();
   port = 0;
-  /** Lines the server has written to stdout so far. */
-  linesRead = 0;
-  readonly #child: ChildProcess;
-  readonly #waiters = new Set<Waiter>();
+  readonly #exitedAt: Promise<number>;
+  readonly #lines = new Lines<Stamped>({ keep: false, failure: (problem) => this.#error(problem) });
+  readonly #read: { readonly read: number } | undefined;
   readonly #stderr: string[] = [];
-  #exit: Exit | undefined;
-  #closed = false;
+  #gone = false;
 
   constructor(workers: number, options: LaunchOptions = {}) {
     // Its lines go elsewhere, so the line that says it is ready would never come.
@@ -98,93 +74,76 @@ export class AppProcess {
       throw new Error('a server whose stdout the bench does not read needs a port');
     this.workers = workers;
     this.spawnedAt = performance.now();
-    const node = [process.execPath, options.entry ?? 'start.ts'];
-    // taskset execs node in its own process: the pid stays the server's.
-    const [file, ...args] = options.cpu === undefined ? node : ['taskset', '--cpu-list', String(options.cpu), ...node];
-    this.#child = spawn(file as string, args, {
-      cwd: ROOT,
-      detached: true,
-      stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: process.env.HOME ?? ROOT,
-        PORT: String(options.port ?? 0),
-        // Production's hot path (JSON request lines at info, the same middleware) without its
-        // public limits: production caps /demo/cpu at a quarter of each worker's CPU, and the
-        // bench needs it uncapped to load the cores.
-        LOG_FORMAT: 'json',
-        NODE_ENV: 'test',
+    const group: Group<Readable | null> = spawnDyno(
+      options.entry ?? 'start.ts',
+      {
+        ...(options.port === undefined ? {} : { PORT: String(options.port) }),
+        // With the dyno's NODE_ENV=test and JSON lines: production's hot path (JSON request
+        // lines at info, the same middleware) without its public limits. Production caps
+        // /demo/cpu at a quarter of each worker's CPU, and the bench needs it uncapped to load
+        // the cores.
         LOG_LEVEL: 'info',
         WEB_CONCURRENCY: String(workers),
         ...options.env,
       },
-    });
-    const { pid, stdout, stderr } = this.#child;
-    if (pid === undefined || !(stdout || options.stdout) || !stderr)
-      throw new Error(`could not spawn ${process.execPath} start.ts`);
+      {
+        launcher: options.cpu === undefined ? [] : ['taskset', '--cpu-list', String(options.cpu)],
+        stdout: options.stdout,
+      },
+    );
+    const { pid, stdout, stderr } = group.child;
+    if (pid === undefined) throw new Error(`could not spawn ${process.execPath} ${options.entry ?? 'start.ts'}`);
     this.pid = pid;
     live.add(this);
 
     this.ready =
       options.port !== undefined
         ? this.#answering(options.port)
-        : workers === 1
-          ? this.waitFor('listening', (l) => l.proc === 'app')
-          : this.waitFor('cluster ready');
+        : (workers === 1 ? this.waitFor('listening', (l) => l.proc === 'app') : this.waitFor('cluster ready')).then(
+            ({ line, at }) => ({ at, loggedMs: line.ms }),
+          );
     // Awaited by whoever spawned it; this only keeps an early crash from being "unhandled".
     this.ready.catch(() => {});
 
-    if (stdout) createInterface({ input: stdout }).on('line', (text) => this.#onLine(text));
+    this.#read =
+      stdout === null
+        ? undefined
+        : readLogLines(stdout, {
+            // Workers log every request: parsing only what someone needs keeps that cost off the
+            // bench process, whose CPU is reported as the load generator's.
+            parses: (msg) => TRACKED.has(msg) || this.#lines.awaits(msg),
+            line: (line) => {
+              const stamped: Stamped = { line, at: performance.now() };
+              this.#track(line);
+              this.#lines.add(stamped);
+            },
+          });
     createInterface({ input: stderr }).on('line', (text) => {
       this.#stderr.push(text);
       if (this.#stderr.length > 20) this.#stderr.shift();
     });
-    this.#child.once('exit', (code, signal) => {
-      this.#exit = { code, signal, at: performance.now() };
+    this.#exitedAt = group.exited.then(() => performance.now());
+    this.exited = group.closed.then((exit) => {
+      live.delete(this);
+      this.#gone = true;
+      this.#lines.end(exitWords(exit));
+      return exit;
     });
-    this.exited = new Promise((resolve) => {
-      this.#child.once('close', (code, signal) => {
-        live.delete(this);
-        this.#closed = true;
-        const exit = this.#exit ?? { code, signal, at: performance.now() };
-        for (const waiter of this.#waiters) {
-          clearTimeout(waiter.timer);
-          waiter.reject(this.#error(`exited (code ${exit.code}, signal ${exit.signal}) while waiting`));
-        }
-        this.#waiters.clear();
-        resolve(exit);
-      });
-    });
+  }
+
+  /** Lines the server has written to stdout so far. */
+  get linesRead(): number {
+    return this.#read?.read ?? 0;
   }
 
   /** Resolves with the next line saying `msg` (and matching `where`); call it before causing the event. */
   waitFor(msg: string, where: (line: LogLine) => boolean = () => true, timeoutMs = DEFAULT_WAIT_MS): Promise<Stamped> {
-    return new Promise((resolve, reject) => {
-      if (this.#closed) {
-        reject(this.#error(`had exited before "${msg}" was awaited`));
-        return;
-      }
-      const waiter: Waiter = {
-        msg,
-        where,
-        resolve,
-        reject: (err) => reject(new Error(`waiting for "${msg}": ${err.message}`)),
-        timer: setTimeout(() => {
-          this.#waiters.delete(waiter);
-          reject(this.#error(`no "${msg}" within ${timeoutMs} ms`));
-        }, timeoutMs),
-      };
-      this.#waiters.add(waiter);
-    });
+    return this.#lines.waitFor(msg, ({ line }) => line.msg === msg && where(line), timeoutMs);
   }
 
   /** Sends a signal to the primary and its workers. */
   signalGroup(signal: NodeJS.Signals): void {
-    try {
-      process.kill(-this.pid, signal);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-    }
+    signalGroup(this.pid, signal);
   }
 
   /** Sends a signal to the primary alone: SIGHUP to the group would reach the workers too. */
@@ -197,41 +156,13 @@ export class AppProcess {
     const sent = performance.now();
     this.signalGroup('SIGTERM');
     const exit = await this.exited;
-    return { ms: exit.at - sent, exit };
+    return { ms: (await this.#exitedAt) - sent, exit };
   }
 
   /** No grace: the bench is failing or done with this server. */
   kill(): void {
     this.signalGroup('SIGKILL');
     live.delete(this);
-  }
-
-  #onLine(text: string): void {
-    this.linesRead += 1;
-    // Workers log every request: parsing only what someone needs keeps that cost off the
-    // bench process, whose CPU is reported as the load generator's.
-    const msg = MSG.exec(text)?.[1];
-    if (msg === undefined || !this.#wanted(msg)) return;
-    let line: LogLine;
-    try {
-      line = JSON.parse(text) as LogLine;
-    } catch {
-      return;
-    }
-    const stamped: Stamped = { line, at: performance.now() };
-    this.#track(line);
-    for (const waiter of this.#waiters) {
-      if (waiter.msg !== line.msg || !waiter.where(line)) continue;
-      clearTimeout(waiter.timer);
-      this.#waiters.delete(waiter);
-      waiter.resolve(stamped);
-    }
-  }
-
-  #wanted(msg: string): boolean {
-    if (TRACKED.has(msg)) return true;
-    for (const waiter of this.#waiters) if (waiter.msg === msg) return true;
-    return false;
   }
 
   #track(line: LogLine): void {
@@ -247,9 +178,9 @@ export class AppProcess {
     }
   }
 
-  async #answering(port: number): Promise<Stamped> {
+  async #answering(port: number): Promise<Ready> {
     for (;;) {
-      if (this.#closed) throw this.#error('exited before it listened');
+      if (this.#gone) throw this.#error('exited before it listened');
       const accepted = await new Promise<boolean>((resolve) => {
         const socket = net.connect(port, '127.0.0.1', () => resolve(true)).once('error', () => resolve(false));
         socket.once('connect', () => socket.destroy());
@@ -257,7 +188,7 @@ export class AppProcess {
       if (accepted) {
         this.port = port;
         this.workerPids.set(0, this.pid);
-        return { line: { msg: 'listening', port }, at: performance.now() };
+        return { at: performance.now() };
       }
       await delay(20);
     }
@@ -277,7 +208,7 @@ export async function launch(
   const app = new AppProcess(workers, options);
   try {
     const ready = await app.ready;
-    return { app, bootMs: ready.at - app.spawnedAt, loggedMs: ready.line.ms };
+    return { app, bootMs: ready.at - app.spawnedAt, loggedMs: ready.loggedMs };
   } catch (err) {
     app.kill();
     throw err;

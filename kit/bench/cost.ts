@@ -12,10 +12,9 @@
 // load generator: reading the kit's 20,000 lines a second there slowed the load the kit got
 // and not the baseline's, and measured the kit about 5% dearer.
 import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import { freePort } from '../harness/ports.ts';
 import { type AppProcess, type LaunchOptions, launch } from './cluster-process.ts';
 import { startLoad } from './load.ts';
 import { cpuSeconds } from './procfs.ts';
@@ -28,14 +27,6 @@ export interface CostServer {
   readonly launch: LaunchOptions;
   /** Live pages kept open on /api/cluster/events while it is measured. */
   readonly watchers?: number;
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 export const CONTROL_NAME = 'control: Express + Helmet alone, a second process';

@@ -2,16 +2,15 @@
 // Speeds are the bench's business, never this test's: a loaded CI machine is not a failure.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { signalGroup } from '../harness/process-group.ts';
 import { needsDemo } from './helpers/demo.ts';
 import { needsPostgres } from './helpers/postgres.ts';
-import { isAlive } from './helpers/process.ts';
+import { childrenOf, isAlive, ROOT } from './helpers/process.ts';
 
-const ROOT = path.join(import.meta.dirname, '..', '..');
 /** Where a server answers (always under CI), the database route is measured too. */
 const postgres = needsPostgres.skip === undefined;
 // --quick aims at 30 s; the slack is for a busy machine, not for a slower bench.
@@ -36,30 +35,6 @@ const TOP_LEVEL_KEYS = [
   'notes',
 ];
 
-/** Pids whose parent is `pid`, from /proc: the servers the bench spawned, each leading its own group. */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) children.push(Number(entry));
-    } catch {
-      // Gone between readdir and read.
-    }
-  }
-  return children;
-}
-
-function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
 /**
  * The servers are detached, so killing the bench alone would orphan them. Freeze it first so
  * it cannot spawn another, kill every server group it started, then the bench itself.
@@ -71,8 +46,8 @@ function reap(bench: ChildProcess): void {
   } catch {
     return;
   }
-  for (const server of childrenOf(bench.pid)) killGroup(server);
-  killGroup(bench.pid);
+  for (const server of childrenOf(bench.pid)) signalGroup(server, 'SIGKILL');
+  signalGroup(bench.pid, 'SIGKILL');
 }
 
 test('bench --quick completes, prints its tables and writes its JSON', {

@@ -1,31 +1,29 @@
-// Runs an entry file as Heroku runs a dyno: its own process group, JSON logs on stdout,
-// signals sent to the whole group.
-import { type ChildProcess, type ChildProcessByStdio, spawn } from 'node:child_process';
-import { once } from 'node:events';
+// The tests' side of the harness in kit/harness/: whatever a test starts ends with the test,
+// and every line it writes is kept for the test to read.
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { TestContext } from 'node:test';
+import { spawnDyno } from '../../harness/dyno.ts';
+import { Lines } from '../../harness/lines.ts';
+import { type LogLine, readLogLines } from '../../harness/log-lines.ts';
+import {
+  type Exit,
+  exitWords,
+  type Group,
+  type GroupOptions,
+  ROOT,
+  signalGroup,
+  spawnInOwnGroup,
+} from '../../harness/process-group.ts';
 
-export const ROOT = path.join(import.meta.dirname, '..', '..', '..');
-
-export interface LogLine {
-  readonly msg: string;
-  readonly proc: string;
-  readonly pid: number;
-  /** On the primary's lines about a worker: that worker's pid. */
-  readonly workerPid?: number;
-  readonly [field: string]: unknown;
-}
-
-export interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
+export type { LogLine } from '../../harness/log-lines.ts';
+export { freePort, portIsFree } from '../../harness/ports.ts';
+export { type Exit, ROOT } from '../../harness/process-group.ts';
 
 export interface Dyno {
   readonly child: ChildProcess;
@@ -41,31 +39,32 @@ export interface Dyno {
   signalFirst(signal: NodeJS.Signals): void;
 }
 
+function killedAfter(t: TestContext, { child, exited }: Group<Readable | null>): void {
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      signalGroup(child.pid as number, 'SIGKILL');
+      await exited;
+    }
+  });
+}
+
+// At the exit, not when the output closes: a process the test left running may hold the pipe,
+// and a wait would then outlast the test instead of failing it. setImmediate lets what the pipe
+// still held at the exit be read first.
+function endAtExit<T>(lines: Lines<T>, exited: Promise<Exit>): void {
+  void exited.then((exit) => setImmediate(() => lines.end(exitWords(exit))));
+}
+
 /** Any command in its own process group, killed with its whole group if a test leaves it running. */
 export function spawnGroup(
   t: TestContext,
   command: string,
   args: readonly string[],
-  options: { readonly cwd?: string; readonly env: NodeJS.ProcessEnv; readonly uid?: number; readonly gid?: number },
-): { child: ChildProcessByStdio<null, Readable, Readable>; exited: Promise<Exit> } {
-  const child = spawn(command, args, {
-    cwd: options.cwd ?? ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: options.env,
-    uid: options.uid,
-    gid: options.gid,
-  });
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }) as Exit);
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-(child.pid as number), 'SIGKILL');
-      } catch {}
-      await exited;
-    }
-  });
-  return { child, exited };
+  options: Omit<GroupOptions, 'stdout'>,
+): Group {
+  const group = spawnInOwnGroup(command, args, options);
+  killedAfter(t, group);
+  return group;
 }
 
 /** A copy of the kit in a temporary folder (node_modules linked; no migrations/: the tests bring their own), removed when the test ends. */
@@ -80,33 +79,16 @@ export async function copyOfKit(t: TestContext): Promise<string> {
 }
 
 /** Every line a process writes, and a wait for the first (seen or still to come) that matches. */
-export function outputLines(child: ChildProcessByStdio<null, Readable, Readable>, exited: Promise<Exit>) {
-  const lines: string[] = [];
-  const waiters = new Set<{ match: (line: string) => boolean; resolve: (line: string) => void }>();
-  const onLine = (line: string) => {
-    lines.push(line);
-    for (const waiter of waiters) {
-      if (!waiter.match(line)) continue;
-      waiters.delete(waiter);
-      waiter.resolve(line);
-    }
-  };
-  createInterface({ input: child.stdout }).on('line', onLine);
-  createInterface({ input: child.stderr }).on('line', onLine);
+export function outputLines({ stdout, stderr }: Group['child'], exited: Promise<Exit>) {
+  const output: Lines<string> = new Lines({
+    keep: true,
+    failure: (problem) => new Error(`${problem}:\n${output.kept.join('\n')}`),
+  });
+  for (const input of [stdout, stderr]) createInterface({ input }).on('line', (line) => output.add(line));
+  endAtExit(output, exited);
   return {
-    lines,
-    waitForLine(what: string, match: (line: string) => boolean): Promise<string> {
-      const seen = lines.find(match);
-      if (seen !== undefined) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiters.add({ match, resolve });
-        void exited.then((exit) =>
-          setImmediate(() =>
-            reject(new Error(`exited (${JSON.stringify(exit)}) before ${what}:\n${lines.join('\n')}`)),
-          ),
-        );
-      });
-    },
+    lines: output.kept,
+    waitForLine: (what: string, match: (line: string) => boolean): Promise<string> => output.waitFor(what, match),
   };
 }
 
@@ -121,55 +103,27 @@ export function startDyno(
   entry = 'start.ts',
   options: DynoOptions = {},
 ): Dyno {
-  // sh joins the cgroup, then becomes node: the pid, the process group and the signals stay the same.
-  const [command, args] = options.cgroupProcs
-    ? ['sh', ['-c', 'echo $$ > "$0" && exec "$1" "$2"', options.cgroupProcs, process.execPath, entry]]
-    : [process.execPath, [entry]];
-  const { child, exited } = spawnGroup(t, command, args, {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_FORMAT: 'json', NODE_ENV: 'test', ...env },
-  });
-  const logs: LogLine[] = [];
+  // sh joins the cgroup, then becomes node.
+  const launcher = options.cgroupProcs ? ['sh', '-c', 'echo $$ > "$0" && exec "$@"', options.cgroupProcs] : [];
+  const group = spawnDyno(entry, env, { launcher });
+  killedAfter(t, group);
+  const { child, exited } = group;
   const stderr: string[] = [];
-  const waiters = new Set<{ match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }>();
-
-  createInterface({ input: child.stdout }).on('line', (text) => {
-    let line: LogLine;
-    try {
-      line = JSON.parse(text) as LogLine;
-    } catch {
-      stderr.push(text);
-      return;
-    }
-    logs.push(line);
-    for (const waiter of waiters) {
-      if (waiter.match(line)) {
-        waiters.delete(waiter);
-        waiter.resolve(line);
-      }
-    }
+  const logs: Lines<LogLine> = new Lines({
+    keep: true,
+    failure: (problem) =>
+      new Error(`${problem}. Logs:\n${[...logs.kept.map((line) => JSON.stringify(line)), ...stderr].join('\n')}`),
   });
+  readLogLines(child.stdout, { line: (line) => logs.add(line), other: (text) => stderr.push(text) });
   createInterface({ input: child.stderr }).on('line', (text) => stderr.push(text));
+  endAtExit(logs, exited);
 
   return {
     child,
-    logs,
+    logs: logs.kept,
     stderr,
     exited,
-    waitFor(what, match) {
-      const seen = logs.find(match);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiters.add({ match, resolve });
-        // If the dyno exits first, the line will never come: say which one we waited for.
-        void exited.then((exit) => {
-          setImmediate(() => {
-            const late = logs.find(match);
-            if (late) resolve(late);
-            else reject(new Error(`exited (${JSON.stringify(exit)}) before "${what}". Logs:\n${dump(logs, stderr)}`));
-          });
-        });
-      });
-    },
+    waitFor: (what, match) => logs.waitFor(what, match),
     signalGroup(signal) {
       process.kill(-child.pid!, signal);
     },
@@ -183,10 +137,6 @@ export const byMsg =
   (msg: string, fields: Record<string, unknown> = {}) =>
   (line: LogLine) =>
     line.msg === msg && Object.entries(fields).every(([key, value]) => line[key] === value);
-
-function dump(logs: LogLine[], stderr: string[]): string {
-  return [...logs.map((l) => JSON.stringify(l)), ...stderr].join('\n');
-}
 
 /** Whether the process still runs. A zombie counts as gone: it holds no port and no memory, only a slot for its parent to reap. */
 export function isAlive(pid: number): boolean {
@@ -214,36 +164,23 @@ export function groupOf(pid: number): number | undefined {
   return group === undefined ? undefined : Number(group);
 }
 
-/** The processes of a group that still run (zombies are gone, as for isAlive). */
-export function liveMembers(group: number): number[] {
+/** Every process whose /proc/<pid>/stat fields (as statOf reads them) pass `test`. */
+function processesWhere(test: (stat: string[]) => boolean): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .map(Number)
     .filter((pid) => {
       const stat = statOf(pid);
-      return stat !== undefined && stat[0] !== 'Z' && Number(stat[2]) === group;
+      return stat !== undefined && test(stat);
     });
 }
 
-/** Whether the port can be listened on, on every address, as the kit listens. */
-export async function portIsFree(port: number): Promise<boolean> {
-  const probe = net.createServer();
-  try {
-    await once(probe.listen(port), 'listening');
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') return false;
-    throw err;
-  } finally {
-    if (probe.listening) await new Promise((resolve) => probe.close(resolve));
-  }
+/** The processes of a group that still run (zombies are gone, as for isAlive). */
+export function liveMembers(group: number): number[] {
+  return processesWhere((stat) => stat[0] !== 'Z' && Number(stat[2]) === group);
 }
 
-/** A port nothing listens on right now, for a dyno whose logs will not say which it took. */
-export async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0);
-  await once(probe, 'listening');
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
+/** The processes `parent` started and has not reaped, zombies too: a zombie's group may still hold live processes. */
+export function childrenOf(parent: number): number[] {
+  return processesWhere((stat) => Number(stat[1]) === parent);
 }
