@@ -1,13 +1,14 @@
 // `.env` is for development: on a platform the real environment is the configuration. So the
 // file is never read when NODE_ENV=production is in the real environment, even if one ships
-// in the slug, and where it is read, a variable already set wins over the file's.
+// in the slug, nor under NODE_ENV=test, so that a test run gets exactly the environment it
+// gives whatever a developer's .env holds; where it is read, a variable already set wins.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type Dotenv from 'dotenv';
 
 /** Fills `env` from the file, quietly; returns the names the file set. A missing file is fine. */
 export function loadDotenv(env: NodeJS.ProcessEnv, file: string): readonly string[] {
-  if (env.NODE_ENV === 'production') return [];
+  if (env.NODE_ENV === 'production' || env.NODE_ENV === 'test') return [];
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -40,7 +40,7 @@ export interface Migrated {
 export async function migrate(kit: string, env: Record<string, string | undefined>): Promise<Migrated> {
   const done = await run(process.execPath, [path.join(kit, 'scripts', 'migrate.ts')], {
     cwd: kit,
-    env: { PATH: process.env.PATH, LOG_FORMAT: 'json', NODE_ENV: 'test', ...env },
+    env: { PATH: process.env.PATH, LOG_FORMAT: 'json', ...env },
   }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (err: { code: number; stdout: string; stderr: string }) => ({

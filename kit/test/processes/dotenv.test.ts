@@ -41,6 +41,11 @@ describe('.env', { concurrency: true }, () => {
     assert.ok(Array.isArray(boot?.off) && boot.off.length === 2, 'DEMO_SURFACE=on in the file changed nothing');
   });
 
+  it('is not read under NODE_ENV=test: a test run gets the environment it gives, whatever .env holds', async (t) => {
+    const { boot } = await bootWith(t, 'WEB_CONCURRENCY=3\n', { NODE_ENV: 'test' });
+    assert.notEqual(boot?.source, 'WEB_CONCURRENCY', 'the count came from the machine, not the file');
+  });
+
   it('with a bad value stops the boot with the same one line, saying it came from .env', async (t) => {
     const { error, exit } = await bootWith(t, 'WEB_CONCURRENCY=lots\n', {});
     assert.equal(
