@@ -1,35 +1,33 @@
 // The app's own variables, declared in src/app/variables.ts of a copy of the kit: parsed once by
 // the first process, before any worker starts, and handed to every worker's createApp typed.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { request } from '../helpers/http.ts';
 import { copyOfKit, outputLines, spawnGroup } from '../helpers/process.ts';
 
-const DECLARATION = `  PAGE_SIZE: { type: 'integer', min: 1, max: 100, default: 20, description: 'Notes per page.' },
+// The copy's app is the test's own, whatever the user's src/app/ holds: its variables, and a
+// createApp that answers GET /vars with what it was handed.
+const VARIABLES = `export const variables = {
+  PAGE_SIZE: { type: 'integer', min: 1, max: 100, default: 20, description: 'Notes per page.' },
   MODE: { type: 'enum', values: ['fast', 'safe'], required: true, description: 'How to run.' },
+} as const;
+`;
+const APP = `import express from 'express';
+export function createApp(ctx) {
+  const app = express();
+  ctx.http.install(app);
+  app.get('/vars', (_req, res) => { res.json({ ...ctx.config.vars, pid: process.pid }); });
+  return app;
+}
 `;
 
 /** A copy whose app declares PAGE_SIZE and MODE, and answers GET /vars with what it was handed. */
 async function kitWithVariables(t: TestContext, dotenv: string): Promise<string> {
   const copy = await copyOfKit(t);
-  const variables = path.join(copy, 'src', 'app', 'variables.ts');
-  await writeFile(
-    variables,
-    (await readFile(variables, 'utf8')).replace(
-      'export const variables = {\n',
-      `export const variables = {\n${DECLARATION}`,
-    ),
-  );
-  const app = path.join(copy, 'src', 'app', 'app.ts');
-  await writeFile(
-    app,
-    (await readFile(app, 'utf8')).replace(
-      '  app.use(notFound);',
-      "  app.get('/vars', (_req, res) => { res.json({ ...ctx.config.vars, pid: process.pid }); });\n  app.use(notFound);",
-    ),
-  );
+  await writeFile(path.join(copy, 'src', 'app', 'variables.ts'), VARIABLES);
+  await writeFile(path.join(copy, 'src', 'app', 'app.ts'), APP);
   await writeFile(path.join(copy, '.env'), dotenv);
   return copy;
 }
