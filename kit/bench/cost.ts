@@ -1,5 +1,5 @@
 // What the kit adds to a request, in CPU: one process serving /api/info, against the same
-// handler in Express with Helmet alone (bench/baseline-app.ts), against that server again in a
+// handler in Express with Helmet alone (kit/bench/baseline-app.ts), against that server again in a
 // second process (the control, for the noise), against the kit with its request lines off, and
 // against a yardstick: Express + Helmet with 3 µs of busy work added to each request. Each
 // round loads every server in turn with the same number of keep-alive requests and reads the

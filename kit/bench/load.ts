@@ -67,7 +67,7 @@ interface ClientInternals {
 function instrument(client: Client, counters: Counters): void {
   const internals = client as unknown as ClientInternals;
   if (typeof internals._connect !== 'function' || typeof internals._doRequest !== 'function') {
-    throw new Error('autocannon internals changed: bench/load.ts needs updating');
+    throw new Error('autocannon internals changed: kit/bench/load.ts needs updating');
   }
   let closing = false;
   client.on('headers', (head) => {

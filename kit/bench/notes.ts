@@ -47,7 +47,7 @@ function reading(m: Measured): string[] {
     const responses = closed.reduce((sum, p) => sum + p.load.requests, 0);
     const fins = closed.reduce((sum, p) => sum + p.load.serverClosed, 0);
     notes.push(
-      `"close" = a new connection per request: autocannon sends "connection: close" and, patched in bench/load.ts, ` +
+      `"close" = a new connection per request: autocannon sends "connection: close" and, patched in kit/bench/load.ts, ` +
         `waits for the server's FIN before it reconnects; the server closed ${fins} connections for ${responses} responses.`,
     );
   }

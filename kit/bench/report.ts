@@ -156,7 +156,7 @@ function costTable(c: CostResults, baseline: string): string {
 
 function cost(r: BenchResults): string {
   return [
-    costTable(r.cost, 'Express with Helmet and nothing else (bench/baseline-app.ts)'),
+    costTable(r.cost, 'Express with Helmet and nothing else (kit/bench/baseline-app.ts)'),
     'The ' +
       'control is that same server in a second process: how far its ratio strays from 1.00 is noise. The ' +
       'yardstick shows what a known cost per request measures as here: on loopback, work added to a server that ' +
