@@ -140,12 +140,8 @@ export const byMsg =
 
 /** Whether the process still runs. A zombie counts as gone: it holds no port and no memory, only a slot for its parent to reap. */
 export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const state = statOf(pid)?.[0];
+  return state !== undefined && state !== 'Z';
 }
 
 /** The fields of /proc/<pid>/stat after the command's name: state, ppid, pgrp, … (Linux). */

@@ -4,6 +4,10 @@ import { startApp } from '../helpers/app-server.ts';
 import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 
+/** POST /api/echo with `body`, sent as `type`. */
+const echo = (url: string, body: string, type = 'application/json') =>
+  request(`${url}/api/echo`, { method: 'POST', headers: { 'content-type': type }, body });
+
 describe('the sample app over HTTP', () => {
   it('GET / explains the template and names the process that served it', needsDemo, async (t) => {
     const { url } = await startApp(t);
@@ -41,22 +45,14 @@ describe('the sample app over HTTP', () => {
     it('echoes a JSON body', async (t) => {
       const { url } = await startApp(t);
       const body = JSON.stringify({ hello: 'world', n: [1, 2] });
-      const res = await request(`${url}/api/echo`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
+      const res = await echo(url, body);
       assert.equal(res.status, 200);
       assert.deepEqual(res.json(), { received: { hello: 'world', n: [1, 2] } });
     });
 
     it('answers malformed JSON with 400 JSON', async (t) => {
       const { url } = await startApp(t);
-      const res = await request(`${url}/api/echo`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"hello": ',
-      });
+      const res = await echo(url, '{"hello": ');
       assert.equal(res.status, 400);
       assert.match(String(res.headers['content-type']), /application\/json/);
       assert.equal((res.json() as { error: string }).error, 'Bad Request');
@@ -65,11 +61,7 @@ describe('the sample app over HTTP', () => {
     it('answers a body over 100 kB with 413', async (t) => {
       const { url } = await startApp(t);
       const body = JSON.stringify({ blob: 'x'.repeat(101 * 1024) });
-      const res = await request(`${url}/api/echo`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
+      const res = await echo(url, body);
       assert.equal(res.status, 413);
       assert.equal((res.json() as { error: string }).error, 'Payload Too Large');
     });
@@ -77,21 +69,13 @@ describe('the sample app over HTTP', () => {
     it('accepts a body just under 100 kB', async (t) => {
       const { url } = await startApp(t);
       const body = JSON.stringify({ blob: 'x'.repeat(99 * 1024) });
-      const res = await request(`${url}/api/echo`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-      });
+      const res = await echo(url, body);
       assert.equal(res.status, 200);
     });
 
     it('answers a body that is not JSON with 415', async (t) => {
       const { url } = await startApp(t);
-      const res = await request(`${url}/api/echo`, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain' },
-        body: 'hi',
-      });
+      const res = await echo(url, 'hi', 'text/plain');
       assert.equal(res.status, 415);
       assert.match((res.json() as { message: string }).message, /application\/json/);
     });
