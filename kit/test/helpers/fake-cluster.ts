@@ -31,6 +31,8 @@ export class FakeWorker extends EventEmitter {
   readonly received: PrimaryMessage[] = [];
   /** Left running by a drain or SIGTERM, as a worker stuck on a request would be. */
   stubborn = false;
+  /** False early in a worker's boot, before its signal handlers exist: SIGTERM then kills it. */
+  handlesSignals = true;
   /** Answers a metrics scrape; set to false, it stays silent, as a busy worker would. */
   metrics: unknown[] | false = [];
   exited = false;
@@ -47,7 +49,7 @@ export class FakeWorker extends EventEmitter {
       kill: (signal) => {
         this.signals.push(signal);
         // A real worker's 'exit' comes later than the signal, never within the call.
-        if (signal === 'SIGKILL') setImmediate(() => this.exit(null, 'SIGKILL'));
+        if (signal === 'SIGKILL' || !this.handlesSignals) setImmediate(() => this.exit(null, signal));
         else if (!this.stubborn) setImmediate(() => this.exit(0));
         return true;
       },

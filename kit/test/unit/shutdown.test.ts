@@ -50,6 +50,19 @@ describe('shutdown', () => {
     assert.ok(!c.worker(2).received.some((m) => m.type === 'drain'));
   });
 
+  it('exits 0 when a worker not yet listening dies of that SIGTERM, before its handlers exist', async (t) => {
+    const c = fakeCluster(t, {
+      script: (w, n) => {
+        if (n === 1) w.ready();
+      },
+    });
+    await c.waitFor(byMsg('worker ready', { worker: 1 }));
+    c.worker(2).handlesSignals = false;
+    c.supervisor.shutdown('SIGINT');
+    assert.equal(await c.supervisor.exited, 0);
+    assert.ok(c.lines.some(byMsg('worker exited', { worker: 2, code: null, signal: 'SIGTERM', expected: true })));
+  });
+
   it('does not replace a worker that dies while the dyno stops, and exits non-zero', async (t) => {
     const c = fakeCluster(t, {
       script: (w, n) => {

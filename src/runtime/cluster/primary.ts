@@ -229,7 +229,9 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       { ...about(m), details: { code, signal, expected, uptimeMs } },
     );
     if (phase === 'stopping') {
-      shutdown.gone(code);
+      // A worker stopped before it listened can die of the SIGTERM retire() sent it, when it
+      // comes before its own handlers exist: it had nothing to drain, so nothing was cut off.
+      shutdown.gone(signal === 'SIGTERM' && !everReady && m.retiring ? 0 : code);
       return;
     }
     // Retired by a reload or the memory budget, or a replacement that never came up:
