@@ -6,12 +6,14 @@ import { kitHttp } from './http/kit.ts';
 import type { ProcessIdentity } from './identity.ts';
 import type { Logger } from './log/log.ts';
 import type { ProcessMetrics } from './metrics/metrics.ts';
+import type { PlatformId } from './platform/platforms.ts';
 import type { ResourceLifecycle } from './resources.ts';
 import type { Surfaces } from './surfaces.ts';
 import type { AppContext } from './types.ts';
 
 export interface AppContextParts {
   readonly nodeEnv: NodeEnv;
+  readonly platform: PlatformId;
   readonly surfaces: Surfaces;
   readonly workers: number;
   readonly env: Env;
@@ -32,6 +34,7 @@ export function createAppContext<V = Readonly<Record<string, unknown>>>(parts: A
     config: Object.freeze({
       nodeEnv: parts.nodeEnv,
       production: parts.nodeEnv === 'production',
+      platform: parts.platform,
       surfaces,
       workers: parts.workers,
       env: parts.env,

@@ -17,6 +17,7 @@ export {
 export { NO_DATABASE } from './database/settings.ts';
 export { describeProcess, type ProcessIdentity } from './identity.ts';
 export type { Logger } from './log/log.ts';
+export type { PlatformId } from './platform/platforms.ts';
 export type { Resource, ResourceHandle, Resources } from './resources.ts';
 export type { Surfaces } from './surfaces.ts';
 export type { AnyVariables, AppConfig, AppContext, AppFactory, KitHttp } from './types.ts';

@@ -16,10 +16,11 @@ import { request } from '../helpers/http.ts';
 import { capturedLog } from '../helpers/log-capture.ts';
 import { byMsg, freePort, startDyno } from '../helpers/process.ts';
 import { keyPrefix, needsRedis, redisProxy } from '../helpers/redis.ts';
+import { selfSignedCertificate } from '../helpers/self-signed.ts';
 
 /** In every REDIS_URL here: no log line and no response may show it. */
 const PASSWORD = 's3cret-in-the-url';
-const withPassword = (url: string) => url.replace('redis://', `redis://default:${PASSWORD}@`);
+const withPassword = (url: string) => url.replace(/^(rediss?):\/\//, `$1://default:${PASSWORD}@`);
 
 /** The app as `npm run remove-demo` leaves it, plus the cache: its front page reports it. */
 function homeWithCache(): AppFactory<AppVariables> & { cache?: ResourceHandle<Cache> | null } {
@@ -65,6 +66,7 @@ describe('the cache', needsRedis, () => {
     const connected = capture.find('cache connected');
     assert.equal(connected.length, 1);
     assert.match(String(connected[0]?.host), /^127\.0\.0\.1:\d+$/);
+    assert.equal(connected[0]?.tls, 'redis:// URL: no TLS');
     assert.equal(
       capture.find('optional resource did not open: serving without it, retrying in the background').length,
       1,
@@ -151,6 +153,63 @@ describe('the cache', needsRedis, () => {
     assert.equal(await resources.closeAll(performance.now() + 60_000), true);
     await hungUp;
   });
+});
+
+// Heroku Key-Value Store: rediss:// only, with a certificate no CA signed.
+const certificate = selfSignedCertificate();
+const needsCertificate = {
+  skip: certificate === null ? 'openssl is not installed: it makes the test certificate' : false,
+};
+
+describe('the cache over TLS, behind an endpoint with a self-signed certificate', needsRedis, () => {
+  it(
+    'on Heroku, rediss:// connects without verifying it, as Heroku Key-Value Store needs',
+    needsCertificate,
+    async (t) => {
+      const proxy = await redisProxy(t, { tls: certificate ?? {} });
+      await proxy.listen();
+      const prefix = keyPrefix(t);
+      const capture = capturedLog();
+      const app = homeWithCache();
+      const redisUrl = withPassword(proxy.url());
+      assert.match(redisUrl, /^rediss:\/\/default:/);
+      const { url } = await startApp(t, {
+        app,
+        env: { REDIS_URL: redisUrl, PLATFORM: 'heroku-cedar' },
+        log: capture.log,
+      });
+
+      assert.deepEqual(await readyz(url), [200, { status: 'ready' }]);
+      assert.equal(await cacheField(url), 'attached');
+      await app.cache!.value.set(`${prefix}over-tls`, 'yes', { EX: 60 });
+      assert.equal(await app.cache!.value.get(`${prefix}over-tls`), 'yes');
+      assert.deepEqual(
+        capture.find('cache connected').map((l) => l.tls),
+        ["rediss:// on Heroku: TLS, certificate not verified (Heroku Key-Value Store's is self-signed)"],
+      );
+      assertNoSecret(capture.lines);
+    },
+  );
+
+  it(
+    'elsewhere, rediss:// verifies the certificate: a self-signed one is refused, and the app serves without its cache',
+    needsCertificate,
+    async (t) => {
+      const proxy = await redisProxy(t, { tls: certificate ?? {} });
+      await proxy.listen();
+      const capture = capturedLog();
+      const app = homeWithCache();
+      const redisUrl = withPassword(proxy.url());
+      const { url } = await startApp(t, { app, env: { REDIS_URL: redisUrl, PLATFORM: 'render' }, log: capture.log });
+
+      assert.deepEqual(await readyz(url), [200, { status: 'ready', degraded: ['cache'] }]);
+      assert.equal(await cacheField(url), 'unavailable');
+      const [warning] = capture.find('optional resource did not open: serving without it, retrying in the background');
+      assert.equal(warning?.resource, 'cache');
+      assert.match(String(warning?.cause), /self-signed certificate/);
+      assertNoSecret(capture.lines);
+    },
+  );
 });
 
 describe('a cluster whose Redis is out of reach', () => {

@@ -1,6 +1,7 @@
 // A real Redis for the tests that need one: 127.0.0.1:6379, as this project's machines and CI
 // run it (.ci/run starts it). Tests share it, so each keeps to keys under a prefix of its own.
 import type { TestContext } from 'node:test';
+import type { TlsOptions } from 'node:tls';
 import { createClient } from 'redis';
 import { serviceGate } from '../../../src/runtime/service-gate.ts';
 import { tcpProxy } from './tcp-proxy.ts';
@@ -41,5 +42,9 @@ export function keyPrefix(t: TestContext): string {
   return prefix;
 }
 
-/** A proxy in front of the server, which a test can cut and restore: a Redis that goes away and comes back. */
-export const redisProxy = (t: TestContext, target = REDIS_URL) => tcpProxy(t, target, 6379);
+/**
+ * A proxy in front of the server, which a test can cut and restore: a Redis that goes away and
+ * comes back. With `tls`, a rediss:// endpoint with that key and certificate.
+ */
+export const redisProxy = (t: TestContext, options: { readonly tls?: TlsOptions } = {}) =>
+  tcpProxy(t, REDIS_URL, 6379, options);

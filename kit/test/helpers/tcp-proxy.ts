@@ -1,14 +1,22 @@
 import net from 'node:net';
 import type { TestContext } from 'node:test';
+import tls from 'node:tls';
 
 /**
  * A TCP proxy in front of a server, which a test can cut (every connection reset, the port
- * refusing) and restore on the same port: a server that goes away and comes back.
+ * refusing) and restore on the same port: a server that goes away and comes back. With `tls`
+ * (a key and certificate), it takes TLS from its clients and speaks plain text to the server,
+ * as a managed service's TLS endpoint does.
  */
-export async function tcpProxy(t: TestContext, target: string, defaultPort: number) {
+export async function tcpProxy(
+  t: TestContext,
+  target: string,
+  defaultPort: number,
+  options: { readonly tls?: tls.TlsOptions } = {},
+) {
   const { hostname, port } = new URL(target);
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
+  const connected = (client: net.Socket) => {
     const upstream = net.connect(Number(port || defaultPort), hostname);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -19,7 +27,8 @@ export async function tcpProxy(t: TestContext, target: string, defaultPort: numb
       });
     }
     client.pipe(upstream).pipe(client);
-  });
+  };
+  const server = options.tls ? tls.createServer(options.tls, connected) : net.createServer(connected);
   let proxyPort = 0;
   const listen = () =>
     new Promise<void>((resolve) =>
@@ -38,9 +47,9 @@ export async function tcpProxy(t: TestContext, target: string, defaultPort: numb
     /** Starts (or restores) the proxy; the first call picks the port later calls reuse. */
     listen,
     cut,
-    /** `target` with the proxy's host and port in place of the server's. */
+    /** `target` with the proxy's host and port in place of the server's (and rediss: for redis: behind TLS). */
     url(): string {
-      const url = new URL(target);
+      const url = new URL(options.tls ? target.replace(/^redis:/, 'rediss:') : target);
       url.host = `127.0.0.1:${proxyPort}`;
       return url.toString();
     },

@@ -159,6 +159,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
 
   const ctx = createAppContext({
     nodeEnv: config.nodeEnv,
+    platform: config.platform,
     surfaces,
     workers: workersOf(process.env),
     env: process.env,
