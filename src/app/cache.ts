@@ -13,6 +13,15 @@ export type Cache = RedisClientType;
 const CONNECT_TIMEOUT_MS = 2_000;
 
 /**
+ * A command unanswered this long fails, and the route takes it as a miss: a cache answers in a
+ * millisecond or two, and a request must not hang on a server that stalls.
+ */
+export const COMMAND_TIMEOUT_MS = 1_000;
+
+/** What the front page says without one: the one command that attaches one on Heroku. */
+export const NO_CACHE = 'no cache attached (REDIS_URL is unset): heroku addons:create heroku-redis:mini attaches one';
+
+/**
  * After a connection is lost: node-redis's own default (2^retries x 50 ms up to 2 s, plus up
  * to 200 ms of jitter; `defaultReconnectStrategy` in @redis/client's client/socket.js).
  */
@@ -46,6 +55,31 @@ export function cacheTls(url: string, platform: PlatformId): CacheTls {
   return { socket: { tls: true, rejectUnauthorized: true }, reason: 'rediss:// URL: TLS, certificate verified' };
 }
 
+/** The dyno's clients: one per serving process. Heroku Key-Value Store mini allows 20 in all. */
+const clientsPerDyno = (workers: number) =>
+  `${workers} ${workers === 1 ? 'process' : 'workers'} x 1 client = ${workers} per dyno`;
+
+/**
+ * Warns when the server has no room for this dyno's clients, with the numbers: a plan's limit
+ * (mini 20, premium-0 40: https://elements.heroku.com/addons/heroku-redis) is shared by every
+ * dyno and every process that connects. Valkey and Redis 7+ report maxclients in INFO clients.
+ */
+async function checkRoom(client: Cache, ctx: AppContext<AppVariables>): Promise<void> {
+  const info = await client.info('clients');
+  const read = (field: string) => Number(info.match(new RegExp(`^${field}:(\\d+)`, 'm'))?.[1] ?? Number.NaN);
+  const max = read('maxclients');
+  const used = read('connected_clients');
+  if (!Number.isFinite(max) || !Number.isFinite(used)) return;
+  // This process's own client is among those connected.
+  const free = max - used + 1;
+  const needed = ctx.config.workers;
+  if (free < needed)
+    ctx.log.warn(
+      `cache: the server allows ${max} clients and ${used} are connected: this dyno's ${needed} (${clientsPerDyno(needed)}) may not fit`,
+      { max, used, needed },
+    );
+}
+
 /** Registers the client when REDIS_URL is set; null, and the app serves without one, when not. */
 export function registerCache(ctx: AppContext<AppVariables>): ResourceHandle<Cache> | null {
   // Parsed at boot (src/app/variables.ts): a redis:// or rediss:// URL, or unset.
@@ -65,6 +99,11 @@ export function registerCache(ctx: AppContext<AppVariables>): ResourceHandle<Cac
         url,
         // While disconnected, a command fails at once rather than wait in a queue with its request.
         disableOfflineQueue: true,
+        // node-redis's timeout (5 s by default) bounds only the wait to be sent: a command already
+        // sent to a server that stalls waits for ever unless rejectInFlight is on (CommandOptions
+        // in @redis/client's lib/client/commands-queue.d.ts). Its late reply is dropped; a cache's
+        // commands are safe to give up on.
+        commandOptions: { timeout: COMMAND_TIMEOUT_MS, rejectInFlight: true },
         socket: {
           ...tls.socket,
           connectTimeout: CONNECT_TIMEOUT_MS,
@@ -97,11 +136,24 @@ export function registerCache(ctx: AppContext<AppVariables>): ResourceHandle<Cac
       } finally {
         signal.removeEventListener('abort', stop);
       }
-      ctx.log.info('cache connected', { host, tls: tls.reason });
+      ctx.log.info('cache connected', { host, tls: tls.reason, clients: clientsPerDyno(ctx.config.workers) });
+      // Once per dyno, by its first process: the others would ask the same question.
+      const { workerId } = ctx.identity;
+      // A server that refuses INFO (a plan may rename it) leaves the check undone, not the cache.
+      if (workerId === null || workerId === 1) await checkRoom(client, ctx).catch(() => {});
       return client;
     },
-    // Sends what is pending, then closes: quit() is deprecated since node-redis 5.
-    close: (client) => client.close(),
+    // Sends what is pending, then closes (quit() is deprecated since node-redis 5). It waits for
+    // every reply, so a server that stalls would hold the shutdown until its deadline: past the
+    // command bound, the connection is dropped.
+    async close(client) {
+      const giveUp = setTimeout(() => client.destroy(), COMMAND_TIMEOUT_MS);
+      try {
+        await client.close();
+      } finally {
+        clearTimeout(giveUp);
+      }
+    },
     async check(client) {
       await client.ping();
     },
@@ -109,7 +161,7 @@ export function registerCache(ctx: AppContext<AppVariables>): ResourceHandle<Cac
 }
 
 /** For a public page: whether a cache is attached and answering now, never where it is. */
-export function cacheStatus(cache: ResourceHandle<Cache> | null): 'attached' | 'unavailable' | 'none' {
-  if (cache === null) return 'none';
+export function cacheStatus(cache: ResourceHandle<Cache> | null): 'attached' | 'unavailable' | typeof NO_CACHE {
+  if (cache === null) return NO_CACHE;
   return cache.available && cache.value.isReady ? 'attached' : 'unavailable';
 }

@@ -30,6 +30,11 @@ export interface StartOptions<D extends VariableSpecs> {
   readonly surfaces?: Surfaces;
   /** How long optional resources' opens are waited for and retried (the kit's own tests). */
   readonly resourceTiming?: ResourceTiming;
+  /**
+   * How many processes the app is told serve on its dyno (1): what it shares out per dyno,
+   * such as connections, is reckoned by it.
+   */
+  readonly workers?: number;
 }
 
 export interface StartedApp {
@@ -59,7 +64,7 @@ export async function startApp<D extends VariableSpecs>(t: TestContext, options:
     nodeEnv: config.nodeEnv,
     platform: config.platform,
     surfaces: options.surfaces ?? surfacesOf(config),
-    workers: 1,
+    workers: options.workers ?? 1,
     env,
     vars,
     database: config.database,

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import express from 'express';
-import { type Cache, registerCache } from '../../../src/app/cache.ts';
+import { type Cache, COMMAND_TIMEOUT_MS, NO_CACHE, registerCache } from '../../../src/app/cache.ts';
 import { errorHandler, notFound } from '../../../src/app/errors.ts';
 import { homeRoutes } from '../../../src/app/routes/home.ts';
 import type { AppVariables } from '../../../src/app/variables.ts';
@@ -15,7 +15,7 @@ import { startApp } from '../helpers/app-server.ts';
 import { request } from '../helpers/http.ts';
 import { capturedLog } from '../helpers/log-capture.ts';
 import { byMsg, freePort, startDyno } from '../helpers/process.ts';
-import { keyPrefix, needsRedis, redisProxy } from '../helpers/redis.ts';
+import { keyPrefix, needsRedis, needsRedisServer, privateRedis, redisProxy } from '../helpers/redis.ts';
 import { selfSignedCertificate } from '../helpers/self-signed.ts';
 
 /** In every REDIS_URL here: no log line and no response may show it. */
@@ -118,6 +118,23 @@ describe('the cache', needsRedis, () => {
     assertNoSecret(capture.lines);
   });
 
+  it('a server that stalls while serving: a command fails at its bound, not hanging its request, and stopping does not wait for it', async (t) => {
+    const proxy = await redisProxy(t);
+    await proxy.listen();
+    const app = homeWithCache();
+    const { url, resources } = await startApp(t, { app, env: { REDIS_URL: proxy.url() } });
+    const cache = app.cache!;
+    assert.equal(await cacheField(url), 'attached');
+
+    proxy.stall();
+    await assert.rejects(cache.value.get('any key'), {
+      message: `Command timed out after ${COMMAND_TIMEOUT_MS}ms waiting for a reply; it may have been executed`,
+    });
+    assert.equal((await request(`${url}/healthz`)).status, 200);
+    // close() waits for every reply: the stalled one must not hold the shutdown to its deadline.
+    assert.equal(await resources.closeAll(performance.now() + 60_000), true, 'closed before the deadline');
+  });
+
   it('a server that accepts but never answers: the boot says what it waits for, serves at its bound, and stopping hangs up', async (t) => {
     const silent = net.createServer();
     const connections: net.Socket[] = [];
@@ -210,6 +227,50 @@ describe('the cache over TLS, behind an endpoint with a self-signed certificate'
       assertNoSecret(capture.lines);
     },
   );
+});
+
+describe("the dyno's clients against the server's limit", needsRedisServer, () => {
+  it('a server with no room for every process of the dyno: the connected line gives the arithmetic, a warning the numbers', async (t) => {
+    const redisUrl = await privateRedis(t, ['--maxclients', '2']);
+    // Another dyno's client, already there.
+    const other = net.connect(Number(new URL(redisUrl).port), '127.0.0.1');
+    t.after(() => other.destroy());
+    other.write('PING\r\n');
+    await once(other, 'data');
+    const capture = capturedLog();
+    await startApp(t, { app: homeWithCache(), env: { REDIS_URL: redisUrl }, log: capture.log, workers: 2 });
+
+    assert.deepEqual(
+      capture.find('cache connected').map((l) => l.clients),
+      ['2 workers x 1 client = 2 per dyno'],
+    );
+    const warnings = capture.lines.filter((l) => l.level === 'warn').map((l) => [l.msg, l.max, l.used, l.needed]);
+    assert.deepEqual(warnings, [
+      [
+        "cache: the server allows 2 clients and 2 are connected: this dyno's 2 (2 workers x 1 client = 2 per dyno) may not fit",
+        2,
+        2,
+        2,
+      ],
+    ]);
+  });
+
+  it('room for them: no warning', async (t) => {
+    const redisUrl = await privateRedis(t, ['--maxclients', '3']);
+    const capture = capturedLog();
+    await startApp(t, { app: homeWithCache(), env: { REDIS_URL: redisUrl }, log: capture.log, workers: 2 });
+    assert.equal(capture.find('cache connected').length, 1);
+    assert.deepEqual(
+      capture.lines.filter((l) => l.level === 'warn'),
+      [],
+    );
+  });
+
+  it('without REDIS_URL, the front page says the one command that attaches one', async (t) => {
+    const { url } = await startApp(t, { app: homeWithCache() });
+    assert.equal(await cacheField(url), NO_CACHE);
+    assert.match(NO_CACHE, /heroku addons:create heroku-redis:mini/);
+  });
 });
 
 describe('a cluster whose Redis is out of reach', () => {

@@ -20,6 +20,8 @@ export interface StartAppOptions {
   readonly env?: Env;
   /** How long opens are waited for and retried; the serving process's own unless told. */
   readonly resourceTiming?: ResourceTiming;
+  /** How many processes the app is told share its dyno (1). */
+  readonly workers?: number;
 }
 
 /**
@@ -34,5 +36,6 @@ export function startApp(t: TestContext, options: StartAppOptions = {}) {
     log: options.log ?? silentLog,
     surfaces: options.surfaces ?? { demo: true, metrics: 'open' },
     resourceTiming: options.resourceTiming,
+    workers: options.workers,
   });
 }

@@ -16,7 +16,10 @@ export async function tcpProxy(
 ) {
   const { hostname, port } = new URL(target);
   const sockets = new Set<net.Socket>();
+  const clients = new Set<net.Socket>();
   const connected = (client: net.Socket) => {
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
     const upstream = net.connect(Number(port || defaultPort), hostname);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -47,6 +50,10 @@ export async function tcpProxy(
     /** Starts (or restores) the proxy; the first call picks the port later calls reuse. */
     listen,
     cut,
+    /** Connections stay open and nothing more reaches the server: a server that stalls. */
+    stall(): void {
+      for (const client of clients) client.unpipe().pause();
+    },
     /** `target` with the proxy's host and port in place of the server's (and rediss: for redis: behind TLS). */
     url(): string {
       const url = new URL(options.tls ? target.replace(/^redis:/, 'rediss:') : target);
