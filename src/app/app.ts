@@ -17,7 +17,7 @@ export function createApp(ctx: AppContext<AppVariables>): Express {
   // (required: the app cannot serve without it), Redis when REDIS_URL is (optional: it can).
   const database = registerDatabase(ctx);
   const cache = registerCache(ctx);
-  mountDemo(app, ctx, { database }); // the teaching surface: `npm run remove-demo` deletes this line and src/demo/
+  mountDemo(app, ctx, { database, redis: cache }); // the teaching surface: `npm run remove-demo` deletes this line and src/demo/
 
   // Your routes: one file per group in src/app/routes/, mounted here. Register what else they
   // need with ctx.resources.register() before returning.

@@ -9,22 +9,29 @@ import { DEVELOPMENT_LIMITS, demoRoutes, PRODUCTION_LIMITS } from './cpu-and-sle
 import { apiRoutes } from './info-and-echo.ts';
 import { obeyDemoButtons } from './leak-and-burn.ts';
 import { pageRoutes } from './page.ts';
-import { visitRoutes } from './visits.ts';
+import { type Counter, visitRoutes } from './visits.ts';
 
 const publicDir = path.join(import.meta.dirname, 'public');
 
 export interface DemoResources {
   /** The app's database, when it has one: the visit counter and /demo/db-sleep use it. */
   readonly database: ResourceHandle<Database> | null;
+  /** The app's Redis, when it has one: the visit counter uses it. */
+  readonly redis: ResourceHandle<Counter> | null;
 }
 
-export function mountDemo(app: Express, ctx: AppContext, { database }: DemoResources): void {
+export function mountDemo(app: Express, ctx: AppContext, { database, redis }: DemoResources): void {
   const { surfaces, production } = ctx.config;
   // Routers under a prefix first: a request skips those with one path test, while each
   // router mounted at / costs every request that reaches it a walk through its routes.
   // Switched off (DEMO_SURFACE), the samples are not mounted at all: they answer 404.
   if (surfaces.demo) {
-    app.use('/api', apiRoutes(ctx.identity), clusterRoutes(ctx.cluster, ctx.identity), visitRoutes(ctx, database));
+    app.use(
+      '/api',
+      apiRoutes(ctx.identity),
+      clusterRoutes(ctx.cluster, ctx.identity),
+      visitRoutes(ctx, database, redis),
+    );
     // The buttons that make the supervisor act: never mounted in production, whatever else is
     // set, so there they answer 404 like any unknown path.
     if (!production) {

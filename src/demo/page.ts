@@ -47,13 +47,15 @@ ${options.buttons ? controls : ''}
 <ol id="timeline" aria-labelledby="timeline-title" aria-live="polite" aria-relevant="additions" data-docs="${DOCS_BASE}"></ol>
 </section>
 <section id="visits" aria-live="polite">
-<h2>Visits, counted three ways</h2>
+<h2>Visits, counted four ways</h2>
 <p class="hint">A worker's memory is its own, and round-robin sends each request to another worker, so that count jumps around.
-The primary's count is the whole dyno's, but a scaled app has one primary per dyno: only the database is shared by every dyno, and kept across restarts.</p>
+The primary's count is the whole dyno's, but a scaled app has one primary per dyno: Redis and the database are shared by every dyno.
+Use Redis for what every dyno must see at once and can afford to lose (a count, a rate limit, a cache: one atomic command, in memory); use the database for what must be kept across restarts.</p>
 <table id="visit-counts">
 <tbody>
 <tr><th scope="row">In the memory of the worker that answered</th><td id="visits-worker">&ndash;</td></tr>
 <tr><th scope="row">In the primary: this dyno</th><td id="visits-dyno">&ndash;</td></tr>
+<tr><th scope="row">In Redis: every dyno</th><td id="visits-redis">&ndash;</td></tr>
 <tr><th scope="row">In the database: every dyno</th><td id="visits-database">&ndash;</td></tr>
 </tbody>
 </table>
@@ -70,7 +72,7 @@ function tryIt(surfaces: Surfaces): string {
           '<li><a href="/demo/cpu?ms=200">/demo/cpu?ms=200</a>: burns 200 ms of CPU. One process serves these one at a time; a cluster serves one per worker.</li>',
           '<li><a href="/demo/sleep?ms=200">/demo/sleep?ms=200</a>: waits 200 ms without blocking: a single process serves thousands of these at once.</li>',
           '<li><a href="/api/cluster">/api/cluster</a>: the table above as JSON, from the primary\'s view; <code>/api/cluster/events</code> streams the timeline (Server-Sent Events)</li>',
-          '<li><a href="/api/visits">/api/visits</a>: the three visit counts as JSON (<code>POST</code> counts one)</li>',
+          '<li><a href="/api/visits">/api/visits</a>: the four visit counts as JSON (<code>POST</code> counts one)</li>',
           '<li><a href="/demo/db-sleep?ms=200">/demo/db-sleep?ms=200</a>: holds a database connection for 200 ms: a drain waits for it</li>',
         ]
       : []),

@@ -1,10 +1,38 @@
-// Visits counted three ways, to show where state lives under clustering: in one worker's
+// Visits counted four ways, to show where state lives under clustering: in one worker's
 // memory (each worker has its own, and round-robin sends each request to another), in the
-// primary (one per dyno: a scaled app has several), and in the database (one for every dyno).
+// primary (one per dyno: a scaled app has several), in Redis and in the database (one for
+// every dyno).
 import { Router } from 'express';
 import { type AppContext, type Database, NO_DATABASE, type ResourceHandle, withDatabase } from '../runtime/contract.ts';
 
 const COUNTER = 'visits';
+/** The demo's one key in the app's Redis. */
+export const REDIS_KEY = 'demo:visits';
+
+/** What the counter needs of the app's Redis client: two commands. */
+export interface Counter {
+  incr(key: string): Promise<number>;
+  get(key: string): Promise<string | null>;
+}
+
+/** Said in place of a count without REDIS_URL: the one command that attaches one on Heroku. */
+export const NO_REDIS = 'no Redis attached (REDIS_URL is unset): heroku addons:create heroku-redis:mini attaches one';
+
+/** Said in place of a count when Redis is attached but not answering: the visit still counts elsewhere. */
+export const REDIS_UNAVAILABLE = 'Redis is not answering: this visit was not counted there';
+
+/**
+ * INCR: one atomic command, so visits from every worker of every dyno cannot lose one. Optional
+ * like the app's cache: when it fails, the visit is counted everywhere else and the page says so.
+ */
+async function inRedis(redis: ResourceHandle<Counter>, add: boolean): Promise<number | null> {
+  if (!redis.available) return null;
+  try {
+    return add ? await redis.value.incr(REDIS_KEY) : Number((await redis.value.get(REDIS_KEY)) ?? 0);
+  } catch {
+    return null;
+  }
+}
 
 /** The table is the release phase's to make (npm run migrate): a request never creates it. */
 class NotMigrated extends Error {
@@ -34,16 +62,22 @@ async function inDatabase(database: ResourceHandle<Database>, add: boolean): Pro
   }
 }
 
-export function visitRoutes(ctx: AppContext, database: ResourceHandle<Database> | null): Router {
+export function visitRoutes(
+  ctx: AppContext,
+  database: ResourceHandle<Database> | null,
+  redis: ResourceHandle<Counter> | null,
+): Router {
   const router = Router();
   let inThisWorker = 0;
   const answer = async (add: boolean) => {
     // The database first: if it fails, the visit was not counted anywhere and the client is told.
     const everyDyno = database ? await inDatabase(database, add) : null;
+    const inRedisNow = redis ? await inRedis(redis, add) : null;
     if (add) inThisWorker += 1;
     return {
       worker: { count: inThisWorker, pid: ctx.identity.pid, workerId: ctx.identity.workerId },
       dyno: { count: await ctx.cluster.count(COUNTER, add ? 1 : 0), name: ctx.identity.instance },
+      redis: inRedisNow !== null ? { count: inRedisNow } : { count: null, note: redis ? REDIS_UNAVAILABLE : NO_REDIS },
       database: everyDyno === null ? { count: null, note: NO_DATABASE } : { count: everyDyno },
     };
   };

@@ -20,7 +20,7 @@ declare const document: {
 
 const skip = skipWithoutBrowser;
 
-it('the page at / shows every worker live, updates after requests, and counts visits three ways', {
+it('the page at / shows every worker live, updates after requests, and counts visits four ways', {
   skip,
 }, async (t) => {
   const { dyno, base, page, problems } = await clusterAndPage(t, { WEB_CONCURRENCY: '2' });
@@ -66,15 +66,18 @@ it('the page at / shows every worker live, updates after requests, and counts vi
     assert.ok(Math.abs(bar.filled - bar.count / most) < 0.05, `bar for ${bar.count} of ${most} is ${bar.filled} full`);
   }
 
-  // Visits, three ways: the button counts one; with no database, the page says how to attach one.
+  // Visits, four ways: the button counts one; with no Redis and no database, the page says how to attach each.
   await page.waitForFunction(() => document.getElementById('visits-dyno')?.textContent === '0');
   for (let i = 1; i <= 3; i += 1) {
     await page.getByRole('button', { name: 'Count a visit' }).click();
     await page.waitForFunction((n) => document.getElementById('visits-dyno')?.textContent === String(n), i);
   }
   assert.match((await page.textContent('#visits-worker')) ?? '', /^[123] \(worker [12], pid \d+\)$/);
+  assert.equal(await page.textContent('#visits-redis'), 'not counted');
   assert.equal(await page.textContent('#visits-database'), 'no database');
-  assert.match((await page.textContent('#visits-note')) ?? '', /heroku addons:create heroku-postgresql:essential-0/);
+  const note = (await page.textContent('#visits-note')) ?? '';
+  assert.match(note, /heroku addons:create heroku-redis:mini/);
+  assert.match(note, /heroku addons:create heroku-postgresql:essential-0/);
 
   const artifacts = path.join(ROOT, 'kit', 'test', 'artifacts');
   await mkdir(artifacts, { recursive: true });

@@ -210,11 +210,12 @@ async function act(action) {
 
 for (const button of buttons) button.addEventListener('click', () => act(button.dataset.action));
 
-// Visits, three ways: fetched when the page opens and after each click, not polled, so the
+// Visits, four ways: fetched when the page opens and after each click, not polled, so the
 // counts move only when someone counts a visit.
 const visitCells = {
   worker: document.getElementById('visits-worker'),
   dyno: document.getElementById('visits-dyno'),
+  redis: document.getElementById('visits-redis'),
   database: document.getElementById('visits-database'),
 };
 const visitNote = document.getElementById('visits-note');
@@ -224,8 +225,9 @@ function renderVisits(visits) {
   const worker = visits.worker.workerId === null ? 'the single process' : `worker ${visits.worker.workerId}`;
   visitCells.worker.textContent = `${visits.worker.count} (${worker}, pid ${visits.worker.pid})`;
   visitCells.dyno.textContent = String(visits.dyno.count);
+  visitCells.redis.textContent = visits.redis.count === null ? 'not counted' : String(visits.redis.count);
   visitCells.database.textContent = visits.database.count === null ? 'no database' : String(visits.database.count);
-  visitNote.textContent = visits.database.note ?? '';
+  visitNote.textContent = [visits.redis.note, visits.database.note].filter(Boolean).join(' ');
 }
 
 /** @param {'GET' | 'POST'} method */
