@@ -3,7 +3,14 @@
 // primary (one per dyno: a scaled app has several), in Redis and in the database (one for
 // every dyno).
 import { Router } from 'express';
-import { type AppContext, type Database, NO_DATABASE, type ResourceHandle, withDatabase } from '../runtime/contract.ts';
+import {
+  type AppContext,
+  type Database,
+  NO_DATABASE,
+  NO_REDIS,
+  type ResourceHandle,
+  withDatabase,
+} from '../runtime/contract.ts';
 
 const COUNTER = 'visits';
 /** The demo's one key in the app's Redis. */
@@ -14,9 +21,6 @@ export interface Counter {
   incr(key: string): Promise<number>;
   get(key: string): Promise<string | null>;
 }
-
-/** Said in place of a count without REDIS_URL: the one command that attaches one on Heroku. */
-export const NO_REDIS = 'no Redis attached (REDIS_URL is unset): heroku addons:create heroku-redis:mini attaches one';
 
 /** Said in place of a count when Redis is attached but not answering: the visit still counts elsewhere. */
 export const REDIS_UNAVAILABLE = 'Redis is not answering: this visit was not counted there';

@@ -7,6 +7,7 @@ import type { ProcessIdentity } from './identity.ts';
 import type { Logger } from './log/log.ts';
 import type { ProcessMetrics } from './metrics/metrics.ts';
 import type { PlatformId } from './platform/platforms.ts';
+import type { RedisSettings } from './redis/settings.ts';
 import type { ResourceLifecycle } from './resources.ts';
 import type { Surfaces } from './surfaces.ts';
 import type { AppContext } from './types.ts';
@@ -19,6 +20,7 @@ export interface AppContextParts {
   readonly env: Env;
   readonly vars: Readonly<Record<string, unknown>>;
   readonly database: DatabaseSettings | null;
+  readonly redis: RedisSettings | null;
   readonly identity: ProcessIdentity;
   readonly log: Logger;
   readonly metrics: ProcessMetrics;
@@ -40,6 +42,7 @@ export function createAppContext<V = Readonly<Record<string, unknown>>>(parts: A
       env: parts.env,
       vars: parts.vars as V,
       database: parts.database && { ...parts.database, pool: planPool(parts.database.budget, parts.workers) },
+      redis: parts.redis,
     }),
     identity: parts.identity,
     log,

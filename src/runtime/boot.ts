@@ -13,6 +13,7 @@ import { type Logger, processLogger } from './log/log.ts';
 import { planWorkers, type WorkerPlan } from './platform/concurrency.ts';
 import { readMachineFacts } from './platform/machine.ts';
 import { platformById } from './platform/platforms.ts';
+import { clientsPerDyno, NO_REDIS } from './redis/settings.ts';
 import { FORCEABLE, onSignals } from './signals.ts';
 import { surfacesOf, surfacesOff } from './surfaces.ts';
 import type { AppFactory } from './types.ts';
@@ -54,6 +55,9 @@ function bootLine(log: Logger, config: Config, plan: WorkerPlan): void {
             tls: database.tlsReason,
           }
         : { database: NO_DATABASE }),
+      ...(config.redis
+        ? { redis: clientsPerDyno(plan.count), redisHost: config.redis.host, redisTls: config.redis.tlsReason }
+        : { redis: NO_REDIS }),
     },
   );
   // Once, from the process that owns the deadline: the workers parse the same config silently.

@@ -12,6 +12,7 @@ import {
 } from './database/settings.ts';
 import { planDeadline, type ShutdownDeadline } from './platform/deadline.ts';
 import { instanceOf, PLATFORM_IDS, type PlatformId, platformById, recognise } from './platform/platforms.ts';
+import { type RedisSettings, redisSettings } from './redis/settings.ts';
 
 export { ConfigError, type Env } from './config-error.ts';
 
@@ -137,6 +138,12 @@ export const VARIABLES = {
     description: `TLS to the database, as libpq names it (${SSL_MODES.join(', ')}); sslmode in DATABASE_URL wins over it.`,
     deployButton: false,
   },
+  REDIS_URL: {
+    default: 'unset: no Redis',
+    description:
+      'redis:// or rediss://, as Heroku Key-Value Store sets it: each serving process opens one client to it (src/app/cache.ts declares it optional). Never logged: the boot line names only the host. rediss:// on Heroku skips verifying the self-signed certificate; elsewhere it is verified.',
+    deployButton: false,
+  },
 } as const satisfies Record<string, VariableDoc>;
 
 export type NodeEnv = (typeof NODE_ENVS)[number];
@@ -179,6 +186,8 @@ export interface Config {
   readonly concurrency: ConcurrencySettings;
   /** null without DATABASE_URL. */
   readonly database: DatabaseSettings | null;
+  /** null without REDIS_URL. */
+  readonly redis: RedisSettings | null;
 }
 
 type Variable = keyof typeof VARIABLES;
@@ -266,6 +275,7 @@ export function loadConfig(env: Env): Config {
       platformCpus: renderCpus === undefined ? undefined : { variable: 'RENDER_CPU_COUNT' as const, cpus: renderCpus },
     }),
     database: databaseSettings(env),
+    redis: redisSettings(env, platform),
   };
   return Object.freeze(config);
 }

@@ -68,6 +68,7 @@ export async function startApp<D extends VariableSpecs>(t: TestContext, options:
     env,
     vars,
     database: config.database,
+    redis: config.redis,
     identity: { pid: process.pid, workerId: null, instance: config.instance },
     log,
     metrics,

@@ -9,6 +9,7 @@ import type { DatabaseSettings, PoolPlan } from './database/settings.ts';
 import type { ProcessIdentity } from './identity.ts';
 import type { Logger } from './log/log.ts';
 import type { PlatformId } from './platform/platforms.ts';
+import type { RedisSettings } from './redis/settings.ts';
 import type { Resources } from './resources.ts';
 import type { Surfaces } from './surfaces.ts';
 
@@ -35,6 +36,8 @@ export interface AppConfig<V = AnyVariables> {
   readonly env: Env;
   /** DATABASE_URL parsed, with this process's share of the dyno's connections; null without one. */
   readonly database: (DatabaseSettings & { readonly pool: PoolPlan }) | null;
+  /** REDIS_URL parsed: where the app's Redis is and how to speak TLS to it; null without one. */
+  readonly redis: RedisSettings | null;
 }
 
 export interface AppContext<V = AnyVariables> {

@@ -14,7 +14,7 @@ test('GET / says the app runs, with no database and no cache attached', async (t
     status: 'running',
     database:
       'no database attached (DATABASE_URL is unset): heroku addons:create heroku-postgresql:essential-0 attaches one',
-    cache: 'none',
+    cache: 'no Redis attached (REDIS_URL is unset): heroku addons:create heroku-redis:mini attaches one',
     next: 'add your routes in src/app/routes/ and mount them in src/app/app.ts',
   });
 });

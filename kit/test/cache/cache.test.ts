@@ -5,11 +5,11 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import express from 'express';
-import { type Cache, COMMAND_TIMEOUT_MS, NO_CACHE, registerCache } from '../../../src/app/cache.ts';
+import { type Cache, registerCache } from '../../../src/app/cache.ts';
 import { errorHandler, notFound } from '../../../src/app/errors.ts';
 import { homeRoutes } from '../../../src/app/routes/home.ts';
 import type { AppVariables } from '../../../src/app/variables.ts';
-import type { AppFactory, ResourceHandle } from '../../../src/runtime/contract.ts';
+import { type AppFactory, COMMAND_TIMEOUT_MS, NO_REDIS, type ResourceHandle } from '../../../src/runtime/contract.ts';
 import { RESOURCE_TIMING } from '../../../src/runtime/resources.ts';
 import { startApp } from '../helpers/app-server.ts';
 import { request } from '../helpers/http.ts';
@@ -268,8 +268,8 @@ describe("the dyno's clients against the server's limit", needsRedisServer, () =
 
   it('without REDIS_URL, the front page says the one command that attaches one', async (t) => {
     const { url } = await startApp(t, { app: homeWithCache() });
-    assert.equal(await cacheField(url), NO_CACHE);
-    assert.match(NO_CACHE, /heroku addons:create heroku-redis:mini/);
+    assert.equal(await cacheField(url), NO_REDIS);
+    assert.match(NO_REDIS, /heroku addons:create heroku-redis:mini/);
   });
 });
 
@@ -278,6 +278,12 @@ describe('a cluster whose Redis is out of reach', () => {
     const closed = await freePort();
     const dyno = startDyno(t, { WEB_CONCURRENCY: '2', REDIS_URL: withPassword(`redis://127.0.0.1:${closed}`) });
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
+    const starting = dyno.logs.find((l) => l.msg.startsWith('starting'));
+    assert.deepEqual(
+      [starting?.redis, starting?.redisHost, starting?.redisTls],
+      ['2 workers x 1 client = 2 per dyno', `127.0.0.1:${closed}`, 'redis:// URL: no TLS'],
+      'the boot line gives the dyno its clients, and where, never the password',
+    );
     const warnings = dyno.logs.filter(
       byMsg('optional resource did not open: serving without it, retrying in the background'),
     );

@@ -165,6 +165,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     env: process.env,
     vars: options.vars ?? {},
     database: config.database,
+    redis: config.redis,
     identity,
     log,
     metrics,

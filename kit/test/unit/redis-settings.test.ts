@@ -1,0 +1,50 @@
+// REDIS_URL as the kit parses it (src/runtime/redis/settings.ts): TLS per URL and platform, a
+// bad value named without echoing it, and the boot line without one.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../../src/runtime/config.ts';
+import { NO_REDIS } from '../../../src/runtime/redis/settings.ts';
+
+const redisOf = (env: Record<string, string>) => loadConfig(env).redis;
+
+describe('REDIS_URL', () => {
+  it('unset or empty: no Redis, and the boot line says how to attach one', () => {
+    assert.equal(redisOf({}), null);
+    assert.equal(redisOf({ REDIS_URL: ' ' }), null);
+    assert.match(NO_REDIS, /heroku addons:create heroku-redis:mini/);
+  });
+
+  it('redis:// is plain text, wherever it runs', () => {
+    const redis = redisOf({ REDIS_URL: 'redis://red-abc123:6379', PLATFORM: 'render' });
+    assert.deepEqual(
+      [redis?.host, redis?.tls, redis?.tlsReason],
+      ['red-abc123:6379', { tls: false }, 'redis:// URL: no TLS'],
+    );
+  });
+
+  it("rediss:// on Heroku, Cedar or Fir: TLS without verifying Key-Value Store's self-signed certificate", () => {
+    for (const env of [{ DYNO: 'web.1' }, { PLATFORM: 'heroku-fir' }] as Record<string, string>[]) {
+      const redis = redisOf({ ...env, REDIS_URL: 'rediss://:p4ss@ec2-1-2-3-4.compute-1.amazonaws.com:20550' });
+      assert.deepEqual(redis?.tls, { tls: true, rejectUnauthorized: false });
+      assert.match(String(redis?.tlsReason), /self-signed/);
+    }
+  });
+
+  it('rediss:// elsewhere: TLS, the certificate verified', () => {
+    const redis = redisOf({ REDIS_URL: 'rediss://default:p4ss@fly-app.upstash.io:6379', PLATFORM: 'fly' });
+    assert.deepEqual(redis?.tls, { tls: true, rejectUnauthorized: true });
+    assert.equal(redis?.host, 'fly-app.upstash.io:6379');
+  });
+
+  it('anything else is refused in one line naming REDIS_URL, never showing the value', () => {
+    for (const value of ['http://user:s3cret@host:6379', 'redis:', 'not a url s3cret']) {
+      assert.throws(
+        () => redisOf({ REDIS_URL: value }),
+        (err: Error) =>
+          err.message ===
+            `REDIS_URL="<${value.length} characters>" is not valid: expected a URL starting redis:// or rediss://` &&
+          !err.message.includes('s3cret'),
+      );
+    }
+  });
+});

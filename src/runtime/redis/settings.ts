@@ -1,0 +1,58 @@
+// REDIS_URL and what goes with it, parsed like every other variable: where the app's Redis is,
+// how to speak TLS to it, and what a dyno's clients add up to.
+import { ConfigError, type Env } from '../config-error.ts';
+import type { PlatformId } from '../platform/platforms.ts';
+
+/** The boot line and the pages say this without one: the one command that attaches one on Heroku. */
+export const NO_REDIS = 'no Redis attached (REDIS_URL is unset): heroku addons:create heroku-redis:mini attaches one';
+
+/** node-redis's socket options for TLS; it takes TLS itself from a rediss:// URL. */
+export type RedisTls = { readonly tls: false } | { readonly tls: true; readonly rejectUnauthorized: boolean };
+
+export interface RedisSettings {
+  readonly url: string;
+  /** host:port, for log lines: the URL may hold a password, the host does not. */
+  readonly host: string;
+  readonly tls: RedisTls;
+  /** Why that TLS setting, for the boot line. */
+  readonly tlsReason: string;
+}
+
+/**
+ * TLS as the URL and the platform need it. Heroku Key-Value Store takes rediss:// only, with a
+ * self-signed certificate, and Heroku's own node-redis example connects without verifying it
+ * (https://devcenter.heroku.com/articles/connecting-heroku-redis#connecting-in-node-js).
+ * Elsewhere a rediss:// server (Upstash, a Render Key Value's external URL) shows a certificate a
+ * public CA signed, and it is verified; inside a private network (Render, Railway, Fly) the URL
+ * is redis://, in plain text.
+ */
+function tlsFor(protocol: string, platform: PlatformId): Pick<RedisSettings, 'tls' | 'tlsReason'> {
+  if (protocol !== 'rediss:') return { tls: { tls: false }, tlsReason: 'redis:// URL: no TLS' };
+  if (platform === 'heroku-cedar' || platform === 'heroku-fir')
+    return {
+      tls: { tls: true, rejectUnauthorized: false },
+      tlsReason: "rediss:// on Heroku: TLS, certificate not verified (Heroku Key-Value Store's is self-signed)",
+    };
+  return { tls: { tls: true, rejectUnauthorized: true }, tlsReason: 'rediss:// URL: TLS, certificate verified' };
+}
+
+/** null without Redis: an unset or empty REDIS_URL. */
+export function redisSettings(env: Env, platform: PlatformId): RedisSettings | null {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.host === '') {
+    // Never echo it: the URL may hold the password.
+    throw new ConfigError('REDIS_URL', `<${raw.length} characters>`, 'a URL starting redis:// or rediss://');
+  }
+  return Object.freeze({ url: raw, host: url.host, ...tlsFor(url.protocol, platform) });
+}
+
+/** The dyno's clients, one per serving process, for the boot line: `2 workers x 1 client = 2 per dyno`. */
+export const clientsPerDyno = (workers: number): string =>
+  `${workers} ${workers === 1 ? 'process' : 'workers'} x 1 client = ${workers} per dyno`;
