@@ -32,7 +32,7 @@ function liveView(identity: ProcessIdentity, options: PageOptions): string {
 A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per instance, and the platform's router spreads requests across them.</p>
 <p id="cluster-summary">Connecting to /api/cluster/events&hellip;</p>
 <p id="stream-note" role="status"></p>
-<div class="scroll">
+<div class="scroll" tabindex="0" role="region" aria-label="Workers">
 <table id="workers">
 <thead><tr><th scope="col">Slot</th><th scope="col">Worker</th><th scope="col">PID</th><th scope="col">State</th><th scope="col">Uptime</th><th scope="col">Memory</th><th scope="col">CPU</th><th scope="col">Requests</th><th scope="col">Restarts</th></tr></thead>
 <tbody></tbody>
