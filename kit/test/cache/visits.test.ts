@@ -3,6 +3,7 @@
 // so no other test touches its key.
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
+import { createClient } from 'redis';
 import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, startDyno } from '../helpers/process.ts';
@@ -39,6 +40,13 @@ it('two dynos sharing one Redis: each primary counts its own visits, Redis count
       [n / 2, n],
     ],
   );
+  // On the server's own count: one client per serving process, as each boot line said.
+  const admin = await createClient({ url: redisUrl }).connect();
+  t.after(() => admin.destroy());
+  const own = await admin.clientId();
+  const clients = (await admin.clientList()).filter((c) => c.id !== own);
+  assert.equal(clients.length, 4, '2 dynos x 2 workers x 1 client');
+
   for (const { started } of dynos) started.signalGroup('SIGTERM');
   for (const { started } of dynos) assert.equal((await started.exited).code, 0);
 });
