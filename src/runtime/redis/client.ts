@@ -27,7 +27,7 @@ const reconnectDelay = (retries: number) => Math.min(2 ** retries * 50, 2_000) +
 
 /**
  * Warns when the server has no room for this dyno's clients, with the numbers: a plan's limit
- * (mini 20, premium-0 40: https://elements.heroku.com/addons/heroku-redis) is shared by every
+ * (Heroku Key-Value Store's mini 20, premium-0 40: https://devcenter.heroku.com/articles/heroku-redis) is shared by every
  * dyno and every process that connects. Valkey and Redis 7+ report maxclients in INFO clients.
  */
 async function checkRoom(client: Redis, ctx: AppContext, name: string): Promise<void> {
@@ -73,8 +73,8 @@ export function registerRedis(ctx: AppContext, options: RedisOptions = {}): Reso
         disableOfflineQueue: true,
         // node-redis's timeout (5 s by default) bounds only the wait to be sent: a command already
         // sent to a server that stalls waits for ever unless rejectInFlight is on (CommandOptions
-        // in @redis/client's lib/client/commands-queue.d.ts). Its late reply is dropped; a cache's
-        // commands are taken to be safe to give up on.
+        // in @redis/client's lib/client/commands-queue.d.ts). Its late reply is dropped: right for a
+        // cache or a counter; a job queue's blocking commands need a client of their own.
         commandOptions: { timeout: COMMAND_TIMEOUT_MS, rejectInFlight: true },
         socket: {
           ...settings.tls,
