@@ -6,7 +6,6 @@ import { kitHttp } from './http/kit.ts';
 import type { ProcessIdentity } from './identity.ts';
 import type { Logger } from './log/log.ts';
 import type { ProcessMetrics } from './metrics/metrics.ts';
-import type { PlatformId } from './platform/platforms.ts';
 import type { RedisSettings } from './redis/settings.ts';
 import type { ResourceLifecycle } from './resources.ts';
 import type { Surfaces } from './surfaces.ts';
@@ -14,7 +13,6 @@ import type { AppContext } from './types.ts';
 
 export interface AppContextParts {
   readonly nodeEnv: NodeEnv;
-  readonly platform: PlatformId;
   readonly surfaces: Surfaces;
   readonly workers: number;
   readonly env: Env;
@@ -36,7 +34,6 @@ export function createAppContext<V = Readonly<Record<string, unknown>>>(parts: A
     config: Object.freeze({
       nodeEnv: parts.nodeEnv,
       production: parts.nodeEnv === 'production',
-      platform: parts.platform,
       surfaces,
       workers: parts.workers,
       env: parts.env,

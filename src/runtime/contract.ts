@@ -17,7 +17,6 @@ export {
 export { NO_DATABASE } from './database/settings.ts';
 export { describeProcess, type ProcessIdentity } from './identity.ts';
 export type { Logger } from './log/log.ts';
-export type { PlatformId } from './platform/platforms.ts';
 export { COMMAND_TIMEOUT_MS, type Redis, type RedisOptions, registerRedis } from './redis/client.ts';
 export { NO_REDIS } from './redis/settings.ts';
 export type { Resource, ResourceHandle, Resources } from './resources.ts';

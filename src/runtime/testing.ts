@@ -62,7 +62,6 @@ export async function startApp<D extends VariableSpecs>(t: TestContext, options:
   const plan = { count: 1, source: 'WEB_CONCURRENCY', reason: 'a test: one process' } as const;
   const ctx = createAppContext<VariableValues<D>>({
     nodeEnv: config.nodeEnv,
-    platform: config.platform,
     surfaces: options.surfaces ?? surfacesOf(config),
     workers: options.workers ?? 1,
     env,

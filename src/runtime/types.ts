@@ -8,7 +8,6 @@ import type { Env, NodeEnv } from './config.ts';
 import type { DatabaseSettings, PoolPlan } from './database/settings.ts';
 import type { ProcessIdentity } from './identity.ts';
 import type { Logger } from './log/log.ts';
-import type { PlatformId } from './platform/platforms.ts';
 import type { RedisSettings } from './redis/settings.ts';
 import type { Resources } from './resources.ts';
 import type { Surfaces } from './surfaces.ts';
@@ -21,8 +20,6 @@ export interface AppConfig<V = AnyVariables> {
   readonly nodeEnv: NodeEnv;
   /** NODE_ENV=production: hide error details, serve only what is switched on. */
   readonly production: boolean;
-  /** Where it runs (PLATFORM, or recognised from the environment): some services need it, such as Heroku's TLS. */
-  readonly platform: PlatformId;
   /** What is public, fixed at boot: the demo surface and /metrics. */
   readonly surfaces: Surfaces;
   /**

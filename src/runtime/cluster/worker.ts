@@ -159,7 +159,6 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
 
   const ctx = createAppContext({
     nodeEnv: config.nodeEnv,
-    platform: config.platform,
     surfaces,
     workers: workersOf(process.env),
     env: process.env,
