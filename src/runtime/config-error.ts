@@ -15,3 +15,16 @@ export class ConfigError extends Error {
     this.variable = variable;
   }
 }
+
+/**
+ * A URL variable that may hold a password: parsed, or refused naming the variable and only the
+ * value's length, never the value. `accepts` says whether the parsed URL is of the kind wanted.
+ */
+export function secretUrl(name: string, raw: string, accepts: (url: URL) => boolean, allowed: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {}
+  if (url === undefined || !accepts(url)) throw new ConfigError(name, `<${raw.length} characters>`, allowed);
+  return url;
+}

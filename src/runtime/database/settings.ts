@@ -1,7 +1,7 @@
 // DATABASE_URL and what goes with it, parsed like every other variable: the pool's size for
 // this dyno's workers, and TLS as each host needs it. Pure, and free of npm packages: the
 // primary reads it for its boot line.
-import { ConfigError, type Env } from '../config-error.ts';
+import { ConfigError, type Env, secretUrl } from '../config-error.ts';
 
 /** libpq's names (https://www.postgresql.org/docs/current/libpq-ssl.html), and pg's no-verify. */
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'no-verify', 'verify-ca', 'verify-full'] as const;
@@ -94,20 +94,12 @@ export function databaseSettings(env: Env): DatabaseSettings | null {
   const budget = budgetOf(env);
   const raw = env.DATABASE_URL?.trim();
   if (!raw) return null;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = new URL('invalid:');
-  }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    // Never echo it: the URL holds the password.
-    throw new ConfigError(
-      'DATABASE_URL',
-      `<${raw.length} characters>`,
-      'a URL of the form postgres://user:password@host:5432/database',
-    );
-  }
+  const url = secretUrl(
+    'DATABASE_URL',
+    raw,
+    (u) => u.protocol === 'postgres:' || u.protocol === 'postgresql:',
+    'a URL of the form postgres://user:password@host:5432/database',
+  );
   const urlMode = url.searchParams.get('sslmode');
   url.searchParams.delete('sslmode');
   // A socket directory may come as ?host=/var/run/postgresql, as libpq allows.

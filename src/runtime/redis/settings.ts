@@ -1,6 +1,6 @@
 // REDIS_URL and what goes with it, parsed like every other variable: where the app's Redis is,
 // how to speak TLS to it, and what a dyno's clients add up to.
-import { ConfigError, type Env } from '../config-error.ts';
+import { type Env, secretUrl } from '../config-error.ts';
 import type { PlatformId } from '../platform/platforms.ts';
 
 /** The boot line and the pages say this without one: the one command that attaches one on Heroku. */
@@ -40,16 +40,12 @@ function tlsFor(protocol: string, platform: PlatformId): Pick<RedisSettings, 'tl
 export function redisSettings(env: Env, platform: PlatformId): RedisSettings | null {
   const raw = env.REDIS_URL?.trim();
   if (!raw) return null;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = new URL('invalid:');
-  }
-  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.host === '') {
-    // Never echo it: the URL may hold the password.
-    throw new ConfigError('REDIS_URL', `<${raw.length} characters>`, 'a URL starting redis:// or rediss://');
-  }
+  const url = secretUrl(
+    'REDIS_URL',
+    raw,
+    (u) => (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.host !== '',
+    'a URL starting redis:// or rediss://',
+  );
   return Object.freeze({ url: raw, host: url.host, ...tlsFor(url.protocol, platform) });
 }
 
