@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import express from 'express';
 import { type Cache, registerCache } from '../../../src/app/cache.ts';
 import { errorHandler, notFound } from '../../../src/app/errors.ts';
@@ -178,23 +178,25 @@ const needsCertificate = {
   skip: certificate === null ? 'openssl is not installed: it makes the test certificate' : false,
 };
 
+/** The app on `platform`, its REDIS_URL a rediss:// endpoint with the self-signed certificate. */
+async function behindTls(t: TestContext, platform: string) {
+  const proxy = await redisProxy(t, { tls: certificate ?? {} });
+  await proxy.listen();
+  const capture = capturedLog();
+  const app = homeWithCache();
+  const redisUrl = withPassword(proxy.url());
+  assert.match(redisUrl, /^rediss:\/\/default:/);
+  const { url } = await startApp(t, { app, env: { REDIS_URL: redisUrl, PLATFORM: platform }, log: capture.log });
+  return { url, app, capture };
+}
+
 describe('the cache over TLS, behind an endpoint with a self-signed certificate', needsRedis, () => {
   it(
     'on Heroku, rediss:// connects without verifying it, as Heroku Key-Value Store needs',
     needsCertificate,
     async (t) => {
-      const proxy = await redisProxy(t, { tls: certificate ?? {} });
-      await proxy.listen();
       const prefix = keyPrefix(t);
-      const capture = capturedLog();
-      const app = homeWithCache();
-      const redisUrl = withPassword(proxy.url());
-      assert.match(redisUrl, /^rediss:\/\/default:/);
-      const { url } = await startApp(t, {
-        app,
-        env: { REDIS_URL: redisUrl, PLATFORM: 'heroku-cedar' },
-        log: capture.log,
-      });
+      const { url, app, capture } = await behindTls(t, 'heroku-cedar');
 
       assert.deepEqual(await readyz(url), [200, { status: 'ready' }]);
       assert.equal(await cacheField(url), 'attached');
@@ -212,12 +214,7 @@ describe('the cache over TLS, behind an endpoint with a self-signed certificate'
     'elsewhere, rediss:// verifies the certificate: a self-signed one is refused, and the app serves without its cache',
     needsCertificate,
     async (t) => {
-      const proxy = await redisProxy(t, { tls: certificate ?? {} });
-      await proxy.listen();
-      const capture = capturedLog();
-      const app = homeWithCache();
-      const redisUrl = withPassword(proxy.url());
-      const { url } = await startApp(t, { app, env: { REDIS_URL: redisUrl, PLATFORM: 'render' }, log: capture.log });
+      const { url, capture } = await behindTls(t, 'render');
 
       assert.deepEqual(await readyz(url), [200, { status: 'ready', degraded: ['cache'] }]);
       assert.equal(await cacheField(url), 'unavailable');
