@@ -1,5 +1,5 @@
 // What the primary answers a worker asking on behalf of a request: the status (/api/cluster),
-// every worker's metrics (/metrics) and the counters the whole dyno shares. The primary never
+// every worker's metrics (/metrics) and the counts the whole dyno shares. The primary never
 // loads prom-client: it gathers each worker's registry as JSON, and the worker that asked sums
 // and renders them.
 import type { Logger } from '../log/log.ts';
@@ -9,6 +9,7 @@ import type { MetricsJson, Question } from './messages.ts';
 import type { Reloads } from './reload.ts';
 import type { Restarts } from './restarts.ts';
 import { type ClusterStatus, clusterStatus, type MetricsSnapshot, type StatusSetup } from './status.ts';
+import { createWindows } from './windows.ts';
 
 export interface AnswerOptions {
   readonly setup: StatusSetup;
@@ -32,6 +33,7 @@ export interface Answers {
 export function createAnswers(options: AnswerOptions): Answers {
   const { log, members, restarts, reloads, scrapeTimeoutMs } = options;
   const count = createCounters();
+  const countInWindow = createWindows();
   let nextScrapeId = 0;
 
   function status(): ClusterStatus {
@@ -88,7 +90,11 @@ export function createAnswers(options: AnswerOptions): Answers {
 
   const answer = (question: Question): Promise<unknown> =>
     typeof question === 'object'
-      ? Promise.resolve(count(question.counter, question.add))
+      ? Promise.resolve(
+          'counter' in question
+            ? count(question.counter, question.add)
+            : countInWindow(question.window, question.windowMs, question.add),
+        )
       : question === 'status'
         ? Promise.resolve(status())
         : scrape();

@@ -5,10 +5,15 @@ import type { ClusterStatus, MetricsJson } from './status.ts';
 export type { MetricsJson } from './status.ts';
 
 /**
- * What a worker may ask the primary for, on behalf of a request it is serving. A counter is
- * state the whole dyno shares: the primary holds it, every worker adds to it and reads it.
+ * What a worker may ask the primary for, on behalf of a request it is serving. A counter, and a
+ * count in a window (a rate limit's), are state the whole dyno shares: the primary holds them,
+ * every worker adds to them and reads them.
  */
-export type Question = 'status' | 'metrics' | { readonly counter: string; readonly add: number };
+export type Question =
+  | 'status'
+  | 'metrics'
+  | { readonly counter: string; readonly add: number }
+  | { readonly window: string; readonly windowMs: number; readonly add: number };
 
 export type WorkerMessage =
   /** Sent once the worker's server listens: a worker counts as up from here, not from fork. */

@@ -10,6 +10,7 @@ import { createJournal } from './journal.ts';
 import type { Question, WorkerMessage } from './messages.ts';
 import { type ClusterStatus, clusterStatus, type MetricsSnapshot, thisProcess } from './status.ts';
 import { createWatchers } from './watchers.ts';
+import { createWindows, type WindowCount } from './windows.ts';
 
 /** How the app reads cluster-wide facts without knowing whether a cluster exists. */
 export interface ClusterView {
@@ -18,6 +19,12 @@ export interface ClusterView {
   metrics(): Promise<string>;
   /** Adds to a counter the whole dyno shares (held by the primary) and answers its total. */
   count(counter: string, add?: number): Promise<number>;
+  /**
+   * Adds to a count the whole dyno shares that starts again from 0 every `windowMs` (a fixed
+   * window, opened by the key's first hit), and answers it with the time the window closes:
+   * what a rate limit counts without Redis.
+   */
+  countInWindow(key: string, windowMs: number, add?: number): Promise<WindowCount>;
   /**
    * The supervisor's lifecycle events as they happen, the recent ones first, and the status
    * once a second. Nothing is sent, and nothing costs, while nobody watches. Returns `stop`.
@@ -68,6 +75,7 @@ export function singleProcessView(
 ): SingleProcessView {
   // Alone, this process is the whole dyno: its counters are the dyno's.
   const count = createCounters();
+  const countInWindow = createWindows();
   const topics = createTopics();
   const journal = createJournal();
   let stopFeed: (() => void) | undefined;
@@ -104,6 +112,7 @@ export function singleProcessView(
     },
     metrics: () => metrics.registry.metrics(),
     count: async (counter, add = 0) => count(counter, add),
+    countInWindow: async (key, windowMs, add = 1) => countInWindow(key, windowMs, add),
     watch: (listener, after) => watchers.add(listener, after),
     // Nobody to act on: with one process there is no supervisor. The page shows no buttons.
     control: () => {},
@@ -159,6 +168,7 @@ export function viewThroughPrimary(
     status: () => ask('status') as Promise<ClusterStatus>,
     metrics: async () => renderClusterMetrics((await ask('metrics')) as MetricsSnapshot, instance),
     count: async (counter, add = 0) => (await ask({ counter, add })) as number,
+    countInWindow: async (key, windowMs, add = 1) => (await ask({ window: key, windowMs, add })) as WindowCount,
     watch: (listener, after) => watchers.add(listener, after),
     control: (control) => send({ type: 'control', control }),
     tell: (topic, data, to = 'all', note) => send({ type: 'tell', topic, data, to, ...(note ? { note } : {}) }),
