@@ -25,6 +25,7 @@ export interface AppContextParts {
   readonly resources: ResourceLifecycle;
   readonly health: Health;
   readonly cluster: ClusterView;
+  readonly proxyHops: number;
 }
 
 /** What a serving process hands the app: the contract's one constructor. */
@@ -46,6 +47,14 @@ export function createAppContext<V = Readonly<Record<string, unknown>>>(parts: A
     metrics: metrics.registry,
     resources,
     cluster,
-    http: kitHttp({ log, metrics, health, readiness: (ms) => resources.readiness(ms), cluster, surfaces }),
+    http: kitHttp({
+      log,
+      metrics,
+      health,
+      readiness: (ms) => resources.readiness(ms),
+      cluster,
+      surfaces,
+      proxyHops: parts.proxyHops,
+    }),
   };
 }

@@ -122,6 +122,12 @@ export const VARIABLES = {
       'heroku/nodejs when the classic buildpack derived WEB_CONCURRENCY from memory: then it is a memory bound, capped by the cores.',
     deployButton: false,
   },
+  TRUST_PROXY: {
+    default: "the platform's proxy hops: 1, 2 on Fly.io, 3 on Render (docs/platforms.md)",
+    description:
+      "How many proxies in front of the app append to X-Forwarded-For (0 to 10): req.ip, and so each rate limit's client, is the address that many hops back. 0 when clients connect straight to the app. Too few and every client looks like the proxy; too many and a client can name its own address.",
+    deployButton: false,
+  },
   DATABASE_URL: {
     default: 'unset: no database',
     description:
@@ -184,6 +190,8 @@ export interface Config {
   readonly shutdown: ShutdownDeadline;
   readonly workerReadyTimeoutMs: number;
   readonly concurrency: ConcurrencySettings;
+  /** Express's trust proxy: the hops before the app, and where that count comes from. */
+  readonly proxy: { readonly hops: number; readonly reason: string };
   /** null without DATABASE_URL. */
   readonly database: DatabaseSettings | null;
   /** null without REDIS_URL. */
@@ -254,6 +262,8 @@ export function loadConfig(env: Env): Config {
       platform === 'railway' ? wholeNumber(env, 'RAILWAY_DEPLOYMENT_DRAINING_SECONDS', 0, 3600) : undefined,
   });
   const renderCpus = decimal(env, 'RENDER_CPU_COUNT', MAX_WORKERS);
+  const trustProxy = wholeNumber(env, 'TRUST_PROXY', 0, 10);
+  const { name, proxy } = platformById(platform);
   const config: Config = {
     platform,
     instance: instanceName(platform, env),
@@ -274,6 +284,10 @@ export function loadConfig(env: Env): Config {
       webMemoryMb: wholeNumber(env, 'WEB_MEMORY', 16, 1_048_576),
       platformCpus: renderCpus === undefined ? undefined : { variable: 'RENDER_CPU_COUNT' as const, cpus: renderCpus },
     }),
+    proxy:
+      trustProxy === undefined
+        ? { hops: proxy.hops, reason: `${name}: ${proxy.note}` }
+        : { hops: trustProxy, reason: 'TRUST_PROXY' },
     database: databaseSettings(env),
     redis: redisSettings(env, platform),
   };

@@ -76,6 +76,7 @@ export function renderPlatformTable(platforms: readonly Platform[] = PLATFORMS):
             : ': too little to drain, the boot line says so'
       }`,
       p.cpus,
+      `${p.proxy.hops}: ${p.proxy.note}${p.proxy.clientIpHeader ? ` (or \`${p.proxy.clientIpHeader}\`)` : ''}`,
     ];
     return `| ${cells.join(' | ')} |`;
   });
@@ -88,6 +89,7 @@ export function renderPlatformTable(platforms: readonly Platform[] = PLATFORMS):
     'Grace before SIGKILL',
     'Deadline the kit picks',
     'CPUs: what it exposes, what the kit counts',
+    'Proxy hops it trusts: what X-Forwarded-For holds',
   ];
   return [`| ${header.join(' | ')} |`, `|${' --- |'.repeat(header.length)}`, ...rows].join('\n');
 }

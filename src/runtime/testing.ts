@@ -74,6 +74,7 @@ export async function startApp<D extends VariableSpecs>(t: TestContext, options:
     resources,
     health,
     cluster: singleProcessView(config.instance, plan, metrics, health, 512 * 1024 * 1024),
+    proxyHops: config.proxy.hops,
   });
   const handler = options.app(ctx);
   await resources.openAll(config.workerReadyTimeoutMs);

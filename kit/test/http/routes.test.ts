@@ -41,6 +41,22 @@ describe('the sample app over HTTP', () => {
     assert.equal(info.protocol, 'https');
   });
 
+  it(
+    "trusts the platform's hops: two on Fly.io, whose proxy appends the app's own IP; none with TRUST_PROXY=0",
+    needsDemo,
+    async (t) => {
+      const clientIp = async (env: Record<string, string>) => {
+        const { url } = await startApp(t, { env });
+        const res = await request(`${url}/api/info`, {
+          headers: { 'x-forwarded-for': '6.6.6.6, 203.0.113.7, 198.51.100.1' },
+        });
+        return (res.json() as { clientIp: string }).clientIp;
+      };
+      assert.equal(await clientIp({ FLY_MACHINE_ID: 'm1', FLY_REGION: 'ams' }), '203.0.113.7');
+      assert.match(await clientIp({ TRUST_PROXY: '0' }), /127\.0\.0\.1$/, 'the socket itself: no header believed');
+    },
+  );
+
   describe('POST /api/echo', needsDemo, () => {
     it('echoes a JSON body', async (t) => {
       const { url } = await startApp(t);

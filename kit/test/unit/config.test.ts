@@ -60,6 +60,15 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
   });
 
+  it("trusts the platform's proxy hops, unless TRUST_PROXY says otherwise", () => {
+    assert.deepEqual(
+      [{ DYNO: 'web.1' }, { FLY_MACHINE_ID: 'm1' }, { RENDER: 'true' }, {}].map((env) => loadConfig(env).proxy.hops),
+      [1, 2, 3, 1],
+    );
+    assert.match(loadConfig({ FLY_MACHINE_ID: 'm1' }).proxy.reason, /^Fly\.io: /);
+    assert.deepEqual(loadConfig({ FLY_MACHINE_ID: 'm1', TRUST_PROXY: '0' }).proxy, { hops: 0, reason: 'TRUST_PROXY' });
+  });
+
   it('is frozen', () => {
     const config = loadConfig({});
     assert.throws(() => {
@@ -92,6 +101,8 @@ describe('loadConfig', () => {
     ['CLUSTER_WORKERS', 'two', /CLUSTER_WORKERS="two" .* from 1 to 128/],
     ['HEROKU_AVAILABLE_PARALLELISM', '0', /HEROKU_AVAILABLE_PARALLELISM="0"/],
     ['WEB_MEMORY', '8', /WEB_MEMORY="8" .* from 16 to 1048576/],
+    ['TRUST_PROXY', '11', /TRUST_PROXY="11" .* from 0 to 10/],
+    ['TRUST_PROXY', 'true', /TRUST_PROXY="true" .* from 0 to 10/],
     ['RAILWAY_DEPLOYMENT_DRAINING_SECONDS', '-3', /RAILWAY_DEPLOYMENT_DRAINING_SECONDS="-3" .* from 0 to 3600/],
   ];
   for (const [variable, value, message] of bad) {

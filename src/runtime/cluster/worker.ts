@@ -171,6 +171,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     resources,
     health,
     cluster: view,
+    proxyHops: config.proxy.hops,
   });
   let handler: ReturnType<typeof options.app>;
   try {

@@ -18,6 +18,8 @@ export interface KitHttpDeps {
   readonly readiness: ReadinessCheck;
   readonly cluster: ClusterView;
   readonly surfaces: Surfaces;
+  /** The proxies in front of the app that append to X-Forwarded-For (config.proxy). */
+  readonly proxyHops: number;
 }
 
 /** The kit's own paths: every other request passes them with one Set lookup, not a walk through routes. */
@@ -27,8 +29,9 @@ export function kitHttp(deps: KitHttpDeps): KitHttp {
   return {
     install(app: Express) {
       app.disable('x-powered-by');
-      // Heroku's router is exactly one proxy hop: trust its X-Forwarded-* and nothing before it.
-      app.set('trust proxy', 1);
+      // The platform's hops (Heroku's router is one; platforms.ts lists each): trust their
+      // X-Forwarded-* and nothing a client put before them.
+      app.set('trust proxy', deps.proxyHops);
       app.use(helmet());
       requestLog(app, deps.log, deps.metrics);
       const health = healthRoutes(deps.health, deps.readiness);
