@@ -13,7 +13,7 @@ import { type Logger, processLogger } from './log/log.ts';
 import { planWorkers, type WorkerPlan } from './platform/concurrency.ts';
 import { readMachineFacts } from './platform/machine.ts';
 import { platformById } from './platform/platforms.ts';
-import { clientsPerDyno, NO_REDIS } from './redis/settings.ts';
+import { clientsPerDyno, NO_REDIS, rateLimitScope } from './redis/settings.ts';
 import { FORCEABLE, onSignals } from './signals.ts';
 import { surfacesOf, surfacesOff } from './surfaces.ts';
 import type { AppFactory } from './types.ts';
@@ -47,6 +47,7 @@ function bootLine(log: Logger, config: Config, plan: WorkerPlan): void {
       shutdownTimeout: config.shutdown.ms / 1000,
       shutdownReason: config.shutdown.reason,
       ...(off.length ? { off } : {}),
+      trustProxy: `${config.proxy.hops} ${config.proxy.hops === 1 ? 'hop' : 'hops'} (${config.proxy.reason})`,
       ...(database
         ? {
             database: database.pool.summary,
@@ -58,6 +59,7 @@ function bootLine(log: Logger, config: Config, plan: WorkerPlan): void {
       ...(config.redis
         ? { redis: clientsPerDyno(plan.count), redisHost: config.redis.host, redisTls: config.redis.tlsReason }
         : { redis: NO_REDIS }),
+      rateLimits: rateLimitScope(config.redis !== null, plan.count),
     },
   );
   // Once, from the process that owns the deadline: the workers parse the same config silently.

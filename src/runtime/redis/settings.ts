@@ -52,3 +52,11 @@ export function redisSettings(env: Env, platform: PlatformId): RedisSettings | n
 /** The dyno's clients, one per serving process, for the boot line: `2 workers x 1 client = 2 per dyno`. */
 export const clientsPerDyno = (workers: number): string =>
   `${workers} ${workers === 1 ? 'process' : 'workers'} x 1 client = ${workers} per dyno`;
+
+/** Where the app's rate limits count, for the boot line: the whole app's, or each dyno's. */
+export const rateLimitScope = (redis: boolean, workers: number): string =>
+  redis
+    ? 'every dyno: counted in Redis'
+    : workers === 1
+      ? 'this dyno only: counted in its one process (no REDIS_URL)'
+      : `this dyno only: counted by its primary for its ${workers} workers (no REDIS_URL)`;

@@ -1,0 +1,111 @@
+// A rate limit whose count holds across the whole app: express-rate-limit, counting in Redis
+// (every dyno) when the app hands it its client, else in the dyno's primary (every worker of
+// this dyno). Its memory store would count in each worker alone: a limit of 5 would let
+// 5 x workers x dynos through (express-rate-limit#51, #200, #331).
+import type { Request, RequestHandler } from 'express';
+import type { Logger as LimiterLogger } from 'express-rate-limit';
+import type { Redis } from '../redis/client.ts';
+import type { ResourceHandle } from '../resources.ts';
+import type { AppContext } from '../types.ts';
+import { dynoStore, failingOpen, redisStore, StoreUnreachable } from './stores.ts';
+
+export interface RateLimitOptions {
+  /** Names it in log lines and in its keys: letters, digits, `.`, `_` or `-`, unique in the app. */
+  readonly name: string;
+  /** Requests each client may make in a window; the next ones are refused with 429. */
+  readonly limit: number;
+  /** The window's length: a client's count starts again from 0 this long after its first request. */
+  readonly windowMs: number;
+  /**
+   * The app's Redis (registerRedis's handle): with one, every dyno shares the count. Without
+   * (null, or REDIS_URL unset) the dyno's workers share it, held by their primary.
+   */
+  readonly redis?: ResourceHandle<Redis> | null;
+  /**
+   * Whose requests count together: the client's address unless told (req.ip, right behind the
+   * router's hop; an IPv6 client by its /56, as express-rate-limit does).
+   */
+  readonly key?: (req: Request) => string;
+}
+
+const NAME = /^[\w.-]+$/;
+const MAX_WINDOW_MS = 2 ** 31 - 1;
+
+function checked(options: RateLimitOptions): RateLimitOptions {
+  const { name, limit, windowMs } = options;
+  const fail = (field: string, value: unknown, allowed: string) => {
+    throw new TypeError(`rateLimit: ${field} is ${JSON.stringify(value)}: it must be ${allowed}`);
+  };
+  if (typeof name !== 'string' || !NAME.test(name)) fail('name', name, 'letters, digits, ".", "_" or "-"');
+  if (!Number.isInteger(limit) || limit < 1) fail(`${name}'s limit`, limit, 'a whole number of requests, 1 or more');
+  if (!Number.isInteger(windowMs) || windowMs < 1 || windowMs > MAX_WINDOW_MS)
+    fail(`${name}'s windowMs`, windowMs, `a whole number of milliseconds from 1 to ${MAX_WINDOW_MS}`);
+  return options;
+}
+
+/**
+ * Express middleware that answers 429 (through the app's error handler) once a client passes
+ * `limit` requests in `windowMs`, with the standard RateLimit and Retry-After headers. Create it
+ * in createApp, once per limit. express-rate-limit is loaded on the first request it sees, so a
+ * process that never serves a limited route does not carry it.
+ */
+export function rateLimit(ctx: AppContext, options: RateLimitOptions): RequestHandler {
+  const { name, limit, windowMs, redis, key } = checked(options);
+  const log = ctx.log;
+  const first = ctx.identity.workerId === null || ctx.identity.workerId === 1;
+  // Once per dyno, by its first process: the boot line promised every dyno.
+  if (ctx.config.redis && !redis && first)
+    log.warn(`rate limit ${name}: REDIS_URL is set but the limit was given no Redis, so it counts per dyno`, {
+      fix: 'pass the app’s registerRedis handle as its `redis` option',
+    });
+  const shared = Boolean(redis);
+  const where = shared ? 'in Redis' : 'in the primary';
+  const store = failingOpen(
+    redis ? redisStore(redis, name, windowMs) : dynoStore(ctx.cluster, name, windowMs),
+    log,
+    name,
+    where,
+  );
+  // The limiter's own complaints (a misconfiguration it detects) go to the app's log; a store
+  // that fails was said once already, by failingOpen.
+  const logger: LimiterLogger = {
+    warn: (err, message) => log.warn(message ?? `rate limit ${name}`, { err }),
+    error: (err, message) => {
+      if (!(err instanceof StoreUnreachable)) log.error(message ?? `rate limit ${name}`, { err });
+    },
+  };
+  const seconds = Math.ceil(windowMs / 1000);
+  const build = async (): Promise<RequestHandler> => {
+    const { rateLimit: limiter } = await import('express-rate-limit');
+    return limiter({
+      limit,
+      windowMs,
+      store,
+      identifier: name,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      passOnStoreError: true,
+      logger,
+      ...(key ? { keyGenerator: (req: Request) => key(req) } : {}),
+      // Built once per process on its first limited request, by design: not per request.
+      validate: { creationStack: false },
+      handler: (_req, _res, next) =>
+        next(
+          Object.assign(new Error(`rate limit ${name}: ${limit} requests per ${seconds} s; try again later`), {
+            status: 429,
+            expose: true,
+          }),
+        ),
+    });
+  };
+  let ready: RequestHandler | undefined;
+  let loading: Promise<RequestHandler> | undefined;
+  return (req, res, next) => {
+    if (ready) return ready(req, res, next);
+    loading ??= build();
+    loading.then((handler) => {
+      ready = handler;
+      handler(req, res, next);
+    }, next);
+  };
+}
