@@ -3,21 +3,28 @@
 // import and mount it.
 import path from 'node:path';
 import express, { type Express } from 'express';
-import type { AppContext, Database, ResourceHandle } from '../runtime/contract.ts';
+import {
+  type AppContext,
+  type Database,
+  type Redis,
+  type ResourceHandle,
+  rateLimitScope,
+} from '../runtime/contract.ts';
 import { clusterControlRoutes, clusterRoutes } from './cluster.ts';
 import { DEVELOPMENT_LIMITS, demoRoutes, PRODUCTION_LIMITS } from './cpu-and-sleep.ts';
 import { apiRoutes } from './info-and-echo.ts';
 import { obeyDemoButtons } from './leak-and-burn.ts';
 import { pageRoutes } from './page.ts';
-import { type Counter, visitRoutes } from './visits.ts';
+import { DEMO_LIMIT, rateLimitRoutes } from './rate-limit.ts';
+import { visitRoutes } from './visits.ts';
 
 const publicDir = path.join(import.meta.dirname, 'public');
 
 export interface DemoResources {
   /** The app's database, when it has one: the visit counter and /demo/db-sleep use it. */
   readonly database: ResourceHandle<Database> | null;
-  /** The app's Redis, when it has one: the visit counter uses it. */
-  readonly redis: ResourceHandle<Counter> | null;
+  /** The app's Redis, when it has one: the visit counter and the rate limit's count use it. */
+  readonly redis: ResourceHandle<Redis> | null;
 }
 
 export function mountDemo(app: Express, ctx: AppContext, { database, redis }: DemoResources): void {
@@ -31,6 +38,7 @@ export function mountDemo(app: Express, ctx: AppContext, { database, redis }: De
       apiRoutes(ctx.identity),
       clusterRoutes(ctx.cluster, ctx.identity),
       visitRoutes(ctx, database, redis),
+      rateLimitRoutes(ctx, redis),
     );
     // The buttons that make the supervisor act: never mounted in production, whatever else is
     // set, so there they answer 404 like any unknown path.
@@ -42,5 +50,11 @@ export function mountDemo(app: Express, ctx: AppContext, { database, redis }: De
   }
   // The page explains the kit even with the samples off; it answers / while this is mounted.
   app.use('/static', express.static(publicDir, { maxAge: production ? '1h' : 0 }));
-  app.use(pageRoutes(ctx.identity, surfaces, { buttons: surfaces.demo && !production }));
+  app.use(
+    pageRoutes(ctx.identity, surfaces, {
+      buttons: surfaces.demo && !production,
+      limit: DEMO_LIMIT,
+      limitScope: rateLimitScope(redis !== null, ctx.config.workers),
+    }),
+  );
 }

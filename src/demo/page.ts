@@ -9,6 +9,9 @@ const DOCS_BASE = 'https://github.com/express-cluster-starter/express-cluster-st
 export interface PageOptions {
   /** The buttons that make the supervisor act: development only. */
   readonly buttons: boolean;
+  /** The demo rate limit's requests per burst, and where it counts. */
+  readonly limit: number;
+  readonly limitScope: string;
 }
 
 const controls = `<section id="controls" aria-labelledby="controls-title">
@@ -60,6 +63,14 @@ Use Redis for what every dyno must see at once and can afford to lose (a count, 
 </tbody>
 </table>
 <p><button type="button" id="count-visit">Count a visit</button> <span id="visits-note"></span></p>
+</section>
+<section id="limit" aria-labelledby="limit-title">
+<h2 id="limit-title">A rate limit that holds</h2>
+<p class="hint">A limit kept in each worker's memory lets a client through once per worker per dyno.
+This one holds for <strong>${escapeHtml(options.limitScope)}</strong>, whichever process answers.
+The button fires ${options.limit * 2} requests at once to <code>/api/limited</code>, which lets ${options.limit} through.</p>
+<p><button type="button" id="fire-burst" data-count="${options.limit * 2}">Fire ${options.limit * 2} requests</button></p>
+<p id="limit-result" role="status"></p>
 </section>`;
 }
 
@@ -73,6 +84,7 @@ function tryIt(surfaces: Surfaces): string {
           '<li><a href="/demo/sleep?ms=200">/demo/sleep?ms=200</a>: waits 200 ms without blocking: a single process serves thousands of these at once.</li>',
           '<li><a href="/api/cluster">/api/cluster</a>: the table above as JSON, from the primary\'s view; <code>/api/cluster/events</code> streams the timeline (Server-Sent Events)</li>',
           '<li><a href="/api/visits">/api/visits</a>: the four visit counts as JSON (<code>POST</code> counts one)</li>',
+          '<li><a href="/api/limited?burst=try">/api/limited?burst=try</a>: the rate limit above: reload it past its limit and it answers 429</li>',
           '<li><a href="/demo/db-sleep?ms=200">/demo/db-sleep?ms=200</a>: holds a database connection for 200 ms: a drain waits for it</li>',
         ]
       : []),

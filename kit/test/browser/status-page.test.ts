@@ -79,8 +79,31 @@ it('the page at / shows every worker live, updates after requests, and counts vi
   assert.match(note, /heroku addons:create heroku-redis:mini/);
   assert.match(note, /heroku addons:create heroku-postgresql:essential-0/);
 
+  // The rate limit: twice its limit fired at once, exactly the limit let through, the rest 429,
+  // and again on a second press (a burst of its own).
+  const fire = page.getByRole('button', { name: 'Fire 10 requests' });
+  for (let press = 0; press < 2; press += 1) {
+    await fire.click();
+    await page.waitForFunction(() => /refused/.test(document.getElementById('limit-result')?.textContent ?? ''));
+    assert.match(
+      (await page.textContent('#limit-result')) ?? '',
+      /^5 accepted \((worker [12], ){4}worker [12]\), 5 refused with 429\.$/,
+    );
+    await page.evaluate(() => {
+      (document.getElementById('limit-result') as unknown as { textContent: string }).textContent = '';
+    });
+  }
+  assert.match((await page.textContent('#limit')) ?? '', /this dyno only: counted by its primary for its 2 workers/);
+
   const artifacts = path.join(ROOT, 'kit', 'test', 'artifacts');
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, 'status-page.png'), fullPage: true });
-  assert.deepEqual(problems, [], 'no script errors and no CSP violations');
+  // Chromium reports each refused request on the console: those ten, and nothing else.
+  const refused = 'Failed to load resource: the server responded with a status of 429 (Too Many Requests)';
+  assert.equal(problems.filter((p) => p === refused).length, 10);
+  assert.deepEqual(
+    problems.filter((p) => p !== refused),
+    [],
+    'no script errors and no CSP violations',
+  );
 });

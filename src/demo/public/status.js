@@ -244,3 +244,40 @@ async function visits(method) {
 
 countVisit.addEventListener('click', () => visits('POST'));
 visits('GET');
+
+// The rate limit: twice its limit fired at once, under a key of this press's own.
+const fire = document.getElementById('fire-burst');
+const limitResult = document.getElementById('limit-result');
+
+async function fireBurst() {
+  const burst = crypto.randomUUID();
+  const count = Number(fire.dataset.count);
+  fire.disabled = true;
+  limitResult.textContent = `Firing ${count} requests…`;
+  try {
+    const answers = await Promise.all(
+      Array.from({ length: count }, () =>
+        fetch(`/api/limited?burst=${burst}`, { cache: 'no-store' }).then(async (r) => ({
+          status: r.status,
+          body: await r.json(),
+        })),
+      ),
+    );
+    const accepted = answers.filter((a) => a.status === 200);
+    const refused = answers.filter((a) => a.status === 429).length;
+    const other = answers.length - accepted.length - refused;
+    const by = accepted.map((a) => (a.body.worker === null ? 'the single process' : `worker ${a.body.worker}`));
+    const dynos = new Set(accepted.map((a) => a.body.instance).filter(Boolean));
+    limitResult.textContent =
+      `${accepted.length} accepted (${by.join(', ') || 'none'}${dynos.size ? ` on ${[...dynos].join(', ')}` : ''}), ` +
+      `${refused} refused with 429` +
+      (other ? `, ${other} failed otherwise` : '') +
+      '.';
+  } catch (err) {
+    limitResult.textContent = `Not fired: ${err.message}`;
+  } finally {
+    fire.disabled = false;
+  }
+}
+
+fire.addEventListener('click', fireBurst);
