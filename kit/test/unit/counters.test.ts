@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createWindows } from '../../../src/runtime/cluster/windows.ts';
+import { createWindows } from '../../../src/runtime/cluster/counters.ts';
 
 describe('createWindows: the counts a rate limit keeps without Redis', () => {
   it("counts a key's hits in a window that opens with its first hit and closes windowMs later", () => {

@@ -3,13 +3,12 @@
 // loads prom-client: it gathers each worker's registry as JSON, and the worker that asked sums
 // and renders them.
 import type { Logger } from '../log/log.ts';
-import { createCounters } from './counters.ts';
+import { createCounters, createWindows } from './counters.ts';
 import type { Member, Send } from './member.ts';
 import type { MetricsJson, Question } from './messages.ts';
 import type { Reloads } from './reload.ts';
 import type { Restarts } from './restarts.ts';
 import { type ClusterStatus, clusterStatus, type MetricsSnapshot, type StatusSetup } from './status.ts';
-import { createWindows } from './windows.ts';
 
 export interface AnswerOptions {
   readonly setup: StatusSetup;

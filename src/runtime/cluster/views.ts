@@ -4,13 +4,12 @@
 import type { Health } from '../http/health.ts';
 import { type ProcessMetrics, renderClusterMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
-import { createCounters } from './counters.ts';
+import { createCounters, createWindows, type WindowCount } from './counters.ts';
 import type { ClusterEvent, ClusterEventKind, ControlAction, WatchFrame } from './events.ts';
 import { createJournal } from './journal.ts';
 import type { Question, WorkerMessage } from './messages.ts';
 import { type ClusterStatus, clusterStatus, type MetricsSnapshot, thisProcess } from './status.ts';
 import { createWatchers } from './watchers.ts';
-import { createWindows, type WindowCount } from './windows.ts';
 
 /** How the app reads cluster-wide facts without knowing whether a cluster exists. */
 export interface ClusterView {
