@@ -7,7 +7,6 @@ import type { Logger as LimiterLogger } from 'express-rate-limit';
 import type { Redis } from '../redis/client.ts';
 import type { ResourceHandle } from '../resources.ts';
 import type { AppContext } from '../types.ts';
-import { dynoStore, failingOpen, redisStore, StoreUnreachable } from './stores.ts';
 
 export interface RateLimitOptions {
   /** Names it in log lines and in its keys: letters, digits, `.`, `_` or `-`, unique in the app. */
@@ -46,8 +45,8 @@ function checked(options: RateLimitOptions): RateLimitOptions {
 /**
  * Express middleware that answers 429 (through the app's error handler) once a client passes
  * `limit` requests in `windowMs`, with the standard RateLimit and Retry-After headers. Create it
- * in createApp, once per limit. express-rate-limit is loaded on the first request it sees, so a
- * process that never serves a limited route does not carry it.
+ * in createApp, once per limit. express-rate-limit and the stores are loaded on the first request
+ * it sees, so a process that never serves a limited route does not carry them.
  */
 export function rateLimit(ctx: AppContext, options: RateLimitOptions): RequestHandler {
   const { name, limit, windowMs, redis, key } = checked(options);
@@ -58,25 +57,26 @@ export function rateLimit(ctx: AppContext, options: RateLimitOptions): RequestHa
     log.warn(`rate limit ${name}: REDIS_URL is set but the limit was given no Redis, so it counts per dyno`, {
       fix: 'pass the app’s registerRedis handle as its `redis` option',
     });
-  const shared = Boolean(redis);
-  const where = shared ? 'in Redis' : 'in the primary';
-  const store = failingOpen(
-    redis ? redisStore(redis, name, windowMs) : dynoStore(ctx.cluster, name, windowMs),
-    log,
-    name,
-    where,
-  );
-  // The limiter's own complaints (a misconfiguration it detects) go to the app's log; a store
-  // that fails was said once already, by failingOpen.
-  const logger: LimiterLogger = {
-    warn: (err, message) => log.warn(message ?? `rate limit ${name}`, { err }),
-    error: (err, message) => {
-      if (!(err instanceof StoreUnreachable)) log.error(message ?? `rate limit ${name}`, { err });
-    },
-  };
   const seconds = Math.ceil(windowMs / 1000);
   const build = async (): Promise<RequestHandler> => {
-    const { rateLimit: limiter } = await import('express-rate-limit');
+    const [{ rateLimit: limiter }, { dynoStore, failingOpen, redisStore, StoreUnreachable }] = await Promise.all([
+      import('express-rate-limit'),
+      import('./stores.ts'),
+    ]);
+    const store = failingOpen(
+      redis ? redisStore(redis, name, windowMs) : dynoStore(ctx.cluster, name, windowMs),
+      log,
+      name,
+      redis ? 'in Redis' : ctx.identity.workerId === null ? 'in this process' : 'in the primary',
+    );
+    // The limiter's own complaints (a misconfiguration it detects) go to the app's log; a store
+    // that fails was said once already, by failingOpen.
+    const logger: LimiterLogger = {
+      warn: (err, message) => log.warn(message ?? `rate limit ${name}`, { err }),
+      error: (err, message) => {
+        if (!(err instanceof StoreUnreachable)) log.error(message ?? `rate limit ${name}`, { err });
+      },
+    };
     return limiter({
       limit,
       windowMs,

@@ -31,7 +31,8 @@ export function dynoStore(view: ClusterView, name: string, windowMs: number): St
  * the scripts (Heroku Key-Value Store's maintenance), it counts again by itself.
  */
 export function redisStore(redis: ResourceHandle<Redis>, name: string, windowMs: number): Store {
-  let store: Promise<Store> | undefined;
+  let store: Store | undefined;
+  let building: Promise<Store> | undefined;
   const build = async () => {
     const { RedisStore } = await import('rate-limit-redis');
     const made = new RedisStore({
@@ -41,14 +42,15 @@ export function redisStore(redis: ResourceHandle<Redis>, name: string, windowMs:
     });
     // It reads only windowMs of the limiter's options.
     await made.init({ windowMs } as Options);
+    store = made;
     return made;
   };
   const use = async <T>(act: (s: Store) => T | Promise<T>): Promise<T> => {
     try {
-      store ??= build();
-      return await act(await store);
+      return await act(store ?? (await (building ??= build())));
     } catch (err) {
       store = undefined;
+      building = undefined;
       throw err;
     }
   };
