@@ -1,7 +1,8 @@
 // What the kit is measured against: the kit's /api/info handler in Express with Helmet
 // and nothing else (no request log, no metrics, no request id, no other routes). It logs only
 // the line the bench waits for, in the kit's shape. BUSY_US=3 adds 3 µs of busy work to
-// every request: the bench's yardstick. With DATABASE_URL it also serves the database route.
+// every request: the bench's yardstick. With DATABASE_URL it also serves the database route;
+// with RATE_LIMIT_REDIS_URL, the rate-limited one.
 import express from 'express';
 import helmet from 'helmet';
 import { DEFAULT_CONNECTION_BUDGET } from '../../src/runtime/database/settings.ts';
@@ -39,6 +40,28 @@ if (process.env.DATABASE_URL) {
     const started = performance.now();
     await pool.query('select pg_sleep($1)', [ms / 1000]);
     res.json({ ...identity, ms, tookMs: Math.round(performance.now() - started) });
+  });
+}
+
+// With RATE_LIMIT_REDIS_URL, kit/test/fixtures/rate-limited.ts's /limited without the kit:
+// express-rate-limit counting in Redis through rate-limit-redis, on a node-redis client, as
+// their READMEs set them up, with the same key, limit, window and headers.
+if (process.env.RATE_LIMIT_REDIS_URL) {
+  const { rateLimit } = await import('express-rate-limit');
+  const { RedisStore } = await import('rate-limit-redis');
+  const { createClient } = await import('redis');
+  const client = await createClient({ url: process.env.RATE_LIMIT_REDIS_URL }).connect();
+  const limited = rateLimit({
+    windowMs: 60_000,
+    limit: Number(process.env.LIMIT ?? 5),
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    identifier: 'fixture',
+    keyGenerator: (req) => String(req.query.key),
+    store: new RedisStore({ sendCommand: (...command: string[]) => client.sendCommand(command), prefix: 'rl:alone:' }),
+  });
+  app.get('/limited', limited, (_req, res) => {
+    res.json({ worker: null, pid: process.pid, instance: null });
   });
 }
 

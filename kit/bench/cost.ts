@@ -238,3 +238,30 @@ export async function measureCost(options: {
     unpin();
   }
 }
+
+/**
+ * A rate-limited route, counting in Redis: an app on the kit with one `rateLimit` (the tests'
+ * fixture), against express-rate-limit + rate-limit-redis in Express + Helmet alone. The limit is
+ * out of reach, so every request is counted and let through: what is measured is the counting.
+ */
+export const RL_COST_ROUTE = `/limited?key=bench-${process.pid}`;
+export const RL_BASELINE_NAME = 'Express + Helmet + express-rate-limit + rate-limit-redis alone';
+export const RL_KIT_NAME = 'the kit, rateLimit counting in Redis, LOG_LEVEL=info';
+
+export function rateLimitCostServers(url: string): readonly CostServer[] {
+  const limit = String(1e9);
+  return [
+    {
+      name: RL_BASELINE_NAME,
+      launch: { entry: 'kit/bench/baseline-app.ts', env: { RATE_LIMIT_REDIS_URL: url, LIMIT: limit } },
+    },
+    {
+      name: 'control: the same, a second process',
+      launch: { entry: 'kit/bench/baseline-app.ts', env: { RATE_LIMIT_REDIS_URL: url, LIMIT: limit } },
+    },
+    {
+      name: RL_KIT_NAME,
+      launch: { entry: 'kit/test/fixtures/rate-limited.ts', env: { REDIS_URL: url, LIMIT: limit, LOG_LEVEL: 'info' } },
+    },
+  ];
+}

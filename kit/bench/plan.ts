@@ -37,6 +37,9 @@ export interface Plan {
   /** CPU per request on the database route: rounds and requests, slower per request than /api/info. */
   readonly dbCostRounds: number;
   readonly dbCostRequests: number;
+  /** CPU per request on the rate-limited route: a Redis round trip each, like the database's. */
+  readonly rlCostRounds: number;
+  readonly rlCostRequests: number;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -101,5 +104,7 @@ export function makePlan(cores: number, quick: boolean, database: boolean): Plan
     primaryLoadS: quick ? 0 : 60,
     dbCostRounds: quick ? 1 : 7,
     dbCostRequests: quick ? 1_000 : 10_000,
+    rlCostRounds: quick ? 1 : 7,
+    rlCostRequests: quick ? 1_000 : 10_000,
   };
 }

@@ -177,6 +177,20 @@ function database(r: BenchResults): string {
   ].join('\n');
 }
 
+function rateLimit(r: BenchResults): string {
+  const l = r.rateLimit;
+  if (!l.measured) return `Not measured: ${l.missing}.`;
+  return [
+    l.cost
+      ? costTable(l.cost, 'express-rate-limit + rate-limit-redis in Express + Helmet alone, on the same Redis')
+      : '',
+    '',
+    'Both count every request in Redis (one EVALSHA each) under a limit out of reach, so each is counted and let ' +
+      "through. The kit's side is an app with one rateLimit (kit/test/fixtures/rate-limited.ts): its request " +
+      'lines, metrics and request ids ride along, as in the first table. Redis runs unpinned, on the same cores.',
+  ].join('\n');
+}
+
 function lifecycle(r: BenchResults): string {
   const { kill, reload, idleShutdown: idle, slowShutdown: slow } = r.lifecycle;
   const l = reload.load;
@@ -240,6 +254,8 @@ export function renderReport(r: BenchResults): string {
     cost(r),
     '## The database route: CPU per request against Express + pg alone, and the pools',
     database(r),
+    '## A rate-limited route: CPU per request against express-rate-limit + rate-limit-redis alone',
+    rateLimit(r),
     '## Throughput and latency',
     throughput(r),
     '## Boot, shutdown and memory per config',

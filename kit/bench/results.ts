@@ -76,6 +76,10 @@ export type DatabaseResults =
       readonly cost: CostResults | null;
     };
 
+export type RateLimitResults =
+  | { readonly measured: false; readonly missing: string }
+  | { readonly measured: true; readonly cost: CostResults | null };
+
 export interface TargetResult {
   readonly id:
     | 'cluster-of-2'
@@ -86,6 +90,7 @@ export interface TargetResult {
     | 'worker-private'
     | 'cost'
     | 'database-cost'
+    | 'rate-limit-cost'
     | 'primary-growth';
   readonly name: string;
   readonly target: string;
@@ -117,6 +122,8 @@ export interface BenchResults {
   readonly cost: CostResults;
   /** The database route, where a PostgreSQL answered: each config's pools, and CPU per request against Express + pg. */
   readonly database: DatabaseResults;
+  /** The rate-limited route, where a Redis answered: CPU per request against express-rate-limit + rate-limit-redis. */
+  readonly rateLimit: RateLimitResults;
   readonly lifecycle: LifecycleResults;
   readonly targets: readonly TargetResult[];
   readonly checks: readonly Check[];

@@ -7,7 +7,16 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONNECTION_BUDGET, planPool } from '../../src/runtime/database/settings.ts';
 import { type AppProcess, launch } from './cluster-process.ts';
-import { COST_ROUTE, COST_SERVERS, type CostResults, DB_COST_ROUTE, databaseCostServers, measureCost } from './cost.ts';
+import {
+  COST_ROUTE,
+  COST_SERVERS,
+  type CostResults,
+  DB_COST_ROUTE,
+  databaseCostServers,
+  measureCost,
+  RL_COST_ROUTE,
+  rateLimitCostServers,
+} from './cost.ts';
 import { findDatabase } from './database.ts';
 import {
   type IdleShutdownResult,
@@ -27,6 +36,7 @@ import { memorySnapshot, type NodeBaseline, nodeBaseline } from './memory.ts';
 import { writeNotes } from './notes.ts';
 import { configLabel, makePlan, type ServerConfig } from './plan.ts';
 import { Progress, type Step } from './progress.ts';
+import { findRedis } from './redis.ts';
 import { renderReport, writeResults } from './report.ts';
 import type { BenchResults, ConfigResult, MemoryResults, ThroughputPoint } from './results.ts';
 import { cpuBetween, sampleCpu } from './server-cpu.ts';
@@ -51,6 +61,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 const database = await findDatabase();
 const databaseUrl = 'url' in database ? database.url : null;
+const redis = await findRedis();
+const redisUrl = 'url' in redis ? redis.url : null;
 const plan = makePlan(os.availableParallelism(), args.quick, databaseUrl !== null);
 // Every server of this run shares one compile cache, empty at first: the first boot measures a
 // cold start, and everything after it runs warm, as a deployed app does after its build.
@@ -155,6 +167,7 @@ interface LifecycleParts {
   boot?: CacheBoots;
   cost?: CostResults;
   costDatabase?: CostResults;
+  costRateLimit?: CostResults;
 }
 const life: LifecycleParts = {};
 
@@ -251,6 +264,24 @@ function bootAndCostSteps(): void {
       });
     },
   });
+  if (redisUrl !== null) {
+    const limited = rateLimitCostServers(redisUrl);
+    steps.push({
+      label: `CPU per request on a rate-limited route: the kit against express-rate-limit alone, ${plan.rlCostRounds} rounds`,
+      // A Redis round trip per request: roughly 5,000 requests a second on 2 cores.
+      estimateS: 2 + (limited.length * (plan.rlCostRounds + 1) * plan.rlCostRequests) / 5_000,
+      run: async () => {
+        life.costRateLimit = await measureCost({
+          servers: limited,
+          route: RL_COST_ROUTE,
+          rounds: plan.rlCostRounds,
+          requests: plan.rlCostRequests,
+          connections: plan.connections,
+          env: cache,
+        });
+      },
+    });
+  }
   if (databaseUrl === null) return;
   const servers = databaseCostServers(databaseUrl);
   steps.push({
@@ -312,6 +343,10 @@ function assemble(): Measured {
             })),
             cost: life.costDatabase ?? null,
           },
+    rateLimit:
+      redisUrl === null
+        ? { measured: false, missing: 'missing' in redis ? redis.missing : '' }
+        : { measured: true, cost: life.costRateLimit ?? null },
     lifecycle: {
       workers: plan.lifecycleWorkers,
       bootMs,

@@ -1,7 +1,7 @@
 // Targets are shown as pass/miss and never fail the run: a slower machine is not a bug.
 // Checks are different: they say the measurement measured what it claims, or that the server
 // kept a promise (a drained request answers 200), and a failed one exits 1.
-import { DB_KIT_NAME } from './cost.ts';
+import { DB_KIT_NAME, RL_KIT_NAME } from './cost.ts';
 import type { BenchResults, Check, TargetResult, ThroughputPoint } from './results.ts';
 
 export type Measured = Omit<BenchResults, 'targets' | 'checks' | 'notes' | 'finishedAt'>;
@@ -19,6 +19,8 @@ export const TARGETS = {
   costRatio: 1.15,
   /** CPU per database-route request over Express + Helmet + pg alone's, with a pool of the same size. */
   databaseCostRatio: 1.15,
+  /** CPU per rate-limited request over express-rate-limit + rate-limit-redis alone's, the same Redis. */
+  rateLimitCostRatio: 1.15,
   /** Private memory the primary may keep after a minute of connection hand-offs. */
   primaryGrowthMb: 4,
 } as const;
@@ -38,6 +40,9 @@ export const kitCost = (m: Measured) => m.cost.rows.find((row) => row.name === '
 export const kitDatabaseCost = (m: Measured) =>
   m.database.measured ? m.database.cost?.rows.find((row) => row.name === DB_KIT_NAME) : undefined;
 
+export const kitRateLimitCost = (m: Measured) =>
+  m.rateLimit.measured ? m.rateLimit.cost?.rows.find((row) => row.name === RL_KIT_NAME) : undefined;
+
 export function primaryGrowthMb(m: Measured): number | null {
   const load = m.lifecycle.primaryUnderLoad;
   if (!load || load.before.privateMb === null || load.after.privateMb === null) return null;
@@ -53,6 +58,7 @@ export function judgeTargets(m: Measured): TargetResult[] {
   const warm = warmBootPrivate(m);
   const cost = kitCost(m);
   const dbCost = kitDatabaseCost(m);
+  const rlCost = kitRateLimitCost(m);
   const growth = primaryGrowthMb(m);
   const under = (value: number | null, limit: number) => (value === null ? null : value < limit);
   return [
@@ -116,6 +122,17 @@ export function judgeTargets(m: Measured): TargetResult[] {
           ? 'not measured'
           : `${dbCost.vsBaseline.toFixed(3)}x`,
       pass: dbCost?.vsBaseline == null ? null : dbCost.vsBaseline <= TARGETS.databaseCostRatio,
+    },
+    {
+      id: 'rate-limit-cost',
+      name: 'CPU per rate-limited request (counted in Redis), the kit vs express-rate-limit + rate-limit-redis alone',
+      target: `<= ${TARGETS.rateLimitCostRatio}x`,
+      measured: !m.rateLimit.measured
+        ? 'not measured: no Redis'
+        : rlCost?.vsBaseline == null
+          ? 'not measured'
+          : `${rlCost.vsBaseline.toFixed(3)}x`,
+      pass: rlCost?.vsBaseline == null ? null : rlCost.vsBaseline <= TARGETS.rateLimitCostRatio,
     },
     {
       id: 'primary-growth',

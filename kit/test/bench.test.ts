@@ -10,9 +10,11 @@ import { signalGroup } from '../harness/process-group.ts';
 import { needsDemo } from './helpers/demo.ts';
 import { needsPostgres } from './helpers/postgres.ts';
 import { childrenOf, isAlive, ROOT } from './helpers/process.ts';
+import { needsRedis } from './helpers/redis.ts';
 
 /** Where a server answers (always under CI), the database route is measured too. */
 const postgres = needsPostgres.skip === undefined;
+const redis = needsRedis.skip === undefined;
 // --quick aims at 30 s; the slack is for a busy machine, not for a slower bench.
 const DEADLINE_MS = 120_000;
 
@@ -29,6 +31,7 @@ const TOP_LEVEL_KEYS = [
   'boot',
   'cost',
   'database',
+  'rateLimit',
   'lifecycle',
   'targets',
   'checks',
@@ -89,6 +92,12 @@ test('bench --quick completes, prints its tables and writes its JSON', {
     assert.match(stdout, /^\| Express \+ Helmet \+ pg alone /m);
     assert.match(stdout, /^\| single \(1\) +\| \/demo\/db-sleep\?ms=0 /m);
   } else assert.match(stdout, /^Not measured: no PostgreSQL at /m);
+  assert.match(
+    stdout,
+    /^## A rate-limited route: CPU per request against express-rate-limit \+ rate-limit-redis alone$/m,
+  );
+  if (redis) assert.match(stdout, /^\| the kit, rateLimit counting in Redis, LOG_LEVEL=info /m);
+  else assert.match(stdout, /^Not measured: no Redis at /m);
   assert.match(stdout, /^## Lifecycle/m);
   assert.match(stdout, /^## Targets/m);
 
