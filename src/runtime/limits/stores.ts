@@ -47,7 +47,9 @@ export function redisStore(redis: ResourceHandle<Redis>, name: string, windowMs:
   };
   const use = async <T>(act: (s: Store) => T | Promise<T>): Promise<T> => {
     try {
-      return await act(store ?? (await (building ??= build())));
+      if (store) return await act(store);
+      building ??= build();
+      return await act(await building);
     } catch (err) {
       store = undefined;
       building = undefined;
