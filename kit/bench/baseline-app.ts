@@ -43,7 +43,7 @@ if (process.env.DATABASE_URL) {
   });
 }
 
-// With RATE_LIMIT_REDIS_URL, kit/test/fixtures/rate-limited.ts's /limited without the kit:
+// With RATE_LIMIT_REDIS_URL, kit/test/fixtures/redis-app.ts's /limited without the kit:
 // express-rate-limit counting in Redis through rate-limit-redis, on a node-redis client, as
 // their READMEs set them up, with the same key, limit, window and headers.
 if (process.env.RATE_LIMIT_REDIS_URL) {

@@ -261,7 +261,7 @@ export function rateLimitCostServers(url: string): readonly CostServer[] {
     },
     {
       name: RL_KIT_NAME,
-      launch: { entry: 'kit/test/fixtures/rate-limited.ts', env: { REDIS_URL: url, LIMIT: limit, LOG_LEVEL: 'info' } },
+      launch: { entry: 'kit/test/fixtures/redis-app.ts', env: { REDIS_URL: url, LIMIT: limit, LOG_LEVEL: 'info' } },
     },
   ];
 }

@@ -186,7 +186,7 @@ function rateLimit(r: BenchResults): string {
       : '',
     '',
     'Both count every request in Redis (one EVALSHA each) under a limit out of reach, so each is counted and let ' +
-      "through. The kit's side is an app with one rateLimit (kit/test/fixtures/rate-limited.ts): its request " +
+      "through. The kit's side is an app with one rateLimit (kit/test/fixtures/redis-app.ts): its request " +
       'lines, metrics and request ids ride along, as in the first table. Redis runs unpinned, on the same cores.',
   ].join('\n');
 }

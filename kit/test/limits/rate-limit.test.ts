@@ -9,7 +9,7 @@ import { byMsg, type Dyno, startDyno } from '../helpers/process.ts';
 import { needsRedis, REDIS_URL, redisProxy } from '../helpers/redis.ts';
 import { roundRobinRouter } from '../helpers/router.ts';
 
-const FIXTURE = 'kit/test/fixtures/rate-limited.ts';
+const FIXTURE = 'kit/test/fixtures/redis-app.ts';
 const LIMIT = 5;
 
 interface Answer {
