@@ -107,6 +107,7 @@ export async function boot<D extends VariableSpecs>(entry: Entry<D>): Promise<vo
     memoryBudgetBytes: plan.webMemoryMb * 1024 * 1024,
     // The live page's kill and reload buttons: never in production, whatever else is set.
     controls: config.nodeEnv !== 'production',
+    fleet: { redis: config.redis !== null, platform: platformById(config.platform).name },
   });
   onSignals({
     shutdown: (signal) => supervisor.shutdown(signal),

@@ -4,9 +4,9 @@
 // wires the two together: nothing under src/runtime/ imports the app
 // (kit/test/unit/imports.test.ts holds both sides to it).
 
-export type { WatchFrame } from './cluster/events.ts';
 export type { ClusterStatus } from './cluster/status.ts';
 export type { ClusterView } from './cluster/views.ts';
+export type { WatchFrame } from './cluster/watchers.ts';
 export {
   type Database,
   DatabaseUnavailable,

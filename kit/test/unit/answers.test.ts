@@ -8,9 +8,10 @@ describe("the primary's answers to its workers", () => {
     const c = fakeCluster(t, { memoryBudgetBytes: 300 });
     await c.waitFor(byMsg('cluster ready'));
     c.worker(2).post({ type: 'stats', rss: 123, heapUsed: 1, requests: 7, cpuPercent: 12 });
-    const { primary, workers, ...status } = (await c.worker(1).ask('status')) as Record<string, unknown> & {
+    const { primary, workers, fleet, ...status } = (await c.worker(1).ask('status')) as Record<string, unknown> & {
       primary: { pid: number };
       workers: Record<string, unknown>[];
+      fleet: { shared: boolean; note: string; dynos: { instance: string }[] };
     };
     assert.deepEqual(status, {
       instance: 'web.1',
@@ -27,6 +28,13 @@ describe("the primary's answers to its workers", () => {
         { id: 1, slot: 1, pid: 10_001, state: 'ready', rssBytes: null, requests: 0, cpuPercent: null, restarts: 0 },
         { id: 2, slot: 2, pid: 10_002, state: 'ready', rssBytes: 123, requests: 7, cpuPercent: 12, restarts: 0 },
       ],
+    );
+    // Without Redis the fleet is this dyno, and the page says why.
+    assert.equal(fleet.shared, false);
+    assert.match(fleet.note, /^this dyno only: .*REDIS_URL is unset \(heroku addons:create heroku-redis:mini/);
+    assert.deepEqual(
+      fleet.dynos.map((d) => d.instance),
+      ['web.1'],
     );
   });
 

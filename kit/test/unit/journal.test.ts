@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { ClusterEvent, WatchFrame } from '../../../src/runtime/cluster/events.ts';
+import type { ClusterEvent } from '../../../src/runtime/cluster/events.ts';
 import { createJournal, EVENT_DOCS, HISTORY_LENGTH, ordinal } from '../../../src/runtime/cluster/journal.ts';
+import type { WatchFrame } from '../../../src/runtime/cluster/watchers.ts';
 import { createWatchers } from '../../../src/runtime/cluster/watchers.ts';
 import { ROOT } from '../helpers/process.ts';
 

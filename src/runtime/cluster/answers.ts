@@ -4,11 +4,18 @@
 // and renders them.
 import type { Logger } from '../log/log.ts';
 import { createCounters, createWindows } from './counters.ts';
+import type { FleetView } from './fleet.ts';
 import type { Member, Send } from './member.ts';
 import type { MetricsJson, Question } from './messages.ts';
 import type { Reloads } from './reload.ts';
 import type { Restarts } from './restarts.ts';
-import { type ClusterStatus, clusterStatus, type MetricsSnapshot, type StatusSetup } from './status.ts';
+import {
+  type ClusterStatus,
+  clusterStatus,
+  type DynoStatus,
+  type MetricsSnapshot,
+  type StatusSetup,
+} from './status.ts';
 
 export interface AnswerOptions {
   readonly setup: StatusSetup;
@@ -19,6 +26,8 @@ export interface AnswerOptions {
   readonly send: Send;
   readonly restarts: Pick<Restarts, 'of' | 'total'>;
   readonly reloads: Pick<Reloads, 'count'>;
+  /** Every dyno, as this one last read it. */
+  readonly fleet: () => FleetView;
 }
 
 export interface Answers {
@@ -27,6 +36,8 @@ export interface Answers {
   /** `m` sent its metrics for scrape `id`. */
   collected(m: Member, id: number, metrics: MetricsJson): void;
   status(): ClusterStatus;
+  /** This dyno alone: what it reports to the fleet. */
+  dyno(): DynoStatus;
 }
 
 export function createAnswers(options: AnswerOptions): Answers {
@@ -35,7 +46,7 @@ export function createAnswers(options: AnswerOptions): Answers {
   const countInWindow = createWindows();
   let nextScrapeId = 0;
 
-  function status(): ClusterStatus {
+  function dyno(): DynoStatus {
     const now = performance.now();
     const workers = [...members.values()]
       .sort((a, b) => a.slot - b.slot || a.worker.id - b.worker.id)
@@ -52,6 +63,8 @@ export function createAnswers(options: AnswerOptions): Answers {
       }));
     return clusterStatus(options.setup, workers, { restarts: restarts.total(), reloads: reloads.count });
   }
+
+  const status = (): ClusterStatus => ({ ...dyno(), fleet: options.fleet() });
 
   /** Every serving worker's metrics. A worker that is slow or gone is counted, not awaited. */
   async function scrape(): Promise<MetricsSnapshot> {
@@ -107,5 +120,6 @@ export function createAnswers(options: AnswerOptions): Answers {
     },
     collected: (m, id, metrics) => m.collections.get(id)?.(metrics),
     status,
+    dyno,
   };
 }

@@ -1,14 +1,6 @@
 // What the supervisor did, as the live page's timeline shows it, and what the page may ask it to do.
 
-import type { ClusterStatus } from './status.ts';
-
 export type ControlAction = { readonly action: 'kill'; readonly worker: number } | { readonly action: 'reload' };
-
-export type WatchFrame =
-  | { readonly kind: 'event'; readonly event: ClusterEvent }
-  | { readonly kind: 'status'; readonly status: ClusterStatus }
-  /** This process stops streaming (it drains): the watcher should reconnect elsewhere. */
-  | { readonly kind: 'end'; readonly reason: string };
 
 export type ClusterEventKind =
   | 'forked'

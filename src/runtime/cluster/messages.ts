@@ -1,5 +1,6 @@
 // The IPC protocol between the primary and its workers, typed at both ends.
 import type { ClusterEvent, ControlAction } from './events.ts';
+import type { DynoReport, FleetView } from './fleet.ts';
 import type { ClusterStatus, MetricsJson } from './status.ts';
 
 export type { MetricsJson } from './status.ts';
@@ -34,6 +35,8 @@ export type WorkerMessage =
   | { readonly type: 'watch'; readonly on: boolean }
   | { readonly type: 'control'; readonly control: ControlAction }
   /** For `topic`'s listeners in worker `to`, or in every worker; `note` goes on the timeline. */
+  /** The fleet as the reporting worker read it back from Redis (or why it could not). */
+  | { readonly type: 'fleet'; readonly fleet: FleetView }
   | {
       readonly type: 'tell';
       readonly topic: string;
@@ -50,7 +53,14 @@ export type PrimaryMessage =
   /** To a watching worker: the history when it starts watching, then each event as it happens. */
   | { readonly type: 'events'; readonly events: readonly ClusterEvent[] }
   | { readonly type: 'status'; readonly status: ClusterStatus }
-  | { readonly type: 'told'; readonly topic: string; readonly data: unknown };
+  | { readonly type: 'told'; readonly topic: string; readonly data: unknown }
+  /** To one worker: write this dyno's report and events to Redis, and send back the fleet. */
+  | {
+      readonly type: 'report';
+      readonly dyno: DynoReport;
+      readonly events: readonly ClusterEvent[];
+      readonly leaving: boolean;
+    };
 
 /**
  * Set by the primary in each worker's environment: how many workers it runs, so the app can
@@ -67,8 +77,8 @@ export function workersOf(env: Readonly<Record<string, string | undefined>>): nu
 const hasType = (value: unknown): value is { type: unknown } =>
   typeof value === 'object' && value !== null && 'type' in value;
 
-const WORKER_TYPES = new Set(['ready', 'failed', 'stats', 'ask', 'collected', 'watch', 'control', 'tell']);
-const PRIMARY_TYPES = new Set(['drain', 'collect', 'answer', 'events', 'status', 'told']);
+const WORKER_TYPES = new Set(['ready', 'failed', 'stats', 'ask', 'collected', 'watch', 'control', 'tell', 'fleet']);
+const PRIMARY_TYPES = new Set(['drain', 'collect', 'answer', 'events', 'status', 'told', 'report']);
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   return hasType(value) && WORKER_TYPES.has(value.type as string);

@@ -8,6 +8,7 @@ import { createAnswers } from './answers.ts';
 import { type Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { createControls } from './controls.ts';
 import { createFeed } from './feed.ts';
+import { createFleet, type FleetSetup } from './fleet.ts';
 import { createJournal } from './journal.ts';
 import { about, ids, type Member, newMember, type Phase, sender, type WorkerLike } from './member.ts';
 import { isWorkerMessage, WORKERS_ENV, type WorkerMessage } from './messages.ts';
@@ -45,6 +46,8 @@ export interface PrimaryOptions {
   readonly controls?: boolean;
   /** How often watchers get the status; nobody watching, nothing is sent. */
   readonly statusIntervalMs?: number;
+  /** Whether dynos report to Redis, and as which platform: without it, the fleet is this dyno. */
+  readonly fleet?: FleetSetup;
   /** Starts a worker process: node:cluster's fork (over `exec`) unless a test hands in fakes. */
   readonly fork?: (env: Readonly<Record<string, string>>) => WorkerLike;
 }
@@ -113,6 +116,17 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     scrapeTimeoutMs: options.scrapeTimeoutMs ?? 1_000,
     restarts,
     reloads,
+    fleet: () => fleet.view(),
+  });
+  // One worker reports for the dyno: the first ready one by slot, which changes only when it goes.
+  const fleet = createFleet({
+    ...(options.fleet ?? { redis: false, platform: 'unknown' }),
+    journal,
+    status: answers.dyno,
+    send(dyno, events, leaving) {
+      const reporter = serving().sort((a, b) => a.slot - b.slot)[0];
+      if (reporter) send(reporter, { type: 'report', dyno, events, leaving });
+    },
   });
   const feed = createFeed({ ...base, journal, status: answers.status, intervalMs: options.statusIntervalMs ?? 1_000 });
   const controls = createControls({
@@ -163,6 +177,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     watch: (m, message) => feed.watch(m, message.on),
     control: (_m, message) => controls.control(message.control),
     tell: (_m, message) => controls.tell(message),
+    fleet: (_m, message) => fleet.reported(message.fleet),
   };
 
   function fork(slot: number, why: string, replacement = false): Member {
@@ -248,6 +263,9 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     }
     phase = 'stopping';
     restarts.cancel();
+    // Before the drain, while the reporting worker still serves: the dyno leaves the fleet view
+    // now, not when its report expires (if Redis answers before the worker closes its client).
+    fleet.leave();
     shutdown.begin(reason, code);
   }
 

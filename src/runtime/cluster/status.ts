@@ -2,6 +2,7 @@
 
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { WorkerPlan } from '../platform/concurrency.ts';
+import type { ClusterEvent } from './events.ts';
 
 /** A worker's prom-client registry as JSON, as it crosses the IPC channel. */
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
@@ -22,7 +23,8 @@ export interface WorkerStatus {
   readonly restarts: number;
 }
 
-export interface ClusterStatus {
+/** One dyno: its primary and workers, or the process that serves alone. */
+export interface DynoStatus {
   /** The instance this view is of (Heroku's dyno, Fly's Machine): a scaled app has one such view per instance. */
   readonly instance: string | null;
   readonly mode: 'cluster' | 'single';
@@ -33,6 +35,41 @@ export interface ClusterStatus {
   readonly reloads: number;
   /** RSS past which a worker is replaced (WEB_MEMORY). */
   readonly memoryBudgetBytes: number;
+}
+
+/** One dyno, as the others see it. */
+export interface DynoReport {
+  readonly instance: string;
+  readonly platform: string;
+  readonly mode: DynoStatus['mode'];
+  /** The workers it means to run, and each one's state. */
+  readonly workerCount: number;
+  readonly workers: readonly { readonly slot: number; readonly state: string }[];
+  readonly restarts: number;
+  readonly requests: number;
+  /** Every process's resident memory, the primary's included. */
+  readonly rssBytes: number;
+  /** When it reported, in ms since the epoch. */
+  readonly at: number;
+}
+
+/** An event of another dyno's, for the timeline: the Redis stream's id keeps it unique. */
+export type FleetEvent = ClusterEvent & { readonly id: string; readonly instance: string };
+
+export interface FleetView {
+  /** True when the dynos below are every one that reported within FLEET_STALE_MS. */
+  readonly shared: boolean;
+  /** Why the view holds this dyno only, when it does. */
+  readonly note: string | null;
+  readonly dynos: readonly DynoReport[];
+  /** The other dynos' recent events, oldest first. */
+  readonly events: readonly FleetEvent[];
+  readonly staleAfterMs: number;
+}
+
+export interface ClusterStatus extends DynoStatus {
+  /** Every dyno of the app, with Redis; this one alone, and why, without. */
+  readonly fleet: FleetView;
 }
 
 /** What every view of the cluster is told at boot, whoever builds it. */
@@ -57,7 +94,7 @@ export function clusterStatus(
   setup: StatusSetup,
   workers: readonly WorkerStatus[],
   supervisor?: { readonly restarts: number; readonly reloads: number },
-): ClusterStatus {
+): DynoStatus {
   // Picked: the plan the primary holds has more in it than the page shows.
   const { count, source, reason } = setup.plan;
   return {

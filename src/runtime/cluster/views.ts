@@ -5,11 +5,12 @@ import type { Health } from '../http/health.ts';
 import { type ProcessMetrics, renderClusterMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { createCounters, createWindows, type WindowCount } from './counters.ts';
-import type { ClusterEvent, ClusterEventKind, ControlAction, WatchFrame } from './events.ts';
+import type { ClusterEvent, ClusterEventKind, ControlAction } from './events.ts';
+import { createFleet, type DynoReport, type FleetSetup, type FleetView } from './fleet.ts';
 import { createJournal } from './journal.ts';
 import type { Question, WorkerMessage } from './messages.ts';
 import { type ClusterStatus, clusterStatus, type MetricsSnapshot, thisProcess } from './status.ts';
-import { createWatchers } from './watchers.ts';
+import { createWatchers, type WatchFrame } from './watchers.ts';
 
 /** How the app reads cluster-wide facts without knowing whether a cluster exists. */
 export interface ClusterView {
@@ -65,12 +66,16 @@ export interface SingleProcessView extends StreamingView {
   record(kind: ClusterEventKind, why: string): void;
 }
 
+/** Alone, the process reports to the fleet itself: this writes the report and reads the fleet back. */
+export type ReportToFleet = (dyno: DynoReport, events: readonly ClusterEvent[], leaving: boolean) => Promise<FleetView>;
+
 export function singleProcessView(
   instance: string | null,
   plan: Pick<WorkerPlan, 'count' | 'source' | 'reason'>,
   metrics: ProcessMetrics,
   health: Health,
   memoryBudgetBytes: number,
+  fleetSetup: FleetSetup & { readonly report?: ReportToFleet } = { redis: false, platform: 'unknown' },
 ): SingleProcessView {
   // Alone, this process is the whole dyno: its counters are the dyno's.
   const count = createCounters();
@@ -92,23 +97,31 @@ export function singleProcessView(
       clearInterval(timer);
     };
   });
+  const dyno = () => {
+    const { pid, uptimeSeconds, rssBytes } = thisProcess();
+    return clusterStatus({ instance, plan, memoryBudgetBytes }, [
+      {
+        id: null,
+        slot: 1,
+        pid,
+        state: health.draining ? 'draining' : 'ready',
+        uptimeSeconds,
+        rssBytes,
+        requests: metrics.served(),
+        cpuPercent: null,
+        restarts: 0,
+      },
+    ]);
+  };
+  const fleet = createFleet({
+    ...fleetSetup,
+    journal,
+    status: dyno,
+    send: (report, events, leaving) =>
+      void fleetSetup.report?.(report, events, leaving).then((view) => fleet.reported(view)),
+  });
   const view: SingleProcessView = {
-    async status(): Promise<ClusterStatus> {
-      const { pid, uptimeSeconds, rssBytes } = thisProcess();
-      return clusterStatus({ instance, plan, memoryBudgetBytes }, [
-        {
-          id: null,
-          slot: 1,
-          pid,
-          state: health.draining ? 'draining' : 'ready',
-          uptimeSeconds,
-          rssBytes,
-          requests: metrics.served(),
-          cpuPercent: null,
-          restarts: 0,
-        },
-      ]);
-    },
+    status: async (): Promise<ClusterStatus> => ({ ...dyno(), fleet: fleet.view() }),
     metrics: () => metrics.registry.metrics(),
     count: async (counter, add = 0) => count(counter, add),
     countInWindow: async (key, windowMs, add = 1) => countInWindow(key, windowMs, add),
@@ -120,7 +133,10 @@ export function singleProcessView(
       queueMicrotask(() => topics.told(topic, data));
     },
     listen: topics.listen,
-    endStreams: (reason) => watchers.end(reason),
+    endStreams: (reason) => {
+      fleet.leave();
+      watchers.end(reason);
+    },
     record: (kind, why) => void journal.record(kind, why, { pid: process.pid, slot: 1 }),
   };
   return view;

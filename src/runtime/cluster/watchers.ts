@@ -2,9 +2,16 @@
 // the primary (or, alone, from this process), which starts with the first page and stops
 // with the last, so a process nobody watches receives and keeps nothing.
 
-import type { ClusterEvent, WatchFrame } from './events.ts';
+import type { ClusterEvent } from './events.ts';
 import { HISTORY_LENGTH } from './journal.ts';
 import type { ClusterStatus } from './status.ts';
+
+/** What a page's stream carries: the supervisor's events, the status, and its end. */
+export type WatchFrame =
+  | { readonly kind: 'event'; readonly event: ClusterEvent }
+  | { readonly kind: 'status'; readonly status: ClusterStatus }
+  /** This process stops streaming (it drains): the watcher should reconnect elsewhere. */
+  | { readonly kind: 'end'; readonly reason: string };
 
 type Listener = (frame: WatchFrame) => void;
 

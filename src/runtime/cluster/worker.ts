@@ -10,12 +10,14 @@ import type { ProcessIdentity } from '../identity.ts';
 import { processLogger } from '../log/log.ts';
 import { createProcessMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
+import { platformById } from '../platform/platforms.ts';
+import { appRedis } from '../redis/client.ts';
 import { createResources, type ResourceOpenError } from '../resources.ts';
 import { FORCEABLE, onSignals } from '../signals.ts';
 import { surfacesOf } from '../surfaces.ts';
 import type { AppFactory } from '../types.ts';
 import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMessage, workersOf } from './messages.ts';
-import { singleProcessView, viewThroughPrimary } from './views.ts';
+import { type ReportToFleet, singleProcessView, viewThroughPrimary } from './views.ts';
 
 export interface WorkerOptions {
   /** The app to serve: the entry's createApp, or a test fixture's. */
@@ -60,9 +62,13 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
   const surfaces = surfacesOf(config);
   const primary = cluster.isWorker ? viewThroughPrimary(send, identity.instance) : undefined;
   const plan = options.plan ?? { count: 1, source: 'WEB_CONCURRENCY', reason: 'single process', webMemoryMb: 512 };
+  // Loaded on the first report, by the one process of the dyno that writes them.
+  const report: ReportToFleet = async (dyno, events, leaving) =>
+    (await import('../fleet/report.ts')).reportThrough(appRedis(), dyno, events, leaving);
+  const fleet = { redis: config.redis !== null, platform: platformById(config.platform).name };
   const alone = primary
     ? undefined
-    : singleProcessView(identity.instance, plan, metrics, health, plan.webMemoryMb * MB);
+    : singleProcessView(identity.instance, plan, metrics, health, plan.webMemoryMb * MB, { ...fleet, report });
   const view = primary ?? (alone as NonNullable<typeof alone>);
   const deadlineMs = cluster.isWorker
     ? Math.max(config.shutdown.ms - PRIMARY_MARGIN_MS, config.shutdown.ms * 0.9)
@@ -128,6 +134,8 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     events: ({ events }) => primary?.events(events),
     status: ({ status }) => primary?.statusFrame(status),
     told: ({ topic, data }) => primary?.told(topic, data),
+    report: ({ dyno, events, leaving }) =>
+      void report(dyno, events, leaving).then((view) => send({ type: 'fleet', fleet: view })),
   };
   process.on('message', (message) => {
     if (!isPrimaryMessage(message)) return;

@@ -53,13 +53,17 @@ export interface RedisOptions {
   readonly optional?: boolean;
 }
 
+/** The first client the app registered in this process: the fleet's reports go through it. */
+let first: ResourceHandle<Redis> | null = null;
+export const appRedis = (): ResourceHandle<Redis> | null => first;
+
 /** Registers the client when REDIS_URL is set; null, and the app serves without one, when not. */
 export function registerRedis(ctx: AppContext, options: RedisOptions = {}): ResourceHandle<Redis> | null {
   const settings = ctx.config.redis;
   if (settings === null) return null;
   const { url, host } = settings;
   const name = options.name ?? 'redis';
-  return ctx.resources.register<Redis>({
+  const handle = ctx.resources.register<Redis>({
     name,
     optional: options.optional ?? false,
     async open(signal) {
@@ -130,4 +134,6 @@ export function registerRedis(ctx: AppContext, options: RedisOptions = {}): Reso
       await client.ping();
     },
   });
+  first ??= handle;
+  return handle;
 }
