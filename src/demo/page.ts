@@ -31,8 +31,8 @@ const controls = `<section id="controls" aria-labelledby="controls-title">
 function liveView(identity: ProcessIdentity, options: PageOptions): string {
   return `<section id="cluster">
 <h2>The cluster, live</h2>
-<p class="hint">This is one instance's view (a dyno on Heroku, a Machine on Fly.io): <strong id="cluster-instance">${escapeHtml(identity.instance ?? 'this machine')}</strong> and its workers.
-A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per instance, and the platform's router spreads requests across them.</p>
+<p class="hint">This is one instance's cluster (a dyno on Heroku, a Machine on Fly.io): <strong id="cluster-instance">${escapeHtml(identity.instance ?? 'this machine')}</strong> and its workers.
+A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per instance, and the platform's router spreads requests across them: the table of every dyno below shows them all.</p>
 <p id="cluster-summary">Connecting to /api/cluster/events&hellip;</p>
 <p id="stream-note" role="status"></p>
 <div class="scroll" tabindex="0" role="region" aria-label="Workers">
@@ -45,8 +45,16 @@ A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per inst
 <div id="chart" role="img" aria-label="Requests served by each worker"></div>
 <p class="hint">Run <code>npm run bench</code> in another terminal and watch the load spread.</p>
 ${options.buttons ? controls : ''}
-<h3 id="timeline-title">What the supervisor did</h3>
-<p class="hint">Newest first, pushed by the server as it happens. Each kind links to the docs that explain it.</p>
+<h3 id="fleet-title">Every dyno</h3>
+<p class="hint" id="fleet-note">With Redis attached, each dyno reports itself every 2 seconds, and one that stops reporting leaves this table within 6.</p>
+<div class="scroll" tabindex="0" role="region" aria-labelledby="fleet-title">
+<table id="dynos">
+<thead><tr><th scope="col">Dyno</th><th scope="col">Platform</th><th scope="col">Workers ready</th><th scope="col">Restarts</th><th scope="col">Requests</th><th scope="col">Memory</th><th scope="col">Last seen</th></tr></thead>
+<tbody></tbody>
+</table>
+</div>
+<h3 id="timeline-title">What the supervisors did</h3>
+<p class="hint">Newest first, pushed by the server as it happens; another dyno's events are marked with its name. Each kind links to the docs that explain it.</p>
 <ol id="timeline" aria-labelledby="timeline-title" aria-live="polite" aria-relevant="additions" data-docs="${DOCS_BASE}"></ol>
 </section>
 <section id="visits" aria-live="polite">

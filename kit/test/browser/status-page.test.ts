@@ -79,6 +79,17 @@ it('the page at / shows every worker live, updates after requests, and counts vi
   assert.match(note, /heroku addons:create heroku-redis:mini/);
   assert.match(note, /heroku addons:create heroku-postgresql:essential-0/);
 
+  // Every dyno: without Redis, this one alone, and the page says why and how to attach one.
+  await page.waitForFunction(() => document.querySelectorAll('#dynos tbody tr').length === 1);
+  assert.match(
+    (await page.textContent('#dynos tbody tr')) ?? '',
+    /^pid \d+ \(this one\)unknown \(local, a container, a VM\)2 of 2/,
+  );
+  assert.match(
+    (await page.textContent('#fleet-note')) ?? '',
+    /^This dyno only: .*heroku addons:create heroku-redis:mini/,
+  );
+
   // The rate limit: twice its limit fired at once, exactly the limit let through, the rest 429,
   // and again on a second press (a burst of its own).
   const fire = page.getByRole('button', { name: 'Fire 10 requests' });

@@ -10,6 +10,8 @@ const summary = document.getElementById('cluster-summary');
 const instance = document.getElementById('cluster-instance');
 const streamNote = document.getElementById('stream-note');
 const rows = document.querySelector('#workers tbody');
+const dynoRows = document.querySelector('#dynos tbody');
+const fleetNote = document.getElementById('fleet-note');
 const chart = document.getElementById('chart');
 const timeline = document.getElementById('timeline');
 const docsBase = timeline.dataset.docs;
@@ -102,6 +104,34 @@ function render(status) {
     }),
   );
   renderTargets(status.workers.filter((worker) => worker.state === 'ready' && worker.id !== null));
+  renderFleet(status.fleet, status.instance);
+}
+
+/** Every dyno that reported to Redis lately, or this one alone and why. */
+function renderFleet(fleet, self) {
+  const stale = Math.round(fleet.staleAfterMs / 1000);
+  fleetNote.textContent = fleet.shared
+    ? `${fleet.dynos.length} ${fleet.dynos.length === 1 ? 'dyno reports' : 'dynos report'} through Redis, each every 2 s; one that stops reporting leaves within ${stale} s.`
+    : `${fleet.note.charAt(0).toUpperCase()}${fleet.note.slice(1)}.`;
+  dynoRows.replaceChildren(
+    ...fleet.dynos.map((dyno) => {
+      const row = document.createElement('tr');
+      const ready = dyno.workers.filter((worker) => worker.state === 'ready').length;
+      const name = dyno.instance === (self ?? dyno.instance) ? `${dyno.instance} (this one)` : dyno.instance;
+      row.append(
+        cell('th', name),
+        cell('td', dyno.platform),
+        cell('td', `${ready} of ${dyno.workerCount}`),
+        cell('td', String(dyno.restarts)),
+        cell('td', String(dyno.requests), 'requests'),
+        cell('td', `${Math.round(dyno.rssBytes / MB)} MB`),
+        cell('td', `${Math.max(0, Math.round((Date.now() - dyno.at) / 1000))} s ago`),
+      );
+      row.firstElementChild.scope = 'row';
+      return row;
+    }),
+  );
+  for (const event of fleet.events) addEvent(event, event.instance);
 }
 
 function renderTargets(serving) {
@@ -129,9 +159,11 @@ function who(event) {
   return `worker ${event.worker} (pid ${event.pid}, slot ${event.slot})`;
 }
 
-function addEvent(event) {
-  if (seen.has(event.seq)) return;
-  seen.add(event.seq);
+/** Another dyno's event: its key is its instance and Redis stream id, its order its time. */
+function addEvent(event, from) {
+  const key = from === undefined ? event.seq : `${from} ${event.id}`;
+  if (seen.has(key)) return;
+  seen.add(key);
   const item = document.createElement('li');
   item.className = `event${ALARMING.has(event.kind) || (event.kind === 'exited' && !event.details?.expected) ? ' alarming' : ''}`;
   item.dataset.kind = event.kind;
@@ -143,10 +175,20 @@ function addEvent(event) {
   link.href = docsBase + event.doc;
   const heading = document.createElement('p');
   heading.className = 'what';
+  item.dataset.at = String(event.at);
   heading.append(time, ' ', link, ' ', cell('span', who(event), 'who'));
+  if (from !== undefined) {
+    item.classList.add('elsewhere');
+    heading.append(' ', cell('span', `on ${from}`, 'dyno'));
+  }
   item.append(heading, cell('p', event.why, 'why'));
-  // Newest first, in seq order even when a reconnect brings an older one late.
-  const after = [...timeline.children].find((other) => Number(other.dataset.seq) < event.seq);
+  // Newest first: this dyno's in seq order even when a reconnect brings an older one late,
+  // another dyno's by time among them.
+  const after = [...timeline.children].find((other) =>
+    from === undefined && other.dataset.seq !== undefined && !other.classList.contains('elsewhere')
+      ? Number(other.dataset.seq) < event.seq
+      : Number(other.dataset.at) < event.at,
+  );
   timeline.insertBefore(item, after ?? null);
   while (timeline.children.length > TIMELINE_LENGTH) timeline.lastElementChild.remove();
 }
