@@ -191,6 +191,28 @@ function rateLimit(r: BenchResults): string {
   ].join('\n');
 }
 
+function fleet(r: BenchResults): string {
+  const f = r.fleet;
+  if (!f.measured) return `Not measured: ${f.missing}.`;
+  const n = (value: number | null, digits = 1) => (value === null ? '-' : value.toFixed(digits));
+  const row = (name: string, w: typeof f.idle) => [name, n(w.commandsPerS), n(w.cpuMsPerS), int(w.requestsPerS)];
+  return [
+    table(
+      [`a cluster of ${f.workers}, ${f.windowS} s each`, 'report commands / s', 'dyno CPU ms / s', 'req/s'],
+      [
+        row('REDIS_URL set: reporting, idle', f.idle),
+        row('REDIS_URL set: reporting, under load on /api/info', f.loaded),
+        row('no REDIS_URL: no reports, idle', f.withoutRedis),
+      ],
+      ['left', ...numbers(3)],
+    ),
+    '',
+    `A report every ${f.intervalMs / 1000} s sends the same commands whatever the traffic: compare the first two ` +
+      'rows. Commands are counted by Redis (INFO commandstats, the commands a report sends); CPU is the ' +
+      "primary's and every worker's, from /proc, so the idle rows differ by what reporting costs.",
+  ].join('\n');
+}
+
 function lifecycle(r: BenchResults): string {
   const { kill, reload, idleShutdown: idle, slowShutdown: slow } = r.lifecycle;
   const l = reload.load;
@@ -256,6 +278,8 @@ export function renderReport(r: BenchResults): string {
     database(r),
     '## A rate-limited route: CPU per request against express-rate-limit + rate-limit-redis alone',
     rateLimit(r),
+    "## Every dyno on the page: what the fleet's reports cost",
+    fleet(r),
     '## Throughput and latency',
     throughput(r),
     '## Boot, shutdown and memory per config',

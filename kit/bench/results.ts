@@ -1,5 +1,7 @@
 // The shape of bench/results/*.json: one place, so the table, the targets and the test agree.
+
 import type { CostResults } from './cost.ts';
+import type { FleetCost } from './fleet.ts';
 import type {
   IdleShutdownResult,
   KillResult,
@@ -76,6 +78,10 @@ export type DatabaseResults =
       readonly cost: CostResults | null;
     };
 
+export type FleetResults =
+  | { readonly measured: false; readonly missing: string }
+  | ({ readonly measured: true } & FleetCost);
+
 export type RateLimitResults =
   | { readonly measured: false; readonly missing: string }
   | { readonly measured: true; readonly cost: CostResults | null };
@@ -124,6 +130,8 @@ export interface BenchResults {
   readonly database: DatabaseResults;
   /** The rate-limited route, where a Redis answered: CPU per request against express-rate-limit + rate-limit-redis. */
   readonly rateLimit: RateLimitResults;
+  /** What reporting to the fleet costs a dyno, where a Redis answered: commands and CPU a second. */
+  readonly fleet: FleetResults;
   readonly lifecycle: LifecycleResults;
   readonly targets: readonly TargetResult[];
   readonly checks: readonly Check[];

@@ -18,6 +18,7 @@ import {
   rateLimitCostServers,
 } from './cost.ts';
 import { findDatabase } from './database.ts';
+import { type FleetCost, measureFleetCost } from './fleet.ts';
 import {
   type IdleShutdownResult,
   type KillResult,
@@ -168,6 +169,7 @@ interface LifecycleParts {
   cost?: CostResults;
   costDatabase?: CostResults;
   costRateLimit?: CostResults;
+  fleet?: FleetCost;
 }
 const life: LifecycleParts = {};
 
@@ -265,6 +267,20 @@ function bootAndCostSteps(): void {
     },
   });
   if (redisUrl !== null) {
+    const seconds = plan.quick ? 2 : 6;
+    steps.push({
+      label: `the fleet's reports: Redis commands and CPU a second, idle and under load, ${seconds} s each`,
+      estimateS: 3 * seconds + 6,
+      run: async () => {
+        life.fleet = await measureFleetCost({
+          redisUrl,
+          workers: plan.lifecycleWorkers,
+          seconds,
+          connections: plan.connections,
+          env: cache,
+        });
+      },
+    });
     const limited = rateLimitCostServers(redisUrl);
     steps.push({
       label: `CPU per request on a rate-limited route: the kit against express-rate-limit alone, ${plan.rlCostRounds} rounds`,
@@ -343,6 +359,10 @@ function assemble(): Measured {
             })),
             cost: life.costDatabase ?? null,
           },
+    fleet:
+      redisUrl === null || !life.fleet
+        ? { measured: false, missing: 'missing' in redis ? redis.missing : 'not run' }
+        : { measured: true, ...life.fleet },
     rateLimit:
       redisUrl === null
         ? { measured: false, missing: 'missing' in redis ? redis.missing : '' }

@@ -32,6 +32,7 @@ const TOP_LEVEL_KEYS = [
   'cost',
   'database',
   'rateLimit',
+  'fleet',
   'lifecycle',
   'targets',
   'checks',
@@ -98,6 +99,8 @@ test('bench --quick completes, prints its tables and writes its JSON', {
   );
   if (redis) assert.match(stdout, /^\| the kit, rateLimit counting in Redis, LOG_LEVEL=info /m);
   else assert.match(stdout, /^Not measured: no Redis at /m);
+  assert.match(stdout, /^## Every dyno on the page: what the fleet's reports cost$/m);
+  if (redis) assert.match(stdout, /^\| REDIS_URL set: reporting, under load on \/api\/info /m);
   assert.match(stdout, /^## Lifecycle/m);
   assert.match(stdout, /^## Targets/m);
 
