@@ -17,6 +17,7 @@ import { FORCEABLE, onSignals } from '../signals.ts';
 import { surfacesOf } from '../surfaces.ts';
 import type { AppFactory } from '../types.ts';
 import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMessage, workersOf } from './messages.ts';
+import type { DynoReport } from './status.ts';
 import { type ReportToFleet, singleProcessView, viewThroughPrimary } from './views.ts';
 
 export interface WorkerOptions {
@@ -62,9 +63,16 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
   const surfaces = surfacesOf(config);
   const primary = cluster.isWorker ? viewThroughPrimary(send, identity.instance) : undefined;
   const plan = options.plan ?? { count: 1, source: 'WEB_CONCURRENCY', reason: 'single process', webMemoryMb: 512 };
-  // Loaded on the first report, by the one process of the dyno that writes them.
-  const report: ReportToFleet = async (dyno, events, leaving) =>
-    (await import('../fleet/report.ts')).reportThrough(appRedis(), dyno, events, leaving);
+  // Loaded on the first report, by the one process of the dyno that writes them. The last one
+  // (the dyno leaving) must reach Redis before the app's client closes: stop() waits for it.
+  let reporting: Promise<unknown> = Promise.resolve();
+  /** The dyno's last report, when this worker is the one that writes them. */
+  let reported: DynoReport | undefined;
+  const report: ReportToFleet = (dyno, events, leaving) => {
+    const sent = import('../fleet/report.ts').then((m) => m.reportThrough(appRedis(), dyno, events, leaving));
+    reporting = sent;
+    return sent;
+  };
   const fleet = { redis: config.redis !== null, platform: platformById(config.platform).name };
   const alone = primary
     ? undefined
@@ -119,6 +127,8 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
       view.endStreams(`stopping before listening (${reason})`);
       log.info('stopping before listening', { reason });
     }
+    // Bounded: each of its two round trips fails past the client's command timeout.
+    await reporting;
     // After the last request, never before: a pool closed under a query in flight fails it.
     if (resources.size > 0 && !(await resources.closeAll(deadline))) exitCode = Math.max(exitCode, 1);
     process.exit(exitCode);
@@ -134,8 +144,10 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     events: ({ events }) => primary?.events(events),
     status: ({ status }) => primary?.statusFrame(status),
     told: ({ topic, data }) => primary?.told(topic, data),
-    report: ({ dyno, events, leaving }) =>
-      void report(dyno, events, leaving).then((view) => send({ type: 'fleet', fleet: view })),
+    report: ({ dyno, events, leaving }) => {
+      reported = leaving ? undefined : dyno;
+      void report(dyno, events, leaving).then((view) => send({ type: 'fleet', fleet: view }));
+    },
   };
   process.on('message', (message) => {
     if (!isPrimaryMessage(message)) return;
@@ -143,7 +155,13 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
   });
 
   onSignals({
-    shutdown: (signal) => void stop(signal, 0),
+    shutdown: (signal) => {
+      // The platform signals every process of the dyno at once (Heroku), so the primary's own
+      // leaving report may come too late for this worker: the reporter takes the dyno out itself.
+      if (reported && !stopping) void report({ ...reported, at: Date.now() }, [], true);
+      reported = undefined;
+      void stop(signal, 0);
+    },
     force: (signal) => {
       log.warn('forced exit: requests in flight are cut off', { signal });
       process.exit(130);
