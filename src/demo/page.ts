@@ -46,7 +46,7 @@ A scaled app (<code>heroku ps:scale web=3</code>) runs one such cluster per inst
 <p class="hint">Run <code>npm run bench</code> in another terminal and watch the load spread.</p>
 ${options.buttons ? controls : ''}
 <h3 id="fleet-title">Every dyno</h3>
-<p class="hint" id="fleet-note">With Redis attached, each dyno reports itself every 2 seconds, and one that stops reporting leaves this table within 6.</p>
+<p class="hint" id="fleet-note">With Redis attached, each dyno reports itself every 2 seconds, and one that stops reporting leaves this table within 8.</p>
 <div class="scroll" tabindex="0" role="region" aria-labelledby="fleet-title">
 <table id="dynos">
 <thead><tr><th scope="col">Dyno</th><th scope="col">Platform</th><th scope="col">Workers ready</th><th scope="col">Restarts</th><th scope="col">Requests</th><th scope="col">Memory</th><th scope="col">Last seen</th></tr></thead>

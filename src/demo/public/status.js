@@ -109,9 +109,10 @@ function render(status) {
 
 /** Every dyno that reported to Redis lately, or this one alone and why. */
 function renderFleet(fleet, self) {
-  const stale = Math.round(fleet.staleAfterMs / 1000);
+  const every = fleet.intervalMs / 1000;
+  const gone = (fleet.staleAfterMs + fleet.intervalMs) / 1000;
   fleetNote.textContent = fleet.shared
-    ? `${fleet.dynos.length} ${fleet.dynos.length === 1 ? 'dyno reports' : 'dynos report'} through Redis, each every 2 s; one that stops reporting leaves within ${stale} s.`
+    ? `${fleet.dynos.length} ${fleet.dynos.length === 1 ? 'dyno reports' : 'dynos report'} through Redis, each every ${every} s; one that stops reporting leaves within ${gone} s.`
     : `${fleet.note.charAt(0).toUpperCase()}${fleet.note.slice(1)}.`;
   dynoRows.replaceChildren(
     ...fleet.dynos.map((dyno) => {

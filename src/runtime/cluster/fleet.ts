@@ -38,6 +38,7 @@ export const oneDyno = (self: DynoReport, note: string): FleetView => ({
   dynos: [self],
   events: [],
   staleAfterMs: FLEET_STALE_MS,
+  intervalMs: FLEET_INTERVAL_MS,
 });
 
 /** Said on the page without Redis: why one dyno, and the one command that shows them all. */

@@ -65,6 +65,8 @@ export interface FleetView {
   /** The other dynos' recent events, oldest first. */
   readonly events: readonly FleetEvent[];
   readonly staleAfterMs: number;
+  /** How often each dyno reports: a stopped one leaves the view within staleAfterMs + intervalMs. */
+  readonly intervalMs: number;
 }
 
 export interface ClusterStatus extends DynoStatus {

@@ -3,7 +3,14 @@
 // listed, then their reports and the recent events read. Run by one worker per dyno, when its
 // primary asks, on the app's own Redis client: no connection of its own.
 import type { ClusterEvent } from '../cluster/events.ts';
-import { type DynoReport, FLEET_STALE_MS, type FleetEvent, type FleetView, oneDyno } from '../cluster/fleet.ts';
+import {
+  type DynoReport,
+  FLEET_INTERVAL_MS,
+  FLEET_STALE_MS,
+  type FleetEvent,
+  type FleetView,
+  oneDyno,
+} from '../cluster/fleet.ts';
 import type { Redis } from '../redis/client.ts';
 import type { ResourceHandle } from '../resources.ts';
 
@@ -45,15 +52,25 @@ export async function reportToFleet(
   const dynos = reports
     .flatMap((json) => (typeof json === 'string' ? [JSON.parse(json) as DynoReport] : []))
     .sort((a, b) => a.instance.localeCompare(b.instance, 'en', { numeric: true }));
+  // Only the events of dynos reporting now: the stream outlives a dyno that stopped, and a Redis
+  // shared with another app (or a test) carries that one's too.
+  const live = new Set(dynos.map((d) => d.instance));
   const others: FleetEvent[] = (recent ?? [])
-    .filter((entry) => entry.message.instance !== self.instance)
+    .filter((entry) => entry.message.instance !== self.instance && live.has(String(entry.message.instance)))
     .map((entry) => ({
       ...(JSON.parse(String(entry.message.event)) as ClusterEvent),
       id: entry.id,
       instance: String(entry.message.instance),
     }))
     .reverse();
-  return { shared: true, note: null, dynos, events: others, staleAfterMs: FLEET_STALE_MS };
+  return {
+    shared: true,
+    note: null,
+    dynos,
+    events: others,
+    staleAfterMs: FLEET_STALE_MS,
+    intervalMs: FLEET_INTERVAL_MS,
+  };
 }
 
 /**
