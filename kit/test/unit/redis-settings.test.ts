@@ -37,12 +37,17 @@ describe('REDIS_URL', () => {
   });
 
   it('anything else is refused in one line naming REDIS_URL, never showing the value', () => {
-    for (const value of ['http://user:s3cret@host:6379', 'redis:', 'not a url s3cret']) {
+    for (const value of [
+      'http://user:s3cret@host:6379',
+      'redis:',
+      'not a url s3cret',
+      'redis://user:s3cret@x:notaport',
+    ]) {
       assert.throws(
         () => redisOf({ REDIS_URL: value }),
         (err: Error) =>
           err.message ===
-            `REDIS_URL="<${value.length} characters>" is not valid: expected a URL starting redis:// or rediss://` &&
+            `REDIS_URL="<${value.length} characters>" is not valid: expected a URL of the form redis://user:password@host:6379 (rediss:// for TLS)` &&
           !err.message.includes('s3cret'),
       );
     }

@@ -44,7 +44,7 @@ export function redisSettings(env: Env, platform: PlatformId): RedisSettings | n
     'REDIS_URL',
     raw,
     (u) => (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.host !== '',
-    'a URL starting redis:// or rediss://',
+    'a URL of the form redis://user:password@host:6379 (rediss:// for TLS)',
   );
   return Object.freeze({ url: raw, host: url.host, ...tlsFor(url.protocol, platform) });
 }
