@@ -10,6 +10,7 @@ import type { ClusterStatus } from '../../../src/runtime/contract.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, startDyno } from '../helpers/process.ts';
 import { needsRedisServer, privateRedis } from '../helpers/redis.ts';
+import { until } from '../helpers/until.ts';
 
 const FIXTURE = 'kit/test/fixtures/redis-app.ts';
 
@@ -18,18 +19,6 @@ async function dyno(t: TestContext, env: Record<string, string>) {
   const { port } = await started.waitFor('listening', byMsg('listening'));
   const base = `http://127.0.0.1:${port}`;
   return { started, status: async () => (await request(`${base}/cluster`)).json() as ClusterStatus, base };
-}
-
-/** Asks again until `done` holds: what the dynos report arrives every FLEET_INTERVAL_MS, unannounced. */
-async function until<T>(what: string, ask: () => Promise<T>, done: (value: T) => boolean, withinMs: number) {
-  const started = performance.now();
-  for (;;) {
-    const value = await ask();
-    if (done(value)) return { value, ms: performance.now() - started };
-    if (performance.now() - started > withinMs)
-      assert.fail(`${what}: not within ${withinMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const names = (s: ClusterStatus) => s.fleet.dynos.map((d) => d.instance);
