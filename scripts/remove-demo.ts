@@ -1,5 +1,6 @@
 // `npm run remove-demo`: makes the app yours in one step. Deletes the teaching surface
-// (src/demo/, its migration with it) and the lines of src/app/app.ts that mount it, and takes
+// (src/demo/, its migration with it), the lines of src/app/app.ts that mount it and those of
+// src/app/jobs/index.ts that list its sample job, and takes
 // DEMO_SURFACE out of the deploy files that set it; what is left boots and serves /, /healthz,
 // /readyz and /metrics, and `npm test` passes (the tests that need the demo's routes skip
 // themselves). Changes nothing unless it can do all of it.
@@ -10,6 +11,7 @@ import { type DeployFileFormat, withoutVariable } from './without-variable.ts';
 const root = path.join(import.meta.dirname, '..');
 const demo = path.join(root, 'src', 'demo');
 const appFile = path.join(root, 'src', 'app', 'app.ts');
+const jobsFile = path.join(root, 'src', 'app', 'jobs', 'index.ts');
 const relative = (file: string) => path.relative(root, file);
 /** The files that set DEMO_SURFACE for the deploy buttons; one that is missing holds nothing to remove. */
 const DEPLOY_FILES: readonly [string, DeployFileFormat][] = [
@@ -18,8 +20,9 @@ const DEPLOY_FILES: readonly [string, DeployFileFormat][] = [
   ['.do/deploy.template.yaml', 'yaml'],
 ];
 
-/** The lines that name the demo: its import and its mount. */
-const namesDemo = (line: string) => line.includes("'../demo/") || /\bmountDemo\(/.test(line);
+/** The lines that name the demo: its imports, its mount and its jobs in the list. */
+const namesDemo = (line: string) =>
+  /'(\.\.\/)+demo\//.test(line) || /\bmountDemo\(/.test(line) || /\.\.\.demoJobs\b/.test(line);
 
 function fail(message: string): never {
   process.stderr.write(`remove-demo: ${message}\n`);
@@ -30,13 +33,20 @@ if (!existsSync(demo)) {
   process.stdout.write(`remove-demo: ${relative(demo)}/ is already gone: nothing to do\n`);
   process.exit(0);
 }
-const lines = readFileSync(appFile, 'utf8').split('\n');
-const removed = lines.filter(namesDemo);
-if (removed.length !== 2) {
-  fail(
-    `expected 2 lines naming the demo in ${relative(appFile)} (its import and the mountDemo(...) call), found ${removed.length}: remove them by hand, then delete ${relative(demo)}/`,
-  );
-}
+/** Each file's lines, and the two that name the demo in it. */
+const appFiles = [
+  { file: appFile, what: 'its import and the mountDemo(...) call' },
+  { file: jobsFile, what: 'its import and ...demoJobs in the list' },
+].map(({ file, what }) => {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const removed = lines.filter(namesDemo);
+  if (removed.length !== 2) {
+    fail(
+      `expected 2 lines naming the demo in ${relative(file)} (${what}), found ${removed.length}: remove them by hand, then delete ${relative(demo)}/`,
+    );
+  }
+  return { file, lines, removed };
+});
 
 // Every edit is worked out before any is written.
 const edits = new Map<string, string>();
@@ -53,14 +63,14 @@ for (const [name, format] of DEPLOY_FILES) {
   if (edited !== text) edits.set(file, edited);
 }
 
-writeFileSync(appFile, lines.filter((line) => !namesDemo(line)).join('\n'));
+for (const { file, lines } of appFiles) writeFileSync(file, lines.filter((line) => !namesDemo(line)).join('\n'));
 for (const [file, text] of edits) writeFileSync(file, text);
 rmSync(demo, { recursive: true });
 const deployFiles = [...edits.keys()].map(relative);
 process.stdout.write(
   [
-    `remove-demo: deleted ${relative(demo)}/ and from ${relative(appFile)}:`,
-    ...removed.map((line) => `  ${line.trim()}`),
+    `remove-demo: deleted ${relative(demo)}/ and from ${appFiles.map(({ file }) => relative(file)).join(' and ')}:`,
+    ...appFiles.flatMap(({ removed }) => removed.map((line) => `  ${line.trim()}`)),
     ...(deployFiles.length ? [`and DEMO_SURFACE from ${deployFiles.join(', ')}.`] : []),
     'Your app now answers / from src/app/routes/home.ts. A deployed app keeps DEMO_SURFACE, where it',
     'no longer does anything: `heroku config:unset DEMO_SURFACE` removes it. A database that ran the',

@@ -4,12 +4,12 @@
 // opening it in the background; if it goes away later, the client reconnects by itself.
 // Meanwhile commands fail at once, /readyz stays 200 and lists `cache` under `degraded`, and
 // `cacheStatus` says so. Make it required (drop `optional`) if the app cannot serve without it.
-import { type AppContext, NO_REDIS, type Redis, type ResourceHandle, registerRedis } from '../runtime/contract.ts';
+import { NO_REDIS, type ProcessContext, type Redis, type ResourceHandle, registerRedis } from '../runtime/contract.ts';
 
 export type Cache = Redis;
 
 /** Registers the client when REDIS_URL is set; null, and the app serves without one, when not. */
-export function registerCache(ctx: AppContext): ResourceHandle<Cache> | null {
+export function registerCache(ctx: ProcessContext): ResourceHandle<Cache> | null {
   return registerRedis(ctx, { name: 'cache', optional: true });
 }
 

@@ -128,6 +128,24 @@ export const VARIABLES = {
       "How many proxies in front of the app append to X-Forwarded-For (0 to 10): req.ip, and so each rate limit's client, is the address that many hops back. 0 when clients connect straight to the app. Too few and every client looks like the proxy; too many and a client can name its own address.",
     deployButton: false,
   },
+  JOB_PROCESSES: {
+    default: 'unset: as for web (WEB_CONCURRENCY, then the machine)',
+    description:
+      'Job runner processes on each worker dyno (1 to 128): the worker process type (node worker.ts) runs this many, supervised like web workers.',
+    deployButton: false,
+  },
+  JOB_CONCURRENCY: {
+    default: '1',
+    description:
+      'Jobs each runner process runs at once (1 to 1000). 1 suits jobs that use the CPU (the processes are the parallelism); more suits jobs that wait on the network.',
+    deployButton: false,
+  },
+  JOB_LOCK_SECONDS: {
+    default: '30',
+    description:
+      "How long a running job's lock lasts without renewal (5 to 3600): a runner killed mid-job (SIGKILL, a crash) leaves its job to be retried by another this long after.",
+    deployButton: false,
+  },
   DATABASE_URL: {
     default: 'unset: no database',
     description:
@@ -190,6 +208,8 @@ export interface Config {
   readonly shutdown: ShutdownDeadline;
   readonly workerReadyTimeoutMs: number;
   readonly concurrency: ConcurrencySettings;
+  /** The worker process type: its processes per dyno (undefined: as for web), jobs at once in each, and the lock. */
+  readonly jobs: { readonly processes: number | undefined; readonly concurrency: number; readonly lockMs: number };
   /** Express's trust proxy: the hops before the app, and where that count comes from. */
   readonly proxy: { readonly hops: number; readonly reason: string };
   /** null without DATABASE_URL. */
@@ -283,6 +303,11 @@ export function loadConfig(env: Env): Config {
       herokuAvailableParallelism: wholeNumber(env, 'HEROKU_AVAILABLE_PARALLELISM', 1, MAX_WORKERS),
       webMemoryMb: wholeNumber(env, 'WEB_MEMORY', 16, 1_048_576),
       platformCpus: renderCpus === undefined ? undefined : { variable: 'RENDER_CPU_COUNT' as const, cpus: renderCpus },
+    }),
+    jobs: Object.freeze({
+      processes: wholeNumber(env, 'JOB_PROCESSES', 1, MAX_WORKERS),
+      concurrency: wholeNumber(env, 'JOB_CONCURRENCY', 1, 1000) ?? 1,
+      lockMs: (wholeNumber(env, 'JOB_LOCK_SECONDS', 5, 3600) ?? 30) * 1000,
     }),
     proxy:
       trustProxy === undefined

@@ -16,11 +16,14 @@ export {
 } from './database/pool.ts';
 export { NO_DATABASE } from './database/settings.ts';
 export { describeProcess, type ProcessIdentity } from './identity.ts';
+export { type AnyJob, defineJobFor, type JobDefinition, type JobRun, type JobSpec } from './jobs/define.ts';
+export { type EnqueueOptions, type JobCounts, type JobSummary, type Jobs, JobsUnavailable } from './jobs/queue.ts';
+export type { JobsEntry } from './jobs/runner.ts';
 export { type RateLimitOptions, rateLimit } from './limits/rate-limit.ts';
 export type { Logger } from './log/log.ts';
 export { COMMAND_TIMEOUT_MS, type Redis, type RedisOptions, registerRedis } from './redis/client.ts';
 export { NO_REDIS, rateLimitScope } from './redis/settings.ts';
 export type { Resource, ResourceHandle, Resources } from './resources.ts';
 export type { Surfaces } from './surfaces.ts';
-export type { AnyVariables, AppConfig, AppContext, AppFactory, KitHttp } from './types.ts';
+export type { AnyVariables, AppConfig, AppContext, AppFactory, KitHttp, ProcessContext } from './types.ts';
 export type { VariableSpec, VariableSpecs, VariableValues } from './variables.ts';

@@ -37,7 +37,8 @@ export interface AppConfig<V = AnyVariables> {
   readonly redis: RedisSettings | null;
 }
 
-export interface AppContext<V = AnyVariables> {
+/** What every process of the app is handed: a web worker, and a job runner alike. */
+export interface ProcessContext<V = AnyVariables> {
   readonly config: AppConfig<V>;
   /** Which process this is: pid, cluster worker id, dyno. */
   readonly identity: ProcessIdentity;
@@ -49,6 +50,12 @@ export interface AppContext<V = AnyVariables> {
   readonly resources: Resources;
   /** The whole dyno's status and metrics, wherever this process sits in it. */
   readonly cluster: ClusterView;
+  /** The app's job queue: `ctx.jobs.enqueue(job, payload)` hands work to the worker process type. */
+  readonly jobs: Jobs;
+}
+
+/** What a serving process hands createApp: a process's context, and the kit's HTTP part. */
+export interface AppContext<V = AnyVariables> extends ProcessContext<V> {
   readonly http: KitHttp;
 }
 
@@ -62,3 +69,49 @@ export interface KitHttp {
 
 /** Your app, as the runtime calls it once in each serving process. */
 export type AppFactory<V = AnyVariables> = (ctx: AppContext<V>) => RequestListener;
+
+/** What enqueue reads of a job's definition (jobs/define.ts): its name, retries and payload type. */
+export interface EnqueuedJob<P> {
+  readonly name: string;
+  readonly retries: number;
+  readonly payload?: P;
+}
+
+export interface EnqueueOptions {
+  /** Enqueuing the same id again while the job is kept adds nothing: an idempotent enqueue. */
+  readonly id?: string;
+  /** Runs no earlier than this many ms from now. */
+  readonly delayMs?: number;
+}
+
+export interface JobCounts {
+  readonly waiting: number;
+  readonly active: number;
+  readonly delayed: number;
+  readonly completed: number;
+  readonly failed: number;
+}
+
+/** One job as the page lists it. */
+export interface JobSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly state: string;
+  /** Runs started, retries included. */
+  readonly attempts: number;
+  /** The process that ran it last: `web.1 runner 2 (pid 123)`. */
+  readonly ranBy: string | null;
+  readonly ms: number | null;
+  readonly failedReason: string | null;
+  readonly finishedAt: number | null;
+}
+
+export interface Jobs {
+  /** `job` is a definition from src/app/jobs/ (defineJob): its payload type checks `payload`. */
+  enqueue<P>(job: EnqueuedJob<P>, payload: P, options?: EnqueueOptions): Promise<{ readonly id: string }>;
+  counts(): Promise<JobCounts>;
+  /** The most recent jobs, newest first. */
+  recent(count?: number): Promise<readonly JobSummary[]>;
+  /** How long each of the latest `count` completed jobs ran, in ms. */
+  durations(count?: number): Promise<readonly number[]>;
+}

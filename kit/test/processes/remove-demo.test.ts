@@ -16,6 +16,7 @@ import { byMsg, ROOT, startDyno } from '../helpers/process.ts';
 const run = promisify(execFile);
 const ENTRIES = [
   'start.ts',
+  'worker.ts',
   'package.json',
   'tsconfig.json',
   'biome.json',
@@ -67,10 +68,11 @@ it(
     const copy = await copyWithTests(t);
     const env = { PATH: process.env.PATH, HOME: process.env.HOME };
     const removal = await run('npm', ['run', '--silent', 'remove-demo'], { cwd: copy, env });
-    assert.match(removal.stdout, /deleted src\/demo\/ and from src\/app\/app\.ts:/);
+    assert.match(removal.stdout, /deleted src\/demo\/ and from src\/app\/app\.ts and src\/app\/jobs\/index\.ts:/);
     assert.match(removal.stdout, /^and DEMO_SURFACE from app\.json, render\.yaml, \.do\/deploy\.template\.yaml\.$/m);
     assert.equal(existsSync(path.join(copy, 'src', 'demo')), false);
     assert.doesNotMatch(await readFile(path.join(copy, 'src', 'app', 'app.ts'), 'utf8'), /demo/i);
+    assert.doesNotMatch(await readFile(path.join(copy, 'src', 'app', 'jobs', 'index.ts'), 'utf8'), /demo/i);
     for (const file of DEPLOY_FILES) {
       const [before, after] = await Promise.all([ROOT, copy].map((dir) => readFile(path.join(dir, file), 'utf8')));
       assert.doesNotMatch(after as string, /DEMO_SURFACE/, file);

@@ -17,7 +17,10 @@ export type Question =
   | { readonly window: string; readonly windowMs: number; readonly add: number };
 
 export type WorkerMessage =
-  /** Sent once the worker's server listens: a worker counts as up from here, not from fork. */
+  /**
+   * Sent once the worker's server listens (a job runner's, once it takes jobs: port 0): a worker
+   * counts as up from here, not from fork.
+   */
   | { readonly type: 'ready'; readonly port: number }
   /** Sent before a worker exits because it could not start, so a crash loop can name its cause. */
   | { readonly type: 'failed'; readonly reason: string }

@@ -149,7 +149,9 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
         'worker ready',
         { ...ids(m), port: message.port, ms },
         'ready',
-        `listening ${ms} ms after its fork: from now on it takes connections`,
+        message.port === 0
+          ? `taking jobs ${ms} ms after its fork`
+          : `listening ${ms} ms after its fork: from now on it takes connections`,
         { ...about(m), details: { bootMs: ms } },
       );
       if (phase === 'booting' && serving().length === target) {
@@ -159,7 +161,9 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
           'cluster ready',
           { workers: target, port: message.port, ms: since(bootStarted) },
           'cluster-ready',
-          `all ${target} workers listen on port ${message.port}, ${since(bootStarted)} ms after boot`,
+          message.port === 0
+            ? `all ${target} runners take jobs, ${since(bootStarted)} ms after boot`
+            : `all ${target} workers listen on port ${message.port}, ${since(bootStarted)} ms after boot`,
         );
       }
     },

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { Gauge } from 'prom-client';
 import type { ResourceHandle } from '../resources.ts';
-import type { AppContext } from '../types.ts';
+import type { ProcessContext } from '../types.ts';
 
 /**
  * How long a query waits for a connection: a connect to a server that does not answer, or a
@@ -70,7 +70,7 @@ export async function withDatabase<T>(
 }
 
 /** Warns when the server has no room for this dyno's share: asked once per dyno, by its first process. */
-async function checkRoom(pool: Database, ctx: AppContext, total: number): Promise<void> {
+async function checkRoom(pool: Database, ctx: ProcessContext, total: number): Promise<void> {
   const { rows } = await pool.query<{ max: number; reserved: number; used: number }>(
     `select current_setting('max_connections')::int as max,
             current_setting('superuser_reserved_connections')::int as reserved,
@@ -88,7 +88,7 @@ async function checkRoom(pool: Database, ctx: AppContext, total: number): Promis
 }
 
 /** Registers the pool when DATABASE_URL is set; null, and the app serves without it, when not. */
-export function registerDatabase(ctx: AppContext): ResourceHandle<Database> | null {
+export function registerDatabase(ctx: ProcessContext): ResourceHandle<Database> | null {
   const settings = ctx.config.database;
   if (settings === null) return null;
   const { host, database } = settings;

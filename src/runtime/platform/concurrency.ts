@@ -17,6 +17,7 @@ export interface MachineFacts {
 }
 
 export type WorkerSource =
+  | 'JOB_PROCESSES'
   | 'WEB_CONCURRENCY'
   | 'CLUSTER_WORKERS'
   | 'HEROKU_AVAILABLE_PARALLELISM'
@@ -153,4 +154,23 @@ export function planWorkers(settings: ConcurrencySettings, machine: MachineFacts
       ? `${buildpackLabel} is a memory bound, not a choice: set CLUSTER_WORKERS=${figure} to run that many`
       : undefined,
   );
+}
+
+/** The worker process type's count: JOB_PROCESSES when set, else the web's rule. */
+export function planRunners(
+  processes: number | undefined,
+  settings: ConcurrencySettings,
+  machine: MachineFacts,
+): WorkerPlan {
+  const web = planWorkers(settings, machine);
+  if (processes === undefined) return web;
+  return Object.freeze({
+    count: processes,
+    source: 'JOB_PROCESSES' as const,
+    reason: `JOB_PROCESSES=${processes}`,
+    overridden: Object.freeze(
+      web.source === 'cores' || web.source === 'cpu quota' || web.source === 'memory' ? [] : [web.reason],
+    ),
+    webMemoryMb: web.webMemoryMb,
+  });
 }

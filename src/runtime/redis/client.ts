@@ -5,7 +5,7 @@
 // opening it in the background; if it goes away later, the client reconnects by itself.
 import type { RedisClientType } from 'redis';
 import type { ResourceHandle } from '../resources.ts';
-import type { AppContext } from '../types.ts';
+import type { ProcessContext } from '../types.ts';
 import { clientsPerDyno } from './settings.ts';
 
 export type Redis = RedisClientType;
@@ -30,7 +30,7 @@ const reconnectDelay = (retries: number) => Math.min(2 ** retries * 50, 2_000) +
  * (Heroku Key-Value Store's mini 20, premium-0 40: https://devcenter.heroku.com/articles/heroku-redis) is shared by every
  * dyno and every process that connects. Valkey and Redis 7+ report maxclients in INFO clients.
  */
-async function checkRoom(client: Redis, ctx: AppContext, name: string): Promise<void> {
+async function checkRoom(client: Redis, ctx: ProcessContext, name: string): Promise<void> {
   const info = await client.info('clients');
   const read = (field: string) => Number(info.match(new RegExp(`^${field}:(\\d+)`, 'm'))?.[1] ?? Number.NaN);
   const max = read('maxclients');
@@ -58,7 +58,7 @@ let first: ResourceHandle<Redis> | null = null;
 export const appRedis = (): ResourceHandle<Redis> | null => first;
 
 /** Registers the client when REDIS_URL is set; null, and the app serves without one, when not. */
-export function registerRedis(ctx: AppContext, options: RedisOptions = {}): ResourceHandle<Redis> | null {
+export function registerRedis(ctx: ProcessContext, options: RedisOptions = {}): ResourceHandle<Redis> | null {
   const settings = ctx.config.redis;
   if (settings === null) return null;
   const { url, host } = settings;

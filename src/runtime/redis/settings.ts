@@ -53,6 +53,13 @@ export function redisSettings(env: Env, platform: PlatformId): RedisSettings | n
 export const clientsPerDyno = (workers: number): string =>
   `${workers} ${workers === 1 ? 'process' : 'workers'} x 1 client = ${workers} per dyno`;
 
+/**
+ * A worker dyno's clients, for its boot line: each runner has the app's client (its resources),
+ * and BullMQ's two, one of which blocks waiting for jobs (docs.bullmq.io/guide/connections).
+ */
+export const queueClientsPerDyno = (runners: number): string =>
+  `${runners} ${runners === 1 ? 'runner' : 'runners'} x (1 client + 2 for the queue) = ${runners * 3} per dyno`;
+
 /** Where the app's rate limits count, for the boot line: the whole app's, or each dyno's. */
 export const rateLimitScope = (redis: boolean, workers: number): string =>
   redis

@@ -1,0 +1,192 @@
+// The worker process type (worker.ts, src/runtime/jobs/) on real processes, a private Redis and a
+// database of the test's own: jobs enqueued over HTTP run once each, a SIGTERM puts the running
+// ones back, a SIGKILL leaves them to be retried, a failing job is retried then kept as failed,
+// Redis may go and come back, and the connections are what the boot lines say.
+import assert from 'node:assert/strict';
+import { it, type TestContext } from 'node:test';
+import { createClient } from 'redis';
+import { request } from '../helpers/http.ts';
+import { admin, freshDatabase, needsPostgres } from '../helpers/postgres.ts';
+import { byMsg, type Dyno, startDyno } from '../helpers/process.ts';
+import { needsRedisServer, privateRedis } from '../helpers/redis.ts';
+import { tcpProxy } from '../helpers/tcp-proxy.ts';
+import { until } from '../helpers/until.ts';
+
+const FIXTURE = 'kit/test/fixtures/jobs-app.ts';
+const skip = needsRedisServer.skip || needsPostgres.skip;
+
+interface Row {
+  job_id: string;
+  n: number;
+  attempt: number;
+  pid: number;
+}
+interface Queue {
+  counts: Record<'waiting' | 'active' | 'delayed' | 'completed' | 'failed', number>;
+  recent: {
+    id: string;
+    name: string;
+    state: string;
+    attempts: number;
+    ranBy: string | null;
+    failedReason: string | null;
+  }[];
+}
+
+async function setup(t: TestContext) {
+  const redisUrl = await privateRedis(t, []);
+  const databaseUrl = await freshDatabase(t);
+  await admin('create table runs (job_id text, n int, attempt int, pid int)', databaseUrl);
+  const web = startDyno(
+    t,
+    { ENTRY: 'web', WEB_CONCURRENCY: '1', DYNO: 'web.1', REDIS_URL: redisUrl, DATABASE_URL: databaseUrl },
+    FIXTURE,
+  );
+  const { port } = await web.waitFor('listening', byMsg('listening'));
+  const base = `http://127.0.0.1:${port}`;
+  return {
+    redisUrl,
+    databaseUrl,
+    web,
+    enqueue: async (body: object) => {
+      const res = await request(`${base}/enqueue`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 202, res.body);
+      return (res.json() as { ids: string[] }).ids;
+    },
+    queue: async () => (await request(`${base}/jobs`)).json() as Queue,
+    runs: () => admin<Row>('select job_id, n, attempt, pid from runs order by n', databaseUrl),
+    worker: async (env: Record<string, string> = {}) => {
+      const started = startDyno(
+        t,
+        {
+          ENTRY: 'worker',
+          JOB_PROCESSES: '2',
+          DYNO: 'worker.1',
+          REDIS_URL: redisUrl,
+          DATABASE_URL: databaseUrl,
+          ...env,
+        },
+        FIXTURE,
+      );
+      await started.waitFor(
+        'every runner takes jobs',
+        byMsg(env.JOB_PROCESSES === '1' ? 'taking jobs' : 'cluster ready'),
+      );
+      return started;
+    },
+  };
+}
+
+async function stop(...dynos: Dyno[]) {
+  for (const d of dynos) d.signalGroup('SIGTERM');
+  for (const d of dynos) assert.equal((await d.exited).code, 0);
+}
+
+it('jobs enqueued over HTTP each run once, spread over the runners', { skip }, async (t) => {
+  const s = await setup(t);
+  const worker = await s.worker();
+  const ids = await s.enqueue({ n: 20, ms: 50 });
+  assert.equal(new Set(ids).size, 20);
+  const { value: rows } = await until('20 runs recorded', s.runs, (r) => r.length >= 20, 20_000);
+  await until('20 completed', s.queue, (q) => q.counts.completed === 20, 5_000);
+  assert.deepEqual(
+    rows.map((r) => r.n),
+    Array.from({ length: 20 }, (_, i) => i),
+    'each job once, none twice',
+  );
+  assert.equal(new Set(rows.map((r) => r.pid)).size, 2, 'both runners took jobs');
+  const { recent } = await s.queue();
+  assert.match(recent[0]?.ranBy ?? '', /^worker\.1 runner [12] \(pid \d+\)$/);
+  await stop(worker, s.web);
+});
+
+it('SIGTERM with jobs running: each goes back to the queue, none is lost or run twice', { skip }, async (t) => {
+  const s = await setup(t);
+  const first = await s.worker({ SHUTDOWN_TIMEOUT: '3' });
+  await s.enqueue({ n: 6, ms: 1_500 });
+  await until('two jobs running', s.queue, (q) => q.counts.active === 2, 5_000);
+  first.signalGroup('SIGTERM');
+  assert.equal((await first.exited).code, 0);
+  const back = first.logs.filter(byMsg('job back in the queue: the runner stopped before it finished'));
+  assert.equal(back.length, 2, 'the two running jobs, each logged with its id');
+  assert.ok(back.every((line) => typeof line.jobId === 'string'));
+  const after = await s.queue();
+  assert.deepEqual([after.counts.waiting, after.counts.active, after.counts.failed], [6, 0, 0]);
+
+  const second = await s.worker();
+  const { value: rows } = await until('6 runs recorded', s.runs, (r) => r.length >= 6, 20_000);
+  assert.deepEqual(
+    rows.map((r) => [r.n, r.attempt]),
+    Array.from({ length: 6 }, (_, i) => [i, 1]),
+    'each once, and the returned ones not counted as a failed attempt',
+  );
+  await stop(second, s.web);
+});
+
+it('SIGKILL mid-job: the job is retried once its lock expires', { skip }, async (t) => {
+  const s = await setup(t);
+  const first = await s.worker({ JOB_PROCESSES: '1', JOB_LOCK_SECONDS: '5' });
+  await s.enqueue({ n: 1, ms: 2_000 });
+  await until('the job running', s.queue, (q) => q.counts.active === 1, 5_000);
+  first.signalGroup('SIGKILL');
+  await first.exited;
+  const second = await s.worker({ JOB_PROCESSES: '1', JOB_LOCK_SECONDS: '5' });
+  const { value: rows } = await until('the job run again', s.runs, (r) => r.length >= 1, 20_000);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]?.pid, second.child.pid, 'by the runner that came after');
+  await stop(second, s.web);
+});
+
+it('a job that throws is retried as declared, then kept as failed with its error', { skip }, async (t) => {
+  const s = await setup(t);
+  const worker = await s.worker({ JOB_PROCESSES: '1' });
+  const [id] = await s.enqueue({ kind: 'fail' });
+  const { value } = await until('failed for good', s.queue, (q) => q.counts.failed === 1, 20_000);
+  const failed = value.recent.find((j) => j.id === id);
+  assert.deepEqual([failed?.state, failed?.attempts, failed?.failedReason], ['failed', 3, 'boom']);
+  assert.equal(worker.logs.filter(byMsg('job failed: it will be retried')).length, 2);
+  assert.equal(worker.logs.filter(byMsg('job failed for good: kept in the failed list')).length, 1);
+  await stop(worker, s.web);
+});
+
+it('Redis cut while jobs run: the runners stay up and take jobs again once it is back', { skip }, async (t) => {
+  const s = await setup(t);
+  const proxy = await tcpProxy(t, s.redisUrl, 6379);
+  await proxy.listen();
+  const worker = await s.worker({ REDIS_URL: proxy.url() });
+  await s.enqueue({ n: 2, ms: 50 });
+  await until('2 runs', s.runs, (r) => r.length >= 2, 10_000);
+  await proxy.cut();
+  await worker.waitFor(
+    'the queue’s connection lost',
+    byMsg('the job queue’s connection is lost: no jobs until it reconnects'),
+  );
+  await s.enqueue({ n: 2, ms: 50 });
+  await proxy.listen();
+  await until('4 runs', s.runs, (r) => r.length >= 4, 20_000);
+  assert.equal(worker.logs.filter(byMsg('worker exited')).length, 0, 'no runner died');
+  await stop(worker, s.web);
+});
+
+it('connections on the server: as each boot line counts them', { skip }, async (t) => {
+  const s = await setup(t);
+  const worker = await s.worker();
+  const boot = await worker.waitFor('boot line', byMsg('starting 2 job runners'));
+  assert.equal(boot.redis, '2 runners x (1 client + 2 for the queue) = 6 per dyno');
+  await s.enqueue({ n: 4, ms: 20 });
+  await until('4 runs', s.runs, (r) => r.length >= 4, 10_000);
+  const client = await createClient({ url: s.redisUrl }).connect();
+  t.after(() => client.destroy());
+  const own = await client.clientId();
+  const clients = (await client.clientList()).filter((c) => c.id !== own);
+  assert.equal(
+    clients.length,
+    6 + 1,
+    'the worker dyno’s 6, and the web process’s 1 (its queue shares the app’s client)',
+  );
+  await stop(worker, s.web);
+});

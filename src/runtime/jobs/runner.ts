@@ -1,0 +1,338 @@
+// A process of the worker process type (`node worker.ts`): it runs the app's jobs from the
+// queue, as a web worker serves requests. A cluster worker of its own primary, or the only
+// process with one runner. It opens the app's resources before it takes a job, and drains once,
+// whichever asks first (SIGTERM, SIGINT, the primary's `drain`, a fatal error): no new job is
+// taken, the running ones may finish until the deadline nears, then each goes back to the queue
+// (logged with its id) for another runner to run again. The resources close after that.
+import cluster from 'node:cluster';
+import type { Job, Worker } from 'bullmq';
+import type { RedisClientType } from 'redis';
+import {
+  isPrimaryMessage,
+  type MetricsJson,
+  type PrimaryMessage,
+  type WorkerMessage,
+  workersOf,
+} from '../cluster/messages.ts';
+import { singleProcessView, viewThroughPrimary } from '../cluster/views.ts';
+import type { Config } from '../config.ts';
+import type { ProcessIdentity } from '../identity.ts';
+import { processLogger } from '../log/log.ts';
+import { createProcessMetrics } from '../metrics/metrics.ts';
+import type { WorkerPlan } from '../platform/concurrency.ts';
+import { createProcessContext } from '../process-context.ts';
+import { NO_REDIS } from '../redis/settings.ts';
+import { createResources, type ResourceOpenError } from '../resources.ts';
+import { FORCEABLE, onSignals } from '../signals.ts';
+import { surfacesOf } from '../surfaces.ts';
+import type { ProcessContext } from '../types.ts';
+import type { AnyJob } from './define.ts';
+import { jobOptions, QUEUE_NAME, QUEUE_PREFIX } from './queue.ts';
+
+/** What worker.ts hands the runtime: the app's jobs, and the resources their handlers use. */
+export interface JobsEntry {
+  readonly jobs: readonly AnyJob[];
+  readonly resources: (ctx: ProcessContext) => unknown;
+}
+
+export interface RunnerOptions {
+  readonly entry: JobsEntry;
+  readonly vars?: Readonly<Record<string, unknown>>;
+  /** How the count was chosen; only a runner alone reports it itself. */
+  readonly plan?: Pick<WorkerPlan, 'count' | 'source' | 'reason' | 'webMemoryMb'>;
+}
+
+const MB = 1024 * 1024;
+/** As in a web worker: the runner ends its drain this much before the primary's deadline. */
+const PRIMARY_MARGIN_MS = 250;
+/** Kept at the end of the deadline for the jobs to go back to the queue and the resources to close. */
+const RETURN_RESERVE_MS = 2_000;
+
+function send(message: WorkerMessage, callback: () => void = () => {}): void {
+  if (process.send && process.connected) process.send(message, undefined, {}, () => callback());
+  else callback();
+}
+
+/** The job names, each once: two jobs of one name would run each other's payloads. */
+function byName(jobs: readonly AnyJob[]): Map<string, AnyJob> {
+  const map = new Map<string, AnyJob>();
+  for (const job of jobs) {
+    if (map.has(job.name))
+      throw new Error(`two jobs are named "${job.name}" in src/app/jobs/index.ts: names must be unique`);
+    map.set(job.name, job);
+  }
+  return map;
+}
+
+/** Rejects once `signal` aborts: a handler that ignores its signal is not waited for. */
+const aborted = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+
+export async function runRunner(config: Config, options: RunnerOptions): Promise<void> {
+  const identity: ProcessIdentity = {
+    pid: process.pid,
+    workerId: cluster.worker?.id ?? null,
+    instance: config.instance,
+  };
+  const name = identity.workerId === null ? 'runner' : `runner ${identity.workerId}`;
+  const log = processLogger(config, name);
+  const health = { draining: false };
+  const metrics = createProcessMetrics(identity.instance);
+  const resources = createResources(log);
+  const plan = options.plan ?? { count: 1, source: 'JOB_PROCESSES', reason: 'single process', webMemoryMb: 512 };
+  const primary = cluster.isWorker ? viewThroughPrimary(send, identity.instance) : undefined;
+  const view = primary ?? singleProcessView(identity.instance, plan, metrics, health, plan.webMemoryMb * MB);
+  const deadlineMs = cluster.isWorker
+    ? Math.max(config.shutdown.ms - PRIMARY_MARGIN_MS, config.shutdown.ms * 0.9)
+    : config.shutdown.ms;
+  let worker: Worker | undefined;
+  let client: RedisClientType | undefined;
+  let stopping = false;
+  let exitCode = 0;
+  let done = 0;
+
+  const stop = async (reason: string, code: number) => {
+    exitCode = Math.max(exitCode, code);
+    if (stopping) {
+      log.info('already draining', { reason });
+      return;
+    }
+    stopping = true;
+    health.draining = true;
+    const started = performance.now();
+    const deadline = started + deadlineMs;
+    setTimeout(() => {
+      log.error('shutdown deadline passed: exiting with work unfinished', { timeoutMs: deadlineMs });
+      process.exit(1);
+    }, deadlineMs + 1_000).unref();
+    if (worker) {
+      const running = worker;
+      log.info('draining: no new jobs; the running ones may finish', { reason });
+      // close() stops fetching at once and waits for the jobs running, with no bound of its own
+      // (docs.bullmq.io/guide/workers/graceful-shutdown): near the deadline they are told to stop,
+      // and each goes back to the queue rather than be killed with the process.
+      const cut = setTimeout(
+        () => {
+          log.warn('shutdown deadline near: jobs still running go back to the queue', {
+            timeoutMs: config.shutdown.ms,
+          });
+          running.cancelAllJobs('the runner is stopping');
+        },
+        Math.max(0, deadlineMs - RETURN_RESERVE_MS),
+      );
+      await running.close();
+      clearTimeout(cut);
+      log.info('drained', { ms: Math.round(performance.now() - started), exitCode });
+    } else log.info('stopping before taking jobs', { reason });
+    view.endStreams(`${name} is draining (${reason})`);
+    // The worker's own client: BullMQ closes the blocking one it made from it, not this one.
+    await client?.close().catch(() => client?.destroy());
+    if (resources.size > 0 && !(await resources.closeAll(deadline))) exitCode = Math.max(exitCode, 1);
+    process.exit(exitCode);
+  };
+
+  const fromPrimary: { [K in PrimaryMessage['type']]: (message: Extract<PrimaryMessage, { type: K }>) => void } = {
+    drain: () => void stop('asked by the primary', 0),
+    collect: ({ id }) =>
+      void metrics.registry
+        .getMetricsAsJSON()
+        .then((json) => send({ type: 'collected', id, metrics: json as MetricsJson })),
+    answer: ({ id, body }) => primary?.answered(id, body),
+    events: ({ events }) => primary?.events(events),
+    status: ({ status }) => primary?.statusFrame(status),
+    told: ({ topic, data }) => primary?.told(topic, data),
+    // A worker dyno does not report to the fleet: its primary never asks.
+    report: () => {},
+  };
+  process.on('message', (message) => {
+    if (!isPrimaryMessage(message)) return;
+    (fromPrimary[message.type] as (message: PrimaryMessage) => void)(message);
+  });
+  onSignals({
+    shutdown: (signal) => void stop(signal, 0),
+    force: (signal) => {
+      log.warn('forced exit: the jobs running return to the queue once their lock expires', { signal });
+      process.exit(130);
+    },
+    forceable: () => log.debug(FORCEABLE),
+    reload: () => {},
+  });
+  process.on('uncaughtException', (err) => {
+    log.error('uncaught exception: no new jobs, the running ones back to the queue, then exit 1', { err });
+    void stop('uncaught exception', 1);
+  });
+  const failBoot = (cause: string) =>
+    send({ type: 'failed', reason: cause }, () => {
+      if (!stopping) void stop(cause, 1);
+    });
+
+  if (config.redis === null) {
+    log.error(`the worker process type needs Redis, where the jobs wait: ${NO_REDIS}`);
+    failBoot('no REDIS_URL');
+    return;
+  }
+  const redis = config.redis;
+  const ctx = createProcessContext({
+    nodeEnv: config.nodeEnv,
+    surfaces: surfacesOf(config),
+    workers: workersOf(process.env),
+    env: process.env,
+    vars: options.vars ?? {},
+    database: config.database,
+    redis: config.redis,
+    identity,
+    log,
+    metrics,
+    resources,
+    cluster: view,
+  });
+  let jobs: Map<string, AnyJob>;
+  let deps: unknown;
+  try {
+    jobs = byName(options.entry.jobs);
+    deps = options.entry.resources(ctx);
+  } catch (err) {
+    log.error('the jobs could not be set up', { err });
+    failBoot(`the jobs could not be set up: ${(err as Error).message}`);
+    return;
+  }
+  try {
+    await resources.openAll(config.workerReadyTimeoutMs * 0.9 - performance.now());
+  } catch (err) {
+    log.error('could not open a resource', {
+      resource: (err as ResourceOpenError).resource,
+      cause: (err as Error).message,
+    });
+    failBoot((err as Error).message);
+    return;
+  }
+  if (stopping) return;
+
+  const [{ Queue, UnrecoverableError, WaitingError, Worker, createNodeRedisClient }, { createClient }] =
+    await Promise.all([import('bullmq'), import('redis')]);
+  // A client of its own, not the app's: BullMQ blocks on it waiting for jobs (BZPOPMIN), which a
+  // command bound would cut short, and a queue outage must not wait behind the app's commands.
+  let lost = false;
+  client = createClient({ url: redis.url, socket: { ...redis.tls } }) as RedisClientType;
+  client.on('error', (err: Error) => {
+    if (lost) return;
+    lost = true;
+    log.warn('the job queue’s connection is lost: no jobs until it reconnects', {
+      host: redis.host,
+      cause: err.message,
+    });
+  });
+  client.on('ready', () => {
+    if (lost) log.info('the job queue’s connection is back', { host: redis.host });
+    lost = false;
+  });
+
+  const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+    const definition = jobs.get(job.name);
+    if (!definition) throw new UnrecoverableError(`no job is named "${job.name}" in src/app/jobs/index.ts`);
+    const timeout = AbortSignal.timeout(definition.timeoutMs);
+    const stopped = signal ?? new AbortController().signal;
+    const both = AbortSignal.any([stopped, timeout]);
+    const jobLog = log.child({ jobId: job.id, job: job.name });
+    const run = Promise.resolve().then(() =>
+      definition.run(job.data, {
+        id: String(job.id),
+        attempt: job.attemptsMade + 1,
+        log: jobLog,
+        signal: both,
+        resources: deps,
+        ctx,
+      }),
+    );
+    try {
+      return await Promise.race([run, aborted(both)]);
+    } catch (err) {
+      if (stopped.aborted && stopping) {
+        // Back to wait, not failed: the attempt does not count, and another runner takes it.
+        await job.moveToWait(token);
+        jobLog.warn('job back in the queue: the runner stopped before it finished');
+        throw new WaitingError();
+      }
+      if (timeout.aborted) throw new Error(`timed out after ${definition.timeoutMs} ms (its timeoutMs)`);
+      throw err;
+    }
+  };
+
+  const running = new Worker(QUEUE_NAME, processor, {
+    connection: createNodeRedisClient(client),
+    prefix: QUEUE_PREFIX,
+    concurrency: config.jobs.concurrency,
+    lockDuration: config.jobs.lockMs,
+    // Stalled jobs are looked for as often as a lock lasts (BullMQ's defaults are both 30 s).
+    stalledInterval: config.jobs.lockMs,
+    // A runner killed mid-job (SIGKILL, out of memory) leaves it stalled: retried after its lock
+    // expires, up to this many times before it counts as failed (BullMQ's default is 1).
+    maxStalledCount: 3,
+    // Stored on each job it runs: the page says who ran it.
+    name: `${identity.instance ?? 'this machine'} ${name} (pid ${identity.pid})`,
+  });
+  worker = running;
+  running.on('error', (err) => {
+    if (!lost) log.warn('job queue error', { cause: err.message });
+  });
+  running.on('completed', (job) => {
+    done += 1;
+    log.info('job done', {
+      jobId: job.id,
+      job: job.name,
+      attempt: job.attemptsMade,
+      ms: job.finishedOn && job.processedOn ? job.finishedOn - job.processedOn : undefined,
+    });
+  });
+  running.on('failed', (job, err) => {
+    if (!job || err instanceof WaitingError || err.name === 'WaitingError') return;
+    const attempts = job.opts.attempts ?? 1;
+    const final = job.attemptsMade >= attempts || err instanceof UnrecoverableError;
+    const fields = { jobId: job.id, job: job.name, attempt: job.attemptsMade, of: attempts, cause: err.message };
+    if (final) log.error('job failed for good: kept in the failed list', fields);
+    else log.warn('job failed: it will be retried', fields);
+  });
+  try {
+    await running.waitUntilReady();
+  } catch (err) {
+    log.error('could not reach the job queue', { host: redis.host, cause: (err as Error).message });
+    failBoot(`the job queue did not answer: ${(err as Error).message}`);
+    return;
+  }
+  if (stopping) return;
+
+  // Schedules live in the queue (a job scheduler per job, upserted by name), so however many
+  // runners and dynos upsert them, each is enqueued once per time. Once per dyno, by its first.
+  const scheduled = [...jobs.values()].filter((j) => j.every !== undefined || j.cron !== undefined);
+  if (scheduled.length > 0 && (identity.workerId === null || identity.workerId === 1)) {
+    const queue = new Queue(QUEUE_NAME, { connection: createNodeRedisClient(client), prefix: QUEUE_PREFIX });
+    for (const job of scheduled)
+      await queue.upsertJobScheduler(job.name, job.every !== undefined ? { every: job.every } : { pattern: job.cron }, {
+        name: job.name,
+        data: {},
+        opts: jobOptions(job),
+      });
+    log.info('schedules set', {
+      jobs: scheduled.map((j) => `${j.name} ${j.every !== undefined ? `every ${j.every} ms` : j.cron}`),
+    });
+  }
+
+  log.info('taking jobs', { jobs: [...jobs.keys()], concurrency: config.jobs.concurrency });
+  send({ type: 'ready', port: 0 });
+  if (cluster.isWorker) {
+    let lastCpu = process.cpuUsage();
+    let lastAt = performance.now();
+    setInterval(() => {
+      const { rss, heapUsed } = process.memoryUsage();
+      const cpu = process.cpuUsage(lastCpu);
+      const now = performance.now();
+      const cpuPercent = Math.round((cpu.user + cpu.system) / (now - lastAt) / 10);
+      lastCpu = process.cpuUsage();
+      lastAt = now;
+      send({ type: 'stats', rss, heapUsed, requests: done, cpuPercent });
+    }, 1_000).unref();
+  }
+}
