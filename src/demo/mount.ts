@@ -13,6 +13,7 @@ import {
 import { clusterControlRoutes, clusterRoutes } from './cluster.ts';
 import { DEVELOPMENT_LIMITS, demoRoutes, PRODUCTION_LIMITS } from './cpu-and-sleep.ts';
 import { apiRoutes } from './info-and-echo.ts';
+import { jobRoutes } from './job-routes.ts';
 import { obeyDemoButtons } from './leak-and-burn.ts';
 import { pageRoutes } from './page.ts';
 import { DEMO_LIMIT, rateLimitRoutes } from './rate-limit.ts';
@@ -39,6 +40,7 @@ export function mountDemo(app: Express, ctx: AppContext, { database, redis }: De
       clusterRoutes(ctx.cluster, ctx.identity),
       visitRoutes(ctx, database, redis),
       rateLimitRoutes(ctx, redis),
+      jobRoutes(ctx),
     );
     // The buttons that make the supervisor act: never mounted in production, whatever else is
     // set, so there they answer 404 like any unknown path.

@@ -324,3 +324,69 @@ async function fireBurst() {
 }
 
 fire.addEventListener('click', fireBurst);
+
+// Jobs: the queue when the page opens, then every second while a batch runs.
+const jobCounts = document.getElementById('job-counts');
+const jobsNote = document.getElementById('jobs-note');
+const jobRows = document.querySelector('#job-list tbody');
+const enqueueJobs = document.getElementById('enqueue-jobs');
+let jobsTimer = null;
+
+function renderJobs({ counts, recent, note }) {
+  if (counts === null) {
+    jobCounts.textContent = `No queue here: ${note}.`;
+    jobRows.replaceChildren();
+    return 0;
+  }
+  jobCounts.textContent = `Waiting ${counts.waiting}, running ${counts.active}, done ${counts.completed}, failed ${counts.failed}.`;
+  jobRows.replaceChildren(
+    ...recent.map((job) => {
+      const row = document.createElement('tr');
+      row.append(
+        cell('td', `${job.name} #${job.id}`),
+        cell('td', job.state),
+        cell('td', String(job.attempts)),
+        cell('td', job.ranBy ?? '-'),
+        cell('td', job.ms === null ? '-' : `${job.ms} ms`),
+      );
+      return row;
+    }),
+  );
+  return counts.waiting + counts.active + counts.delayed;
+}
+
+async function refreshJobs() {
+  try {
+    const response = await fetch('/api/jobs', { cache: 'no-store' });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
+    const pending = renderJobs(body);
+    if (pending === 0 && jobsTimer !== null) {
+      clearInterval(jobsTimer);
+      jobsTimer = null;
+    }
+  } catch (err) {
+    jobCounts.textContent = `The queue: ${err.message}`;
+    if (jobsTimer !== null) clearInterval(jobsTimer);
+    jobsTimer = null;
+  }
+}
+
+enqueueJobs.addEventListener('click', async () => {
+  jobsNote.textContent = 'Enqueuing…';
+  try {
+    const response = await fetch('/api/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 20, ms: 500 }),
+    });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
+    jobsNote.textContent = `${body.enqueued.length} enqueued. Without a worker running (npm run worker), they wait.`;
+    jobsTimer ??= setInterval(refreshJobs, 1_000);
+    refreshJobs();
+  } catch (err) {
+    jobsNote.textContent = `Not enqueued: ${err.message}`;
+  }
+});
+refreshJobs();
