@@ -90,6 +90,13 @@ it('the page at / shows every worker live, updates after requests, and counts vi
     /^This dyno only: .*heroku addons:create heroku-redis:mini/,
   );
 
+  // Jobs: without Redis there is no queue, and the page says why.
+  await page.waitForFunction(() => /^No queue here: /.test(document.getElementById('job-counts')?.textContent ?? ''));
+  assert.match(
+    (await page.textContent('#job-counts')) ?? '',
+    /jobs need Redis: .*heroku addons:create heroku-redis:mini/,
+  );
+
   // The rate limit: twice its limit fired at once, exactly the limit let through, the rest 429,
   // and again on a second press (a burst of its own).
   const fire = page.getByRole('button', { name: 'Fire 10 requests' });

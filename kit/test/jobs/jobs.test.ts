@@ -48,6 +48,7 @@ async function setup(t: TestContext) {
     redisUrl,
     databaseUrl,
     web,
+    base,
     enqueue: async (body: object) => {
       const res = await request(`${base}/enqueue`, {
         method: 'POST',
@@ -189,4 +190,31 @@ it('connections on the server: as each boot line counts them', { skip }, async (
     'the worker dyno’s 6, and the web process’s 1 (its queue shares the app’s client)',
   );
   await stop(worker, s.web);
+});
+
+it('a scheduled job is enqueued once per time, however many worker dynos keep its schedule', { skip }, async (t) => {
+  const s = await setup(t);
+  const one = await s.worker({ TICK: '1', DYNO: 'worker.1' });
+  const two = await s.worker({ TICK: '1', DYNO: 'worker.2' });
+  const { value: rows } = await until('3 ticks', s.runs, (r) => r.length >= 3, 10_000);
+  await stop(one, two);
+  // A scheduled run's id carries its time (repeat:tick:<ms>): one schedule, so each time once,
+  // a second apart. Two dynos each keeping their own would interleave.
+  const ids = (await s.runs()).map((r) => r.job_id);
+  const times = ids.map((id) => Number(id.split(':').at(-1))).sort((a, b) => a - b);
+  assert.ok(
+    times.every((time, i) => i === 0 || time - (times[i - 1] as number) >= 1_000),
+    `each time once, a second apart: ${ids.join(', ')}`,
+  );
+  assert.ok(rows.length >= 3);
+  assert.ok(one.logs.some(byMsg('schedules set')) && two.logs.some(byMsg('schedules set')), 'both dynos set it');
+  await stop(s.web);
+});
+
+it('/metrics shows the queue by state', { skip }, async (t) => {
+  const s = await setup(t);
+  await s.enqueue({ n: 3, ms: 0 });
+  const res = await request(`${s.base}/metrics`);
+  assert.match(res.body, /^jobs_queue\{state="waiting"(,instance_name="web\.1")?\} 3$/m);
+  await stop(s.web);
 });
