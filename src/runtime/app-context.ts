@@ -1,6 +1,5 @@
 import type { Health } from './http/health.ts';
 import { kitHttp } from './http/kit.ts';
-import { registerJobMetrics } from './jobs/metrics.ts';
 import { createProcessContext, type ProcessContextParts } from './process-context.ts';
 import type { AppContext } from './types.ts';
 
@@ -13,8 +12,12 @@ export interface AppContextParts extends ProcessContextParts {
 export function createAppContext<V = Readonly<Record<string, unknown>>>(parts: AppContextParts): AppContext<V> {
   const { log, metrics, health, resources, cluster, surfaces } = parts;
   const context = createProcessContext<V>(parts);
-  // Only with a queue to read: without Redis, /metrics has no jobs series.
-  if (parts.redis) registerJobMetrics(metrics.registry, context.jobs);
+  // Only with a queue to read: without Redis, /metrics has no jobs series, and the process does
+  // not load their module.
+  if (parts.redis)
+    void import('./jobs/metrics.ts').then(({ registerJobMetrics }) =>
+      registerJobMetrics(metrics.registry, context.jobs),
+    );
   return {
     ...context,
     http: kitHttp({
