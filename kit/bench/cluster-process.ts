@@ -39,6 +39,8 @@ export interface LaunchOptions {
    * generator, and reading a logging server's lines would slow its load and not another's.
    */
   readonly stdout?: Stream;
+  /** The line a single process says it is ready with: `listening` from `app` unless told. */
+  readonly readyLine?: { readonly msg: string; readonly proc: string };
 }
 
 const DEFAULT_WAIT_MS = 20_000;
@@ -99,9 +101,10 @@ export class AppProcess {
     this.ready =
       options.port !== undefined
         ? this.#answering(options.port)
-        : (workers === 1 ? this.waitFor('listening', (l) => l.proc === 'app') : this.waitFor('cluster ready')).then(
-            ({ line, at }) => ({ at, loggedMs: line.ms }),
-          );
+        : (workers === 1
+            ? this.waitFor(options.readyLine?.msg ?? 'listening', (l) => l.proc === (options.readyLine?.proc ?? 'app'))
+            : this.waitFor('cluster ready')
+          ).then(({ line, at }) => ({ at, loggedMs: line.ms }));
     // Awaited by whoever spawned it; this only keeps an early crash from being "unhandled".
     this.ready.catch(() => {});
 

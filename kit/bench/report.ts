@@ -191,6 +191,41 @@ function rateLimit(r: BenchResults): string {
   ].join('\n');
 }
 
+function jobs(r: BenchResults): string {
+  const j = r.jobs;
+  if (!j.measured) return `Not measured: ${j.missing}.`;
+  return [
+    table(
+      ['runners', 'jobs', 'CPU per job', 'seconds', 'jobs/s'],
+      j.throughput.map((t) => [
+        String(t.runners),
+        int(t.jobs),
+        `${t.jobMs} ms`,
+        t.seconds.toFixed(2),
+        t.jobsPerS.toFixed(1),
+      ]),
+      ['left', ...numbers(4)],
+    ),
+    '',
+    `2 runners against 1: ${j.ratio === null ? '-' : `${j.ratio.toFixed(2)}x`}. The demo's sample job, enqueued in one ` +
+      'batch; the time runs until the queue counts every one completed.',
+    '',
+    table(
+      [`one process, ${int(j.cost.jobs)} trivial jobs`, 'CPU us / job', 'vs bare', 'CPU us per round'],
+      j.cost.rows.map((row) => [
+        row.name,
+        row.cpuUsPerJob === null ? '-' : row.cpuUsPerJob.toFixed(0),
+        row.vsBare === null ? '-' : `${row.vsBare.toFixed(2)}x`,
+        row.perRound.map((x) => (x === null ? '-' : x.toFixed(0))).join(' '),
+      ]),
+      ['left', ...numbers(3)],
+    ),
+    '',
+    `Median of ${j.cost.rounds} round${j.cost.rounds === 1 ? '' : 's'}, the two taking turns; CPU is the process's own, ` +
+      'from /proc. The bare Worker (kit/bench/bare-worker.ts) runs the same handler with nothing around it.',
+  ].join('\n');
+}
+
 function fleet(r: BenchResults): string {
   const f = r.fleet;
   if (!f.measured) return `Not measured: ${f.missing}.`;
@@ -278,6 +313,8 @@ export function renderReport(r: BenchResults): string {
     database(r),
     '## A rate-limited route: CPU per request against express-rate-limit + rate-limit-redis alone',
     rateLimit(r),
+    '## Jobs: the worker process type',
+    jobs(r),
     "## Every dyno on the page: what the fleet's reports cost",
     fleet(r),
     '## Throughput and latency',

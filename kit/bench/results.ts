@@ -2,6 +2,7 @@
 
 import type { CostResults } from './cost.ts';
 import type { FleetCost } from './fleet.ts';
+import type { JobsBench } from './jobs.ts';
 import type {
   IdleShutdownResult,
   KillResult,
@@ -78,6 +79,10 @@ export type DatabaseResults =
       readonly cost: CostResults | null;
     };
 
+export type JobsResults =
+  | { readonly measured: false; readonly missing: string }
+  | ({ readonly measured: true } & JobsBench);
+
 export type FleetResults =
   | { readonly measured: false; readonly missing: string }
   | ({ readonly measured: true } & FleetCost);
@@ -97,6 +102,8 @@ export interface TargetResult {
     | 'cost'
     | 'database-cost'
     | 'rate-limit-cost'
+    | 'jobs-of-2'
+    | 'jobs-cost'
     | 'primary-growth';
   readonly name: string;
   readonly target: string;
@@ -132,6 +139,8 @@ export interface BenchResults {
   readonly rateLimit: RateLimitResults;
   /** What reporting to the fleet costs a dyno, where a Redis answered: commands and CPU a second. */
   readonly fleet: FleetResults;
+  /** The worker process type, where a Redis answered: jobs per second of 2 runners against 1, and CPU per job against bare BullMQ. */
+  readonly jobs: JobsResults;
   readonly lifecycle: LifecycleResults;
   readonly targets: readonly TargetResult[];
   readonly checks: readonly Check[];

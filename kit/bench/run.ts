@@ -19,6 +19,7 @@ import {
 } from './cost.ts';
 import { findDatabase } from './database.ts';
 import { type FleetCost, measureFleetCost } from './fleet.ts';
+import { type JobsBench, measureJobs } from './jobs.ts';
 import {
   type IdleShutdownResult,
   type KillResult,
@@ -170,6 +171,7 @@ interface LifecycleParts {
   costDatabase?: CostResults;
   costRateLimit?: CostResults;
   fleet?: FleetCost;
+  jobs?: JobsBench;
 }
 const life: LifecycleParts = {};
 
@@ -281,6 +283,14 @@ function bootAndCostSteps(): void {
         });
       },
     });
+    const jobs = plan.quick ? { jobs: 40, costJobs: 500, rounds: 1 } : { jobs: 200, costJobs: 4_000, rounds: 5 };
+    steps.push({
+      label: `jobs: ${jobs.jobs} CPU-bound jobs on 1 then 2 runners, and CPU per job against bare BullMQ, ${jobs.rounds} rounds`,
+      estimateS: 4 + jobs.jobs * 0.02 * 1.5 + jobs.rounds * (2 + (2 * jobs.costJobs) / 5_000),
+      run: async () => {
+        life.jobs = await measureJobs({ redisUrl, env: cache, jobMs: 20, ...jobs });
+      },
+    });
     const limited = rateLimitCostServers(redisUrl);
     steps.push({
       label: `CPU per request on a rate-limited route: the kit against express-rate-limit alone, ${plan.rlCostRounds} rounds`,
@@ -359,6 +369,10 @@ function assemble(): Measured {
             })),
             cost: life.costDatabase ?? null,
           },
+    jobs:
+      redisUrl === null || !life.jobs
+        ? { measured: false, missing: 'missing' in redis ? redis.missing : 'not run' }
+        : { measured: true, ...life.jobs },
     fleet:
       redisUrl === null || !life.fleet
         ? { measured: false, missing: 'missing' in redis ? redis.missing : 'not run' }

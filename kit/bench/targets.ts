@@ -21,6 +21,10 @@ export const TARGETS = {
   databaseCostRatio: 1.15,
   /** CPU per rate-limited request over express-rate-limit + rate-limit-redis alone's, the same Redis. */
   rateLimitCostRatio: 1.15,
+  /** CPU-bound jobs per second, 2 runner processes over 1. */
+  jobsOf2Ratio: 1.85,
+  /** CPU per job of the kit's runner over a bare BullMQ Worker's, the same handler. */
+  jobsCostRatio: 1.15,
   /** Private memory the primary may keep after a minute of connection hand-offs. */
   primaryGrowthMb: 4,
 } as const;
@@ -42,6 +46,8 @@ export const kitDatabaseCost = (m: Measured) =>
 
 export const kitRateLimitCost = (m: Measured) =>
   m.rateLimit.measured ? m.rateLimit.cost?.rows.find((row) => row.name === RL_KIT_NAME) : undefined;
+
+export const kitJobCost = (m: Measured) => (m.jobs.measured ? m.jobs.cost.rows.at(-1)?.vsBare : undefined);
 
 export function primaryGrowthMb(m: Measured): number | null {
   const load = m.lifecycle.primaryUnderLoad;
@@ -133,6 +139,31 @@ export function judgeTargets(m: Measured): TargetResult[] {
           ? 'not measured'
           : `${rlCost.vsBaseline.toFixed(3)}x`,
       pass: rlCost?.vsBaseline == null ? null : rlCost.vsBaseline <= TARGETS.rateLimitCostRatio,
+    },
+    {
+      id: 'jobs-of-2',
+      name: 'CPU-bound jobs per second, 2 runners vs 1',
+      target: `>= ${TARGETS.jobsOf2Ratio}x (on 2 cores)`,
+      measured: !m.jobs.measured
+        ? 'not measured: no Redis'
+        : m.jobs.ratio === null
+          ? 'not measured'
+          : `${m.jobs.ratio.toFixed(2)}x`,
+      pass:
+        !m.jobs.measured || m.jobs.ratio === null || m.machine.availableParallelism < 2
+          ? null
+          : m.jobs.ratio >= TARGETS.jobsOf2Ratio,
+    },
+    {
+      id: 'jobs-cost',
+      name: "CPU per job, the kit's runner vs a bare BullMQ Worker",
+      target: `<= ${TARGETS.jobsCostRatio}x`,
+      measured: !m.jobs.measured
+        ? 'not measured: no Redis'
+        : kitJobCost(m) == null
+          ? 'not measured'
+          : `${(kitJobCost(m) as number).toFixed(3)}x`,
+      pass: kitJobCost(m) == null ? null : (kitJobCost(m) as number) <= TARGETS.jobsCostRatio,
     },
     {
       id: 'primary-growth',

@@ -33,6 +33,7 @@ const TOP_LEVEL_KEYS = [
   'database',
   'rateLimit',
   'fleet',
+  'jobs',
   'lifecycle',
   'targets',
   'checks',
@@ -101,6 +102,8 @@ test('bench --quick completes, prints its tables and writes its JSON', {
   else assert.match(stdout, /^Not measured: no Redis at /m);
   assert.match(stdout, /^## Every dyno on the page: what the fleet's reports cost$/m);
   if (redis) assert.match(stdout, /^\| REDIS_URL set: reporting, under load on \/api\/info /m);
+  assert.match(stdout, /^## Jobs: the worker process type$/m);
+  if (redis) assert.match(stdout, /^\| the kit's runner \(node worker\.ts\), LOG_LEVEL=info /m);
   assert.match(stdout, /^## Lifecycle/m);
   assert.match(stdout, /^## Targets/m);
 

@@ -1,0 +1,34 @@
+// What the kit's job runner is measured against: a bare BullMQ Worker on the same queue, with
+// the same handler as the demo's sample job (src/demo/jobs.ts) and nothing else: no log line per
+// job, no timeout, no resources, no supervisor. It logs only the line the bench waits for.
+import { createNodeRedisClient, Worker } from 'bullmq';
+import { createClient } from 'redis';
+import { sampleJob } from '../../src/demo/jobs.ts';
+import { QUEUE_NAME, QUEUE_PREFIX } from '../../src/runtime/jobs/queue.ts';
+
+const client = createClient({ url: process.env.REDIS_URL });
+client.on('error', () => {});
+const identity = { instance: null, workerId: null, pid: process.pid };
+const worker = new Worker(
+  QUEUE_NAME,
+  async (job, _token, signal) =>
+    sampleJob.run(job.data, {
+      id: String(job.id),
+      attempt: job.attemptsMade + 1,
+      log: console as never,
+      signal: signal ?? new AbortController().signal,
+      resources: undefined,
+      ctx: { identity } as never,
+    }),
+  { connection: createNodeRedisClient(client), prefix: QUEUE_PREFIX, concurrency: 1 },
+);
+await worker.waitUntilReady();
+process.stdout.write(`${JSON.stringify({ msg: 'listening', proc: 'app', pid: process.pid, port: 0 })}\n`);
+process.on(
+  'SIGTERM',
+  () =>
+    void worker
+      .close()
+      .then(() => client.close())
+      .then(() => process.exit(0)),
+);
