@@ -12,11 +12,12 @@ import { createProcessMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { platformById } from '../platform/platforms.ts';
 import { appRedis } from '../redis/client.ts';
-import { createResources, type ResourceOpenError } from '../resources.ts';
+import { createResources } from '../resources.ts';
 import { FORCEABLE, onSignals } from '../signals.ts';
 import { surfacesOf } from '../surfaces.ts';
 import type { AppFactory } from '../types.ts';
-import { isPrimaryMessage, type MetricsJson, type PrimaryMessage, type WorkerMessage, workersOf } from './messages.ts';
+import { drainDeadlineMs, listenToPrimary, openResources, reportStats, sendToPrimary as send } from './child.ts';
+import { workersOf } from './messages.ts';
 import type { DynoReport } from './status.ts';
 import { type ReportToFleet, singleProcessView, viewThroughPrimary } from './views.ts';
 
@@ -32,21 +33,8 @@ export interface WorkerOptions {
   readonly statsIntervalMs?: number;
 }
 
-export const DEFAULT_STATS_INTERVAL_MS = 1_000;
 const MB = 1024 * 1024;
 
-// With a callback, a write to a primary that has just died fails there instead of as an
-// 'error' event nobody listens to; the channel's 'disconnect' then ends this worker.
-function send(message: WorkerMessage, callback: () => void = () => {}): void {
-  if (process.send && process.connected) process.send(message, undefined, {}, () => callback());
-  else callback();
-}
-
-/**
- * A cluster worker ends its own shutdown this much before the primary's deadline, so that it
- * is not killed while it logs what it cut off or closes the app's resources.
- */
-const PRIMARY_MARGIN_MS = 250;
 /** The end of the deadline kept for the app's resources to close, when it has any. */
 const CLOSE_RESERVE_MS = 2_000;
 
@@ -78,9 +66,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     ? undefined
     : singleProcessView(identity.instance, plan, metrics, health, plan.webMemoryMb * MB, { ...fleet, report });
   const view = primary ?? (alone as NonNullable<typeof alone>);
-  const deadlineMs = cluster.isWorker
-    ? Math.max(config.shutdown.ms - PRIMARY_MARGIN_MS, config.shutdown.ms * 0.9)
-    : config.shutdown.ms;
+  const deadlineMs = drainDeadlineMs(config);
   let server: RunningServer | undefined;
   let stopping = false;
   let exitCode = 0;
@@ -134,24 +120,14 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     process.exit(exitCode);
   };
 
-  const fromPrimary: { [K in PrimaryMessage['type']]: (message: Extract<PrimaryMessage, { type: K }>) => void } = {
+  listenToPrimary({
     drain: () => void stop('asked by the primary', 0),
-    collect: ({ id }) =>
-      void metrics.registry
-        .getMetricsAsJSON()
-        .then((json) => send({ type: 'collected', id, metrics: json as MetricsJson })),
-    answer: ({ id, body }) => primary?.answered(id, body),
-    events: ({ events }) => primary?.events(events),
-    status: ({ status }) => primary?.statusFrame(status),
-    told: ({ topic, data }) => primary?.told(topic, data),
+    metrics,
+    primary,
     report: ({ dyno, events, leaving }) => {
       reported = leaving ? undefined : dyno;
       void report(dyno, events, leaving).then((view) => send({ type: 'fleet', fleet: view }));
     },
-  };
-  process.on('message', (message) => {
-    if (!isPrimaryMessage(message)) return;
-    (fromPrimary[message.type] as (message: PrimaryMessage) => void)(message);
   });
 
   onSignals({
@@ -208,15 +184,9 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     failBoot(`createApp threw: ${(err as Error).message}`);
     return;
   }
-  try {
-    // Within the time the primary gives a worker to be ready, so the cause is ours to name.
-    await resources.openAll(config.workerReadyTimeoutMs * 0.9 - performance.now());
-  } catch (err) {
-    log.error('could not open a resource', {
-      resource: (err as ResourceOpenError).resource,
-      cause: (err as Error).message,
-    });
-    failBoot((err as Error).message);
+  const unopened = await openResources(resources, config, log);
+  if (unopened !== undefined) {
+    failBoot(unopened);
     return;
   }
   if (stopping) return;
@@ -237,18 +207,5 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     `listening ${Math.round(performance.now())} ms after start, alone: with one worker there is no cluster to supervise`,
   );
 
-  if (cluster.isWorker) {
-    let lastCpu = process.cpuUsage();
-    let lastAt = performance.now();
-    setInterval(() => {
-      const { rss, heapUsed } = process.memoryUsage();
-      const cpu = process.cpuUsage(lastCpu);
-      const now = performance.now();
-      // CPU microseconds over wall milliseconds, as a percentage of one core.
-      const cpuPercent = Math.round((cpu.user + cpu.system) / (now - lastAt) / 10);
-      lastCpu = process.cpuUsage();
-      lastAt = now;
-      send({ type: 'stats', rss, heapUsed, requests: metrics.served(), cpuPercent });
-    }, options.statsIntervalMs ?? DEFAULT_STATS_INTERVAL_MS).unref();
-  }
+  reportStats(() => metrics.served(), options.statsIntervalMs);
 }

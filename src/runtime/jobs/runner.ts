@@ -8,12 +8,13 @@ import cluster from 'node:cluster';
 import type { Job, Worker } from 'bullmq';
 import type { RedisClientType } from 'redis';
 import {
-  isPrimaryMessage,
-  type MetricsJson,
-  type PrimaryMessage,
-  type WorkerMessage,
-  workersOf,
-} from '../cluster/messages.ts';
+  drainDeadlineMs,
+  listenToPrimary,
+  openResources,
+  reportStats,
+  sendToPrimary as send,
+} from '../cluster/child.ts';
+import { workersOf } from '../cluster/messages.ts';
 import { singleProcessView, viewThroughPrimary } from '../cluster/views.ts';
 import type { Config } from '../config.ts';
 import type { ProcessIdentity } from '../identity.ts';
@@ -22,7 +23,7 @@ import { createProcessMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { createProcessContext } from '../process-context.ts';
 import { NO_REDIS } from '../redis/settings.ts';
-import { createResources, type ResourceOpenError } from '../resources.ts';
+import { createResources } from '../resources.ts';
 import { FORCEABLE, onSignals } from '../signals.ts';
 import { surfacesOf } from '../surfaces.ts';
 import type { ProcessContext } from '../types.ts';
@@ -43,15 +44,8 @@ export interface RunnerOptions {
 }
 
 const MB = 1024 * 1024;
-/** As in a web worker: the runner ends its drain this much before the primary's deadline. */
-const PRIMARY_MARGIN_MS = 250;
 /** Kept at the end of the deadline for the jobs to go back to the queue and the resources to close. */
 const RETURN_RESERVE_MS = 2_000;
-
-function send(message: WorkerMessage, callback: () => void = () => {}): void {
-  if (process.send && process.connected) process.send(message, undefined, {}, () => callback());
-  else callback();
-}
 
 /** The job names, each once: two jobs of one name would run each other's payloads. */
 function byName(jobs: readonly AnyJob[]): Map<string, AnyJob> {
@@ -63,13 +57,6 @@ function byName(jobs: readonly AnyJob[]): Map<string, AnyJob> {
   }
   return map;
 }
-
-/** Rejects once `signal` aborts: a handler that ignores its signal is not waited for. */
-const aborted = (signal: AbortSignal) =>
-  new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
 
 export async function runRunner(config: Config, options: RunnerOptions): Promise<void> {
   const identity: ProcessIdentity = {
@@ -85,9 +72,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   const plan = options.plan ?? { count: 1, source: 'JOB_PROCESSES', reason: 'single process', webMemoryMb: 512 };
   const primary = cluster.isWorker ? viewThroughPrimary(send, identity.instance) : undefined;
   const view = primary ?? singleProcessView(identity.instance, plan, metrics, health, plan.webMemoryMb * MB);
-  const deadlineMs = cluster.isWorker
-    ? Math.max(config.shutdown.ms - PRIMARY_MARGIN_MS, config.shutdown.ms * 0.9)
-    : config.shutdown.ms;
+  const deadlineMs = drainDeadlineMs(config);
   let worker: Worker | undefined;
   let client: RedisClientType | undefined;
   let stopping = false;
@@ -134,23 +119,8 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     process.exit(exitCode);
   };
 
-  const fromPrimary: { [K in PrimaryMessage['type']]: (message: Extract<PrimaryMessage, { type: K }>) => void } = {
-    drain: () => void stop('asked by the primary', 0),
-    collect: ({ id }) =>
-      void metrics.registry
-        .getMetricsAsJSON()
-        .then((json) => send({ type: 'collected', id, metrics: json as MetricsJson })),
-    answer: ({ id, body }) => primary?.answered(id, body),
-    events: ({ events }) => primary?.events(events),
-    status: ({ status }) => primary?.statusFrame(status),
-    told: ({ topic, data }) => primary?.told(topic, data),
-    // A worker dyno does not report to the fleet: its primary never asks.
-    report: () => {},
-  };
-  process.on('message', (message) => {
-    if (!isPrimaryMessage(message)) return;
-    (fromPrimary[message.type] as (message: PrimaryMessage) => void)(message);
-  });
+  // A worker dyno does not report to the fleet: its primary never asks.
+  listenToPrimary({ drain: () => void stop('asked by the primary', 0), metrics, primary });
   onSignals({
     shutdown: (signal) => void stop(signal, 0),
     force: (signal) => {
@@ -199,14 +169,9 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     failBoot(`the jobs could not be set up: ${(err as Error).message}`);
     return;
   }
-  try {
-    await resources.openAll(config.workerReadyTimeoutMs * 0.9 - performance.now());
-  } catch (err) {
-    log.error('could not open a resource', {
-      resource: (err as ResourceOpenError).resource,
-      cause: (err as Error).message,
-    });
-    failBoot((err as Error).message);
+  const unopened = await openResources(resources, config, log);
+  if (unopened !== undefined) {
+    failBoot(unopened);
     return;
   }
   if (stopping) return;
@@ -344,17 +309,5 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
 
   log.info('taking jobs', { jobs: [...jobs.keys()], concurrency: config.jobs.concurrency });
   send({ type: 'ready', port: 0 });
-  if (cluster.isWorker) {
-    let lastCpu = process.cpuUsage();
-    let lastAt = performance.now();
-    setInterval(() => {
-      const { rss, heapUsed } = process.memoryUsage();
-      const cpu = process.cpuUsage(lastCpu);
-      const now = performance.now();
-      const cpuPercent = Math.round((cpu.user + cpu.system) / (now - lastAt) / 10);
-      lastCpu = process.cpuUsage();
-      lastAt = now;
-      send({ type: 'stats', rss, heapUsed, requests: done, cpuPercent });
-    }, 1_000).unref();
-  }
+  reportStats(() => done);
 }
