@@ -29,7 +29,9 @@ export interface FleetCost {
 }
 
 async function reportCommands(url: string): Promise<number> {
-  const client = await createClient({ url }).connect();
+  const client = createClient({ url });
+  client.on('error', () => {});
+  await client.connect();
   try {
     const stats = await client.info('commandstats');
     return REPORT_COMMANDS.reduce(

@@ -3,11 +3,10 @@
 // so no other test touches its key.
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
-import { createClient } from 'redis';
 import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, startDyno } from '../helpers/process.ts';
-import { needsRedisServer, privateRedis } from '../helpers/redis.ts';
+import { needsRedisServer, privateRedis, redisAdmin } from '../helpers/redis.ts';
 
 type Visits = Record<'worker' | 'dyno' | 'redis' | 'database', { count: number | null; note?: string }>;
 
@@ -41,8 +40,7 @@ it('two dynos sharing one Redis: each primary counts its own visits, Redis count
     ],
   );
   // On the server's own count: one client per serving process, as each boot line said.
-  const admin = await createClient({ url: redisUrl }).connect();
-  t.after(() => admin.destroy());
+  const admin = await redisAdmin(t, redisUrl);
   const own = await admin.clientId();
   const clients = (await admin.clientList()).filter((c) => c.id !== own);
   assert.equal(clients.length, 4, '2 dynos x 2 workers x 1 client');

@@ -4,12 +4,11 @@
 // commands however many requests the dyno serves.
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
-import { createClient } from 'redis';
 import { FLEET_INTERVAL_MS, FLEET_STALE_MS } from '../../../src/runtime/cluster/fleet.ts';
 import type { ClusterStatus } from '../../../src/runtime/contract.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, startDyno } from '../helpers/process.ts';
-import { needsRedisServer, privateRedis } from '../helpers/redis.ts';
+import { needsRedisServer, privateRedis, redisAdmin } from '../helpers/redis.ts';
 import { until } from '../helpers/until.ts';
 
 const FIXTURE = 'kit/test/fixtures/redis-app.ts';
@@ -73,8 +72,7 @@ it(
     web1.started.signalGroup('SIGTERM');
     assert.equal((await web1.started.exited).code, 0);
     // A dyno that stops cleanly takes its report out on the way.
-    const admin = await createClient({ url: redisUrl }).connect();
-    t.after(() => admin.destroy());
+    const admin = await redisAdmin(t, redisUrl);
     assert.deepEqual(await admin.zRange('kit:fleet:dynos', 0, -1), []);
   },
 );
@@ -83,8 +81,7 @@ it('reporting sends one write a dyno per interval, however many requests it serv
   const redisUrl = await privateRedis(t, []);
   const web1 = await dyno(t, { WEB_CONCURRENCY: '2', DYNO: 'web.1', REDIS_URL: redisUrl });
   await until('the first report', web1.status, (s) => s.fleet.shared, 3 * FLEET_INTERVAL_MS);
-  const admin = await createClient({ url: redisUrl }).connect();
-  t.after(() => admin.destroy());
+  const admin = await redisAdmin(t, redisUrl);
   const sets = async () => Number((await admin.info('commandstats')).match(/^cmdstat_set:calls=(\d+)/m)?.[1] ?? 0);
 
   const before = await sets();

@@ -46,6 +46,18 @@ export function keyPrefix(t: TestContext): string {
 }
 
 /**
+ * A client of the test's own, to look at the server (CLIENT LIST, INFO, keys), closed when the
+ * test ends. It listens for errors: a private server stopped at the test's end (privateRedis) may
+ * close its socket first, and node-redis ends the process on an error nobody hears.
+ */
+export async function redisAdmin(t: TestContext, url: string) {
+  const client = createClient({ url, socket: { reconnectStrategy: false } });
+  client.on('error', () => {});
+  t.after(() => client.destroy());
+  return client.connect();
+}
+
+/**
  * A proxy in front of the server, which a test can cut and restore: a Redis that goes away and
  * comes back. With `tls`, a rediss:// endpoint with that key and certificate.
  */

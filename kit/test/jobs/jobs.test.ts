@@ -4,11 +4,10 @@
 // Redis may go and come back, and the connections are what the boot lines say.
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
-import { createClient } from 'redis';
 import { request } from '../helpers/http.ts';
 import { admin, freshDatabase, needsPostgres } from '../helpers/postgres.ts';
 import { byMsg, type Dyno, startDyno } from '../helpers/process.ts';
-import { needsRedisServer, privateRedis } from '../helpers/redis.ts';
+import { needsRedisServer, privateRedis, redisAdmin } from '../helpers/redis.ts';
 import { tcpProxy } from '../helpers/tcp-proxy.ts';
 import { until } from '../helpers/until.ts';
 
@@ -180,8 +179,7 @@ it('connections on the server: as each boot line counts them', { skip }, async (
   assert.equal(boot.redis, '2 runners x (1 client + 2 for the queue) = 6 per dyno');
   await s.enqueue({ n: 4, ms: 20 });
   await until('4 runs', s.runs, (r) => r.length >= 4, 10_000);
-  const client = await createClient({ url: s.redisUrl }).connect();
-  t.after(() => client.destroy());
+  const client = await redisAdmin(t, s.redisUrl);
   const own = await client.clientId();
   const clients = (await client.clientList()).filter((c) => c.id !== own);
   assert.equal(
