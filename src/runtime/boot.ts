@@ -107,7 +107,7 @@ export async function boot<D extends VariableSpecs>(entry: Entry<D>): Promise<vo
       await runWorker(config, { app: await entry.app(), vars, ...(plan ? { plan } : {}) });
     } else {
       const { runRunner } = await import('./jobs/runner.ts');
-      await runRunner(config, { entry: await entry.jobs(), vars, ...(plan ? { plan } : {}) });
+      await runRunner(config, { entry: entry.jobs, vars, ...(plan ? { plan } : {}) });
     }
   };
   if (cluster.isWorker) {
@@ -123,8 +123,9 @@ export async function boot<D extends VariableSpecs>(entry: Entry<D>): Promise<vo
     // Nothing else keeps the process alive: a timer that never fires does, until a signal.
     const idle = setInterval(() => {}, 2 ** 31 - 1);
     onSignals({
-      shutdown: () => {
+      shutdown: (signal) => {
         clearInterval(idle);
+        log.info('stopped: there were no jobs to run', { signal });
         process.exit(0);
       },
       force: () => process.exit(130),

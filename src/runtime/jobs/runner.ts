@@ -37,7 +37,8 @@ export interface JobsEntry {
 }
 
 export interface RunnerOptions {
-  readonly entry: JobsEntry;
+  /** Loads the app's jobs (worker.ts's loadJobs): a definition that throws fails the boot with its message. */
+  readonly entry: () => Promise<JobsEntry>;
   readonly vars?: Readonly<Record<string, unknown>>;
   /** How the count was chosen; only a runner alone reports it itself. */
   readonly plan?: Pick<WorkerPlan, 'count' | 'source' | 'reason' | 'webMemoryMb'>;
@@ -162,10 +163,11 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   let jobs: Map<string, AnyJob>;
   let deps: unknown;
   try {
-    jobs = byName(options.entry.jobs);
-    deps = options.entry.resources(ctx);
+    const entry = await options.entry();
+    jobs = byName(entry.jobs);
+    deps = entry.resources(ctx);
   } catch (err) {
-    log.error('the jobs could not be set up', { err });
+    log.error('the jobs could not be set up', { cause: (err as Error).message });
     failBoot(`the jobs could not be set up: ${(err as Error).message}`);
     return;
   }
