@@ -75,13 +75,13 @@ Use Redis for what every dyno must see at once and can afford to lose (a count, 
 <section id="jobs" aria-labelledby="jobs-title">
 <h2 id="jobs-title">Jobs, on the worker process type</h2>
 <p class="hint">Work that must not hold a request waits in Redis for the worker process type (<code>npm run worker</code>, the Procfile's <code>worker:</code>): one runner per core, supervised like the web's workers.
-Each sample job uses the CPU for half a second. Kill a runner mid-batch (<code>kill -9</code>) and its job runs again once its lock expires: the attempts column says so.
+Each sample job uses the CPU for half a second. Kill a runner mid-batch (<code>kill -9</code>) and its job runs again once its lock expires: its runs column says so.
 <a href="${DOCS_BASE}docs/jobs.md">How jobs work</a>.</p>
 <p id="job-counts" role="status">&ndash;</p>
 <p><button type="button" id="enqueue-jobs">Enqueue 20 sample jobs</button> <span id="jobs-note"></span></p>
 <div class="scroll" tabindex="0" role="region" aria-label="Latest jobs">
 <table id="job-list">
-<thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Ran by</th><th scope="col">Time</th></tr></thead>
+<thead><tr><th scope="col">Job</th><th scope="col">State</th><th scope="col">Runs started</th><th scope="col">Ran by</th><th scope="col">Time</th></tr></thead>
 <tbody></tbody>
 </table>
 </div>
