@@ -15,7 +15,7 @@ export const FLEET_INTERVAL_MS = 2_000;
 export const FLEET_STALE_MS = 3 * FLEET_INTERVAL_MS;
 
 /** A dyno's name in the fleet: the platform's, else this primary's pid (a machine without one). */
-export const fleetName = (instance: string | null, pid: number) => instance ?? `pid ${pid}`;
+const fleetName = (instance: string | null, pid: number) => instance ?? `pid ${pid}`;
 
 export function dynoReport(status: DynoStatus, platform: string, now = Date.now()): DynoReport {
   const workers = status.workers;
@@ -42,7 +42,7 @@ export const oneDyno = (self: DynoReport, note: string): FleetView => ({
 });
 
 /** Said on the page without Redis: why one dyno, and the one command that shows them all. */
-export const FLEET_WITHOUT_REDIS =
+const FLEET_WITHOUT_REDIS =
   'this dyno only: dynos see each other through Redis, and REDIS_URL is unset (heroku addons:create heroku-redis:mini attaches one)';
 
 /** What the runtime tells the fleet about this dyno's Redis and platform. */

@@ -49,8 +49,8 @@ export interface JobDefinition<P, R = unknown> extends JobSpec<P, R> {
 // biome-ignore lint/suspicious/noExplicitAny: a list of jobs holds every payload type.
 export type AnyJob = JobDefinition<any, any>;
 
-export const DEFAULT_RETRIES = 3;
-export const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_RETRIES = 3;
+const DEFAULT_TIMEOUT_MS = 60_000;
 const NAME = /^[\w.-]{1,64}$/;
 
 function checked<P, R>(spec: JobSpec<P, R>): JobDefinition<P, R> {
