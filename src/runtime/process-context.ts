@@ -1,8 +1,10 @@
 // What every process of the app is handed, web worker and job runner alike: the config and the
 // app's variables, its identity and logger, the metrics registry, the resources it registers,
 // the cluster's view, and the job queue. The web's context adds the HTTP part (app-context.ts).
+
+import { workersOf } from './cluster/messages.ts';
 import type { ClusterView } from './cluster/views.ts';
-import type { Env, NodeEnv } from './config.ts';
+import type { Config, Env, NodeEnv } from './config.ts';
 import { type DatabaseSettings, planPool } from './database/settings.ts';
 import type { ProcessIdentity } from './identity.ts';
 import { createJobs } from './jobs/queue.ts';
@@ -11,7 +13,7 @@ import type { ProcessMetrics } from './metrics/metrics.ts';
 import { appRedis } from './redis/client.ts';
 import type { RedisSettings } from './redis/settings.ts';
 import type { ResourceLifecycle } from './resources.ts';
-import type { Surfaces } from './surfaces.ts';
+import { type Surfaces, surfacesOf } from './surfaces.ts';
 import type { ProcessContext } from './types.ts';
 
 export interface ProcessContextParts {
@@ -29,6 +31,17 @@ export interface ProcessContextParts {
   readonly resources: ResourceLifecycle;
   readonly cluster: ClusterView;
 }
+
+/** The parts every process reads alike from its config and environment. */
+export const configParts = (config: Config, vars: Readonly<Record<string, unknown>> = {}) => ({
+  nodeEnv: config.nodeEnv,
+  surfaces: surfacesOf(config),
+  workers: workersOf(process.env),
+  env: process.env,
+  vars,
+  database: config.database,
+  redis: config.redis,
+});
 
 export function createProcessContext<V = Readonly<Record<string, unknown>>>(
   parts: ProcessContextParts,

@@ -96,3 +96,56 @@ export async function openResources(
     return (err as Error).message;
   }
 }
+
+export interface WayOut {
+  /** Drains once, whoever asks first; a later call only raises the exit code. */
+  stop(reason: string, code: number): Promise<void>;
+  /** Tells the primary why the process could not start, so a crash loop can name it, then stops with 1. */
+  failBoot(cause: string): void;
+  readonly stopping: boolean;
+}
+
+/**
+ * A serving or job-running process's one way out: `drain` (its own work, within `deadline`),
+ * then the app's resources, then exit with the worst code asked for. `drain` answers 1 when it
+ * had to cut work off. A last-resort timer exits should a step outlive its bound.
+ */
+export function wayOut(options: {
+  readonly log: Logger;
+  readonly deadlineMs: number;
+  readonly resources: ResourceLifecycle;
+  readonly health: { draining: boolean };
+  readonly drain: (reason: string, deadline: number) => Promise<number>;
+}): WayOut {
+  const { log, deadlineMs, resources } = options;
+  let stopping = false;
+  let exitCode = 0;
+  const stop = async (reason: string, code: number) => {
+    exitCode = Math.max(exitCode, code);
+    if (stopping) {
+      log.info('already draining', { reason });
+      return;
+    }
+    stopping = true;
+    options.health.draining = true;
+    const deadline = performance.now() + deadlineMs;
+    setTimeout(() => {
+      log.error('shutdown deadline passed: exiting with work unfinished', { timeoutMs: deadlineMs });
+      process.exit(1);
+    }, deadlineMs + 1_000).unref();
+    exitCode = Math.max(exitCode, await options.drain(reason, deadline));
+    // After the last request or job, never before: a pool closed under a query in flight fails it.
+    if (resources.size > 0 && !(await resources.closeAll(deadline))) exitCode = Math.max(exitCode, 1);
+    process.exit(exitCode);
+  };
+  return {
+    stop,
+    failBoot: (cause) =>
+      sendToPrimary({ type: 'failed', reason: cause }, () => {
+        if (!stopping) void stop(cause, 1);
+      }),
+    get stopping() {
+      return stopping;
+    },
+  };
+}

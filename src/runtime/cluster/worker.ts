@@ -11,13 +11,19 @@ import { processLogger } from '../log/log.ts';
 import { createProcessMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { platformById } from '../platform/platforms.ts';
+import { configParts } from '../process-context.ts';
 import { appRedis } from '../redis/client.ts';
 import { createResources } from '../resources.ts';
 import { FORCEABLE, onSignals } from '../signals.ts';
-import { surfacesOf } from '../surfaces.ts';
 import type { AppFactory } from '../types.ts';
-import { drainDeadlineMs, listenToPrimary, openResources, reportStats, sendToPrimary as send } from './child.ts';
-import { workersOf } from './messages.ts';
+import {
+  drainDeadlineMs,
+  listenToPrimary,
+  openResources,
+  reportStats,
+  sendToPrimary as send,
+  wayOut,
+} from './child.ts';
 import type { DynoReport } from './status.ts';
 import { type ReportToFleet, singleProcessView, viewThroughPrimary } from './views.ts';
 
@@ -48,7 +54,6 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
   const health = { draining: false };
   const metrics = createProcessMetrics(identity.instance);
   const resources = createResources(log);
-  const surfaces = surfacesOf(config);
   const primary = cluster.isWorker ? viewThroughPrimary(send, identity.instance) : undefined;
   const plan = options.plan ?? { count: 1, source: 'WEB_CONCURRENCY', reason: 'single process', webMemoryMb: 512 };
   // Loaded on the first report, by the one process of the dyno that writes them. The last one
@@ -68,57 +73,50 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
   const view = primary ?? (alone as NonNullable<typeof alone>);
   const deadlineMs = drainDeadlineMs(config);
   let server: RunningServer | undefined;
-  let stopping = false;
-  let exitCode = 0;
-
   // Every way out comes here once: the HTTP drain, then the app's resources, then exit.
-  const stop = async (reason: string, code: number) => {
-    exitCode = Math.max(exitCode, code);
-    if (stopping) {
-      log.info('already draining', { reason });
-      return;
-    }
-    stopping = true;
-    health.draining = true;
-    alone?.record('shutdown-started', `${reason}: this process stops taking connections and finishes its requests`);
-    const started = performance.now();
-    const deadline = started + deadlineMs;
-    // The last resort, should a step outlive its bound: every step below has one.
-    setTimeout(() => {
-      log.error('shutdown deadline passed: exiting with work unfinished', { timeoutMs: deadlineMs });
-      process.exit(1);
-    }, deadlineMs + 1_000).unref();
-    if (server) {
-      log.info('draining', { reason, inFlight: server.inFlight() });
-      const running = server;
-      const reserve = resources.size === 0 ? 0 : Math.min(CLOSE_RESERVE_MS, deadlineMs / 5);
-      const cut = setTimeout(() => {
-        log.error('shutdown deadline passed: closing connections still in flight', {
-          inFlight: running.inFlight(),
-          timeoutMs: config.shutdown.ms,
-        });
-        exitCode = 1;
-        running.destroy();
-      }, deadlineMs - reserve);
-      // Stop accepting first, then end the live pages' streams (they would hold the drain open
-      // to the deadline): a page reconnecting at once must not be handed to this worker, which
-      // the primary stops doing only once it hears of the close. A connection handed to a
-      // worker that then exits before taking it is lost.
-      const closed = running.close();
-      view.endStreams(`worker ${identity.workerId ?? 'process'} is draining (${reason})`);
-      await closed;
-      clearTimeout(cut);
-      log.info('drained', { ms: Math.round(performance.now() - started), exitCode });
-    } else {
-      view.endStreams(`stopping before listening (${reason})`);
-      log.info('stopping before listening', { reason });
-    }
-    // Bounded: each of its two round trips fails past the client's command timeout.
-    await reporting;
-    // After the last request, never before: a pool closed under a query in flight fails it.
-    if (resources.size > 0 && !(await resources.closeAll(deadline))) exitCode = Math.max(exitCode, 1);
-    process.exit(exitCode);
-  };
+  const out = wayOut({
+    log,
+    deadlineMs,
+    resources,
+    health,
+    async drain(reason, deadline) {
+      alone?.record('shutdown-started', `${reason}: this process stops taking connections and finishes its requests`);
+      const started = performance.now();
+      let cutOff = 0;
+      if (server) {
+        log.info('draining', { reason, inFlight: server.inFlight() });
+        const running = server;
+        const reserve = resources.size === 0 ? 0 : Math.min(CLOSE_RESERVE_MS, deadlineMs / 5);
+        const cut = setTimeout(
+          () => {
+            log.error('shutdown deadline passed: closing connections still in flight', {
+              inFlight: running.inFlight(),
+              timeoutMs: config.shutdown.ms,
+            });
+            cutOff = 1;
+            running.destroy();
+          },
+          deadline - reserve - performance.now(),
+        );
+        // Stop accepting first, then end the live pages' streams (they would hold the drain open
+        // to the deadline): a page reconnecting at once must not be handed to this worker, which
+        // the primary stops doing only once it hears of the close. A connection handed to a
+        // worker that then exits before taking it is lost.
+        const closed = running.close();
+        view.endStreams(`worker ${identity.workerId ?? 'process'} is draining (${reason})`);
+        await closed;
+        clearTimeout(cut);
+        log.info('drained', { ms: Math.round(performance.now() - started), exitCode: cutOff });
+      } else {
+        view.endStreams(`stopping before listening (${reason})`);
+        log.info('stopping before listening', { reason });
+      }
+      // Bounded: each of its two round trips fails past the client's command timeout.
+      await reporting;
+      return cutOff;
+    },
+  });
+  const stop = out.stop;
 
   listenToPrimary({
     drain: () => void stop('asked by the primary', 0),
@@ -134,7 +132,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     shutdown: (signal) => {
       // The platform signals every process of the dyno at once (Heroku), so the primary's own
       // leaving report may come too late for this worker: the reporter takes the dyno out itself.
-      if (reported && !stopping) void report({ ...reported, at: Date.now() }, [], true);
+      if (reported && !out.stopping) void report({ ...reported, at: Date.now() }, [], true);
       reported = undefined;
       void stop(signal, 0);
     },
@@ -153,20 +151,10 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     void stop('uncaught exception', 1);
   });
 
-  /** Tells the primary why, so a crash loop can name the cause, then closes what opened and exits 1. */
-  const failBoot = (cause: string) =>
-    send({ type: 'failed', reason: cause }, () => {
-      if (!stopping) void stop(cause, 1);
-    });
+  const { failBoot } = out;
 
   const ctx = createAppContext({
-    nodeEnv: config.nodeEnv,
-    surfaces,
-    workers: workersOf(process.env),
-    env: process.env,
-    vars: options.vars ?? {},
-    database: config.database,
-    redis: config.redis,
+    ...configParts(config, options.vars),
     identity,
     log,
     metrics,
@@ -189,7 +177,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     failBoot(unopened);
     return;
   }
-  if (stopping) return;
+  if (out.stopping) return;
   try {
     server = await serve(handler, { port: config.port });
   } catch (err) {
@@ -199,7 +187,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     return;
   }
   // A signal while listen() was under way: stop() is already on its way out.
-  if (stopping) return;
+  if (out.stopping) return;
   log.info('listening', { port: server.port });
   send({ type: 'ready', port: server.port });
   alone?.record(

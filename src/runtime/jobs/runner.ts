@@ -13,19 +13,18 @@ import {
   openResources,
   reportStats,
   sendToPrimary as send,
+  wayOut,
 } from '../cluster/child.ts';
-import { workersOf } from '../cluster/messages.ts';
 import { singleProcessView, viewThroughPrimary } from '../cluster/views.ts';
 import type { Config } from '../config.ts';
 import type { ProcessIdentity } from '../identity.ts';
 import { processLogger } from '../log/log.ts';
 import { createProcessMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
-import { createProcessContext } from '../process-context.ts';
+import { configParts, createProcessContext } from '../process-context.ts';
 import { NO_REDIS } from '../redis/settings.ts';
 import { createResources } from '../resources.ts';
 import { FORCEABLE, onSignals } from '../signals.ts';
-import { surfacesOf } from '../surfaces.ts';
 import type { ProcessContext } from '../types.ts';
 import type { AnyJob } from './define.ts';
 import { jobOptions, QUEUE_NAME, QUEUE_PREFIX } from './queue.ts';
@@ -76,49 +75,41 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   const deadlineMs = drainDeadlineMs(config);
   let worker: Worker | undefined;
   let client: RedisClientType | undefined;
-  let stopping = false;
-  let exitCode = 0;
   let done = 0;
 
-  const stop = async (reason: string, code: number) => {
-    exitCode = Math.max(exitCode, code);
-    if (stopping) {
-      log.info('already draining', { reason });
-      return;
-    }
-    stopping = true;
-    health.draining = true;
-    const started = performance.now();
-    const deadline = started + deadlineMs;
-    setTimeout(() => {
-      log.error('shutdown deadline passed: exiting with work unfinished', { timeoutMs: deadlineMs });
-      process.exit(1);
-    }, deadlineMs + 1_000).unref();
-    if (worker) {
-      const running = worker;
-      log.info('draining: no new jobs; the running ones may finish', { reason });
-      // close() stops fetching at once and waits for the jobs running, with no bound of its own
-      // (docs.bullmq.io/guide/workers/graceful-shutdown): near the deadline they are told to stop,
-      // and each goes back to the queue rather than be killed with the process.
-      const cut = setTimeout(
-        () => {
-          log.warn('shutdown deadline near: jobs still running go back to the queue', {
-            timeoutMs: config.shutdown.ms,
-          });
-          running.cancelAllJobs('the runner is stopping');
-        },
-        Math.max(0, deadlineMs - RETURN_RESERVE_MS),
-      );
-      await running.close();
-      clearTimeout(cut);
-      log.info('drained', { ms: Math.round(performance.now() - started), exitCode });
-    } else log.info('stopping before taking jobs', { reason });
-    view.endStreams(`${name} is draining (${reason})`);
-    // The worker's own client: BullMQ closes the blocking one it made from it, not this one.
-    await client?.close().catch(() => client?.destroy());
-    if (resources.size > 0 && !(await resources.closeAll(deadline))) exitCode = Math.max(exitCode, 1);
-    process.exit(exitCode);
-  };
+  const out = wayOut({
+    log,
+    deadlineMs,
+    resources,
+    health,
+    async drain(reason, deadline) {
+      const started = performance.now();
+      if (worker) {
+        const running = worker;
+        log.info('draining: no new jobs; the running ones may finish', { reason });
+        // close() stops fetching at once and waits for the jobs running, with no bound of its own
+        // (docs.bullmq.io/guide/workers/graceful-shutdown): near the deadline they are told to stop,
+        // and each goes back to the queue rather than be killed with the process.
+        const cut = setTimeout(
+          () => {
+            log.warn('shutdown deadline near: jobs still running go back to the queue', {
+              timeoutMs: config.shutdown.ms,
+            });
+            running.cancelAllJobs('the runner is stopping');
+          },
+          Math.max(0, deadline - RETURN_RESERVE_MS - performance.now()),
+        );
+        await running.close();
+        clearTimeout(cut);
+        log.info('drained', { ms: Math.round(performance.now() - started) });
+      } else log.info('stopping before taking jobs', { reason });
+      view.endStreams(`${name} is draining (${reason})`);
+      // The worker's own client: BullMQ closes the blocking one it made from it, not this one.
+      await client?.close().catch(() => client?.destroy());
+      return 0;
+    },
+  });
+  const { stop, failBoot } = out;
 
   // A worker dyno does not report to the fleet: its primary never asks.
   listenToPrimary({ drain: () => void stop('asked by the primary', 0), metrics, primary });
@@ -135,10 +126,6 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     log.error('uncaught exception: no new jobs, the running ones back to the queue, then exit 1', { err });
     void stop('uncaught exception', 1);
   });
-  const failBoot = (cause: string) =>
-    send({ type: 'failed', reason: cause }, () => {
-      if (!stopping) void stop(cause, 1);
-    });
 
   if (config.redis === null) {
     log.error(`the worker process type needs Redis, where the jobs wait: ${NO_REDIS}`);
@@ -147,13 +134,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   }
   const redis = config.redis;
   const ctx = createProcessContext({
-    nodeEnv: config.nodeEnv,
-    surfaces: surfacesOf(config),
-    workers: workersOf(process.env),
-    env: process.env,
-    vars: options.vars ?? {},
-    database: config.database,
-    redis: config.redis,
+    ...configParts(config, options.vars),
     identity,
     log,
     metrics,
@@ -176,7 +157,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     failBoot(unopened);
     return;
   }
-  if (stopping) return;
+  if (out.stopping) return;
 
   const [{ Queue, UnrecoverableError, WaitingError, Worker, createNodeRedisClient }, { createClient }] =
     await Promise.all([import('bullmq'), import('redis')]);
@@ -229,7 +210,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
       });
       return await Promise.race([run, gaveUp]);
     } catch (err) {
-      if (signal?.aborted && stopping) {
+      if (signal?.aborted && out.stopping) {
         // Back to wait, not failed: the attempt does not count, and another runner takes it.
         await job.moveToWait(token);
         log.warn('job back in the queue: the runner stopped before it finished', { jobId: job.id, job: job.name });
@@ -291,7 +272,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     failBoot(`the job queue did not answer: ${(err as Error).message}`);
     return;
   }
-  if (stopping) return;
+  if (out.stopping) return;
 
   // Schedules live in the queue (a job scheduler per job, upserted by name), so however many
   // runners and dynos upsert them, each is enqueued once per time. Once per dyno, by its first.
