@@ -1,6 +1,9 @@
-import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../runtime/contract.ts';
+
+// Node's http without `import ... from 'node:http'`, which would load undici into every worker:
+// docs/architecture.md, "Node's http and fs".
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 export const notFound: RequestHandler = (req, res) => {
   res.status(404).json({ error: STATUS_CODES[404], message: `No route for ${req.method} ${req.path}` });

@@ -2,9 +2,11 @@
 // file is never read when NODE_ENV=production is in the real environment, even if one ships
 // in the slug, nor under NODE_ENV=test, so that a test run gets exactly the environment it
 // gives whatever a developer's .env holds; where it is read, a variable already set wins.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type Dotenv from 'dotenv';
+
+// Node's fs without `import ... from 'node:fs'`: docs/architecture.md, "Node's http and fs".
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 /** Fills `env` from the file, quietly; returns the names the file set. A missing file is fine. */
 export function loadDotenv(env: NodeJS.ProcessEnv, file: string): readonly string[] {

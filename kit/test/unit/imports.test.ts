@@ -122,3 +122,23 @@ it('no import cycles anywhere', async () => {
   for (const file of graph.keys()) visit(file, []);
   assert.deepEqual(cycles, []);
 });
+
+it("no process imports node:http or node:fs as an ES module: the namespace's getters load what nothing uses", async () => {
+  // An ES import of a built-in evaluates every export: node:http's WebSocket getters load undici
+  // (about 6 MB in each worker), node:fs's promises getter loads fs/promises and readline.
+  // process.getBuiltinModule() returns the CommonJS object, which loads none of it.
+  const seen = new Set<string>();
+  for (const root of [
+    'start.ts',
+    'worker.ts',
+    'src/runtime/cluster/primary.ts',
+    'src/runtime/cluster/worker.ts',
+    'src/runtime/jobs/runner.ts',
+    'src/app/app.ts',
+  ])
+    await staticImports(path.join(ROOT, root), seen);
+  assert.deepEqual(
+    [...seen].filter((m) => /^node:(http|fs)$/.test(m)),
+    [],
+  );
+});

@@ -1,6 +1,11 @@
 // Listening and draining: the only place that owns sockets.
-import http from 'node:http';
+import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+
+// Not `import ... from 'node:http'`: an ES import of a built-in builds its whole namespace, and
+// http's WebSocket getters load undici with tls, http2 and zlib, about 6 MB in every worker
+// (https://github.com/nodejs/node/issues/59686). The CommonJS object loads none of it.
+const { createServer } = process.getBuiltinModule('node:http');
 
 export interface ServeOptions {
   readonly port: number;
@@ -68,7 +73,7 @@ export function serve(handler: http.RequestListener, options: ServeOptions): Pro
     for (const socket of connections) if (socket._httpMessage) yield socket._httpMessage;
   };
 
-  const server = http.createServer(SERVER_OPTIONS, (req, res) => {
+  const server = createServer(SERVER_OPTIONS, (req, res) => {
     if (closing) finishing(res);
     handler(req, res);
   });

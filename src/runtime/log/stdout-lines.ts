@@ -7,7 +7,9 @@
 // Lines that can wait (the request line) are made there too, all at once, just before their
 // batch leaves: a line made on its own, between two requests, ran code the requests had pushed
 // out of the CPU's caches and cost several times what it costs made with its neighbours.
-import { writeSync } from 'node:fs';
+
+// Node's fs without `import ... from 'node:fs'`: docs/architecture.md, "Node's http and fs".
+const { writeSync } = process.getBuiltinModule('node:fs');
 
 /** POSIX promises at least 512; Linux gives 4096. */
 export const PIPE_BUF = 4096;

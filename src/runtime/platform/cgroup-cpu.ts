@@ -4,8 +4,10 @@
 // same numbers in both versions: quota and period in microseconds, -1 or "max" for none
 // (https://docs.kernel.org/scheduler/sched-bwc.html). Every path is under `root`, so a unit
 // test can point it at a directory of real files.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+
+// Node's fs without `import ... from 'node:fs'`: docs/architecture.md, "Node's http and fs".
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 interface CgroupMount {
   /** Where it is mounted, e.g. /sys/fs/cgroup/cpu,cpuacct. */
