@@ -5,6 +5,7 @@
 // routes traffic by /readyz, so only a resource the app cannot serve without may turn it 503:
 // an optional one is waited for briefly, then opened in the background while the app serves.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { now } from './clock.ts';
 import { type Backoff, restartDelay } from './cluster/backoff.ts';
 import type { Logger } from './log/log.ts';
 
@@ -85,7 +86,7 @@ export interface ResourceLifecycle extends Resources {
   openAll(timeoutMs: number): Promise<void>;
   /**
    * Aborts the opens still pending, then closes what is open, last opened first, each given an
-   * equal share of the time left before `deadline` (a `performance.now()` instant), so one that
+   * equal share of the time left before `deadline` (a `now()` instant), so one that
    * hangs cannot stop the others. Never rejects; resolves true only if every close finished without error.
    */
   closeAll(deadline: number): Promise<boolean>;
@@ -166,7 +167,7 @@ export function createResources(log: Logger, timing: ResourceTiming = RESOURCE_T
 
   async function openAtBoot(entry: Entry, bootDeadline: number): Promise<void> {
     const { name, openTimeoutMs } = entry.resource;
-    const started = performance.now();
+    const started = now();
     const ownMs = openTimeoutMs ?? (entry.optional ? timing.optionalOpenMs : Number.POSITIVE_INFINITY);
     const waitMs = Math.min(bootDeadline - started, ownMs);
     const run = attempt(entry);
@@ -183,7 +184,7 @@ export function createResources(log: Logger, timing: ResourceTiming = RESOURCE_T
         : undefined;
     try {
       await within(run, waitMs, `opening resource "${name}"`);
-      log.info('resource open', { resource: name, ms: Math.round(performance.now() - started) });
+      log.info('resource open', { resource: name, ms: Math.round(now() - started) });
     } catch (err) {
       // A signal during boot: nothing more opens, and that is no failure to report.
       if (stopping.signal.aborted) return;
@@ -220,7 +221,7 @@ export function createResources(log: Logger, timing: ResourceTiming = RESOURCE_T
       if (!stopping.signal.aborted) {
         log.info('optional resource open: no longer serving without it', {
           resource: name,
-          ms: Math.round(performance.now() - since),
+          ms: Math.round(now() - since),
         });
       }
       return;
@@ -228,7 +229,7 @@ export function createResources(log: Logger, timing: ResourceTiming = RESOURCE_T
   }
 
   async function openAll(timeoutMs: number): Promise<void> {
-    const deadline = performance.now() + timeoutMs;
+    const deadline = now() + timeoutMs;
     for (const entry of entries) {
       // A signal during boot: what is open closes, nothing more opens.
       if (state === 'closing') return;
@@ -308,21 +309,21 @@ export function createResources(log: Logger, timing: ResourceTiming = RESOURCE_T
       // Opens still under way settle first (aborted, or not): what they open must be closed too.
       const unsettled = [opening, ...entries.map((e) => e.pending)].filter((p) => p !== undefined);
       if (unsettled.length > 0) {
-        await within(Promise.allSettled(unsettled), deadline - performance.now(), 'opening').catch(() => {});
+        await within(Promise.allSettled(unsettled), deadline - now(), 'opening').catch(() => {});
       }
       const open = entries.filter((e) => e.opened).reverse();
       let clean = true;
       for (const [index, entry] of open.entries()) {
         const { name } = entry.resource;
-        const share = (deadline - performance.now()) / (open.length - index);
-        const started = performance.now();
+        const share = (deadline - now()) / (open.length - index);
+        const started = now();
         try {
           await within(
             Promise.resolve().then(() => entry.resource.close(entry.value)),
             share,
             `closing resource "${name}"`,
           );
-          log.info('resource closed', { resource: name, ms: Math.round(performance.now() - started) });
+          log.info('resource closed', { resource: name, ms: Math.round(now() - started) });
         } catch (err) {
           clean = false;
           log.error('resource did not close cleanly', { resource: name, cause: messageOf(err) });

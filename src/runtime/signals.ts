@@ -1,6 +1,7 @@
 // The one place that listens for signals. `process.on` with our own guard rather than
 // `once`: a second signal must still be caught, or Node's default action kills the
 // process mid-drain (throng learned this the hard way).
+import { now } from './clock.ts';
 
 /**
  * A SIGINT this soon after the first stop signal is the same Ctrl+C: npm and `node --watch`
@@ -29,12 +30,12 @@ export function onSignals(handlers: SignalHandlers): () => void {
   let armed: NodeJS.Timeout | undefined;
   const onStop = (signal: NodeJS.Signals) => {
     if (stoppedAt === undefined) {
-      stoppedAt = performance.now();
+      stoppedAt = now();
       // Unref'd: a process that has finished draining exits without waiting for it.
       armed = setTimeout(() => handlers.forceable?.(), SAME_CTRL_C_MS).unref();
       handlers.shutdown(signal);
     } else if (signal !== 'SIGINT') handlers.shutdown(signal);
-    else if (performance.now() - stoppedAt >= SAME_CTRL_C_MS) handlers.force(signal);
+    else if (now() - stoppedAt >= SAME_CTRL_C_MS) handlers.force(signal);
   };
   const onHup = () => handlers.reload();
   process.on('SIGTERM', onStop);

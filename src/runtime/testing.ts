@@ -3,6 +3,7 @@
 // process builds it; and a PostgreSQL database of the test's own, migrated, dropped after.
 import type { TestContext } from 'node:test';
 import { createAppContext } from './app-context.ts';
+import { now } from './clock.ts';
 import { singleProcessView } from './cluster/views.ts';
 import { type Config, type Env, loadConfig } from './config.ts';
 import { serve } from './http/server.ts';
@@ -82,7 +83,7 @@ export async function startApp<D extends VariableSpecs>(t: TestContext, options:
   t.after(async () => {
     health.draining = true;
     await server.close();
-    await resources.closeAll(performance.now() + config.shutdown.ms);
+    await resources.closeAll(now() + config.shutdown.ms);
   });
   return { url: `http://127.0.0.1:${server.port}`, config, health, server, resources };
 }

@@ -2,6 +2,7 @@
 // every worker's metrics (/metrics) and the counts the whole dyno shares. The primary never
 // loads prom-client: it gathers each worker's registry as JSON, and the worker that asked sums
 // and renders them.
+import { now } from '../clock.ts';
 import type { Logger } from '../log/log.ts';
 import { createCounters, createWindows } from './counters.ts';
 import type { FleetView } from './fleet.ts';
@@ -47,7 +48,7 @@ export function createAnswers(options: AnswerOptions): Answers {
   let nextScrapeId = 0;
 
   function dyno(): DynoStatus {
-    const now = performance.now();
+    const at = now();
     const workers = [...members.values()]
       .sort((a, b) => a.slot - b.slot || a.worker.id - b.worker.id)
       .map((m) => ({
@@ -55,7 +56,7 @@ export function createAnswers(options: AnswerOptions): Answers {
         slot: m.slot,
         pid: m.worker.process.pid,
         state: m.state,
-        uptimeSeconds: m.readyAt === undefined ? 0 : Math.round((now - m.readyAt) / 1000),
+        uptimeSeconds: m.readyAt === undefined ? 0 : Math.round((at - m.readyAt) / 1000),
         rssBytes: m.rss ?? null,
         requests: m.requests,
         cpuPercent: m.cpuPercent ?? null,

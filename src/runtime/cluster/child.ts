@@ -2,6 +2,7 @@
 // or runs jobs (jobs/runner.ts): send it messages, answer what it asks, report its memory and
 // work once a second, and end its drain a little before the primary's own deadline.
 import cluster from 'node:cluster';
+import { now } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log/log.ts';
 import type { ProcessMetrics } from '../metrics/metrics.ts';
@@ -63,15 +64,15 @@ export function listenToPrimary(options: {
 export function reportStats(done: () => number, intervalMs = DEFAULT_STATS_INTERVAL_MS): void {
   if (!cluster.isWorker) return;
   let lastCpu = process.cpuUsage();
-  let lastAt = performance.now();
+  let lastAt = now();
   setInterval(() => {
     const { rss, heapUsed } = process.memoryUsage();
     const cpu = process.cpuUsage(lastCpu);
-    const now = performance.now();
+    const at = now();
     // CPU microseconds over wall milliseconds, as a percentage of one core.
-    const cpuPercent = Math.round((cpu.user + cpu.system) / (now - lastAt) / 10);
+    const cpuPercent = Math.round((cpu.user + cpu.system) / (at - lastAt) / 10);
     lastCpu = process.cpuUsage();
-    lastAt = now;
+    lastAt = at;
     sendToPrimary({ type: 'stats', rss, heapUsed, requests: done(), cpuPercent });
   }, intervalMs).unref();
 }
@@ -86,7 +87,7 @@ export async function openResources(
   log: Logger,
 ): Promise<string | undefined> {
   try {
-    await resources.openAll(config.workerReadyTimeoutMs * 0.9 - performance.now());
+    await resources.openAll(config.workerReadyTimeoutMs * 0.9 - now());
     return undefined;
   } catch (err) {
     log.error('could not open a resource', {
@@ -128,7 +129,7 @@ export function wayOut(options: {
     }
     stopping = true;
     options.health.draining = true;
-    const deadline = performance.now() + deadlineMs;
+    const deadline = now() + deadlineMs;
     setTimeout(() => {
       log.error('shutdown deadline passed: exiting with work unfinished', { timeoutMs: deadlineMs });
       process.exit(1);

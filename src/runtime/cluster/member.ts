@@ -1,4 +1,5 @@
 // A worker as the supervisor sees it: the process, and what the supervisor knows of it.
+import { now } from '../clock.ts';
 import type { Logger } from '../log/log.ts';
 import type { EventFields } from './journal.ts';
 import type { MetricsJson, PrimaryMessage } from './messages.ts';
@@ -57,7 +58,7 @@ export function newMember(worker: WorkerLike, slot: number, replacement: boolean
     requests: 0,
     watching: false,
     collections: new Map(),
-    forkedAt: performance.now(),
+    forkedAt: now(),
     state: 'starting',
     retiring: false,
     ready: Promise.withResolvers<boolean>(),

@@ -2,6 +2,7 @@
 // route cannot take it down. Each worker's state only moves forward:
 // starting -> ready -> draining -> exited (a worker may also exit from any state).
 import cluster from 'node:cluster';
+import { now } from '../clock.ts';
 import type { Logger } from '../log/log.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { createAnswers } from './answers.ts';
@@ -89,7 +90,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   const send = sender(log);
   const members = new Map<number, Member>();
   const newWorker = options.fork ?? clusterFork(options.exec);
-  const bootStarted = performance.now();
+  const bootStarted = now();
   let phase: Phase = 'booting';
   const serving = () => [...members.values()].filter((m) => m.state === 'ready' && !m.retiring);
 
@@ -140,7 +141,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   const handlers: Handlers = {
     ready(m, message) {
       m.state = 'ready';
-      m.readyAt = performance.now();
+      m.readyAt = now();
       restarts.ready();
       m.ready.resolve(true);
       const ms = since(m.forkedAt);

@@ -3,6 +3,7 @@
 // (SIGHUP, or the page's button) goes slot by slot; a worker over its memory budget is
 // replaced the same way, alone, before the platform's memory quota errors begin. One rolling
 // change at a time.
+import { now } from '../clock.ts';
 import type { Logger } from '../log/log.ts';
 import { about, ids, type Member, type Phase } from './member.ts';
 import { type Say, seconds, since } from './say.ts';
@@ -73,7 +74,7 @@ export function createReloads(options: ReloadOptions): Reloads {
     }
     rolling = true;
     count += 1;
-    const started = performance.now();
+    const started = now();
     const olds = options.serving();
     say(
       'info',

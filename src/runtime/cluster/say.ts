@@ -2,6 +2,7 @@
 // from the same call, so neither can be forgotten when the other changes. They keep their own
 // words, for different readers: a short, stable msg for whoever searches the logs, a sentence
 // for whoever watches the page. Tests and docs match on both.
+import { now } from '../clock.ts';
 import type { Fields, Logger } from '../log/log.ts';
 import type { ClusterEventKind } from './events.ts';
 import type { EventFields, Journal } from './journal.ts';
@@ -22,7 +23,7 @@ export const sayer =
     journal.record(kind, why, event);
   };
 
-/** Milliseconds since `start` (a performance.now()), whole. */
-export const since = (start: number) => Math.round(performance.now() - start);
+/** Milliseconds since `start` (a now()), whole. */
+export const since = (start: number) => Math.round(now() - start);
 /** "2.5 s", for the why-lines. */
 export const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;

@@ -1,6 +1,7 @@
 // Stopping the dyno: every worker drains at once, within one deadline below the platform's
 // (Heroku sends SIGKILL 30 s after SIGTERM); what is left at the deadline is killed, and the
 // exit code says so.
+import { now } from '../clock.ts';
 import type { Logger } from '../log/log.ts';
 import type { Member } from './member.ts';
 import { type Say, seconds, since } from './say.ts';
@@ -47,7 +48,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
   return {
     begin(reason, code) {
       exitCode = Math.max(exitCode, code);
-      started = performance.now();
+      started = now();
       say(
         'info',
         'shutting down',

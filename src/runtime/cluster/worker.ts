@@ -4,6 +4,7 @@
 // `drain` message, or a fatal error; the resources close after the last request.
 import cluster from 'node:cluster';
 import { createAppContext } from '../app-context.ts';
+import { now } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { type RunningServer, serve } from '../http/server.ts';
 import type { ProcessIdentity } from '../identity.ts';
@@ -81,7 +82,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     health,
     async drain(reason, deadline) {
       alone?.record('shutdown-started', `${reason}: this process stops taking connections and finishes its requests`);
-      const started = performance.now();
+      const started = now();
       let cutOff = 0;
       if (server) {
         log.info('draining', { reason, inFlight: server.inFlight() });
@@ -96,7 +97,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
             cutOff = 1;
             running.destroy();
           },
-          deadline - reserve - performance.now(),
+          deadline - reserve - now(),
         );
         // Stop accepting first, then end the live pages' streams (they would hold the drain open
         // to the deadline): a page reconnecting at once must not be handed to this worker, which
@@ -106,7 +107,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
         view.endStreams(`worker ${identity.workerId ?? 'process'} is draining (${reason})`);
         await closed;
         clearTimeout(cut);
-        log.info('drained', { ms: Math.round(performance.now() - started), exitCode: cutOff });
+        log.info('drained', { ms: Math.round(now() - started), exitCode: cutOff });
       } else {
         view.endStreams(`stopping before listening (${reason})`);
         log.info('stopping before listening', { reason });
@@ -192,7 +193,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
   send({ type: 'ready', port: server.port });
   alone?.record(
     'ready',
-    `listening ${Math.round(performance.now())} ms after start, alone: with one worker there is no cluster to supervise`,
+    `listening ${Math.round(now())} ms after start, alone: with one worker there is no cluster to supervise`,
   );
 
   reportStats(() => metrics.served(), options.statsIntervalMs);

@@ -7,6 +7,7 @@
 import cluster from 'node:cluster';
 import type { Job, Worker } from 'bullmq';
 import type { RedisClientType } from 'redis';
+import { now } from '../clock.ts';
 import {
   drainDeadlineMs,
   listenToPrimary,
@@ -83,7 +84,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     resources,
     health,
     async drain(reason, deadline) {
-      const started = performance.now();
+      const started = now();
       if (worker) {
         const running = worker;
         log.info('draining: no new jobs; the running ones may finish', { reason });
@@ -97,11 +98,11 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
             });
             running.cancelAllJobs('the runner is stopping');
           },
-          Math.max(0, deadline - RETURN_RESERVE_MS - performance.now()),
+          Math.max(0, deadline - RETURN_RESERVE_MS - now()),
         );
         await running.close();
         clearTimeout(cut);
-        log.info('drained', { ms: Math.round(performance.now() - started) });
+        log.info('drained', { ms: Math.round(now() - started) });
       } else log.info('stopping before taking jobs', { reason });
       view.endStreams(`${name} is draining (${reason})`);
       // The worker's own client: BullMQ closes the blocking one it made from it, not this one.
