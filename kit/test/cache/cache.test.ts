@@ -1,5 +1,6 @@
 // The app's optional cache (src/app/cache.ts) against a real Redis: out of reach at boot, cut
 // while serving, a server that never answers; and a real cluster booting without it.
+
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -9,6 +10,7 @@ import { type Cache, registerCache } from '../../../src/app/cache.ts';
 import { errorHandler, notFound } from '../../../src/app/errors.ts';
 import { homeRoutes } from '../../../src/app/routes/home.ts';
 import type { AppVariables } from '../../../src/app/variables.ts';
+import { now } from '../../../src/runtime/clock.ts';
 import { type AppFactory, COMMAND_TIMEOUT_MS, NO_REDIS, type ResourceHandle } from '../../../src/runtime/contract.ts';
 import { RESOURCE_TIMING } from '../../../src/runtime/resources.ts';
 import { startApp } from '../helpers/app-server.ts';
@@ -132,7 +134,7 @@ describe('the cache', needsRedis, () => {
     });
     assert.equal((await request(`${url}/healthz`)).status, 200);
     // close() waits for every reply: the stalled one must not hold the shutdown to its deadline.
-    assert.equal(await resources.closeAll(performance.now() + 60_000), true, 'closed before the deadline');
+    assert.equal(await resources.closeAll(now() + 60_000), true, 'closed before the deadline');
   });
 
   it('a server that accepts but never answers: the boot says what it waits for, serves at its bound, and stopping hangs up', async (t) => {
@@ -167,7 +169,7 @@ describe('the cache', needsRedis, () => {
 
     const [socket] = connections;
     const hungUp = once(socket!, 'close');
-    assert.equal(await resources.closeAll(performance.now() + 60_000), true);
+    assert.equal(await resources.closeAll(now() + 60_000), true);
     await hungUp;
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import express from 'express';
+import { now } from '../../../src/runtime/clock.ts';
 import type { AppFactory } from '../../../src/runtime/contract.ts';
 import { createResources } from '../../../src/runtime/resources.ts';
 import { silentLog, startApp } from '../helpers/app-server.ts';
@@ -99,7 +100,7 @@ describe('registering a resource', () => {
     assert.throws(() => db.value, /resource "db" is not open/);
     await resources.openAll(1_000);
     assert.equal(db.value, 1);
-    assert.equal(await resources.closeAll(performance.now() + 1_000), true);
+    assert.equal(await resources.closeAll(now() + 1_000), true);
     assert.throws(() => db.value, /resource "db" is not open/);
   });
 

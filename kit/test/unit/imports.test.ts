@@ -125,7 +125,7 @@ it('no import cycles anywhere', async () => {
 
 it("no process imports node:http or node:fs as an ES module: the namespace's getters load what nothing uses", async () => {
   // An ES import of a built-in evaluates every export: node:http's WebSocket getters load undici
-  // (about 6 MB in each worker), node:fs's promises getter loads fs/promises and readline.
+  // (3 MB in each worker of the kit), node:fs's promises getter loads fs/promises and readline.
   // process.getBuiltinModule() returns the CommonJS object, which loads none of it.
   const seen = new Set<string>();
   for (const root of [
