@@ -1,7 +1,8 @@
 // The worker process type (worker.ts, src/runtime/jobs/) on real processes, a private Redis and a
 // database of the test's own: jobs enqueued over HTTP run once each, a SIGTERM puts the running
-// ones back, a SIGKILL leaves them to be retried, a failing job is retried then kept as failed,
-// Redis may go and come back, and the connections are what the boot lines say.
+// ones back, a SIGKILL leaves them to be retried, a failing job is retried then kept as failed, a
+// job past its time fails as its handler's signal aborts, Redis may go and come back, and the
+// connections are what the boot lines say.
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
 import { request } from '../helpers/http.ts';
@@ -150,6 +151,21 @@ it('a job that throws is retried as declared, then kept as failed with its error
   assert.deepEqual([failed?.state, failed?.attempts, failed?.failedReason], ['failed', 3, 'boom']);
   assert.equal(worker.logs.filter(byMsg('job failed: it will be retried')).length, 2);
   assert.equal(worker.logs.filter(byMsg('job failed for good: kept in the failed list')).length, 1);
+  await stop(worker, s.web);
+});
+
+it('a job past its timeoutMs fails with the time it had, and its handler sees its signal abort', {
+  skip,
+}, async (t) => {
+  const s = await setup(t);
+  const worker = await s.worker({ JOB_PROCESSES: '1' });
+  const [id] = await s.enqueue({ kind: 'stuck' });
+  const { value } = await until('failed for good', s.queue, (q) => q.counts.failed === 1, 20_000);
+  const failed = value.recent.find((j) => j.id === id);
+  const reason = 'timed out after 300 ms (its timeoutMs)';
+  assert.deepEqual([failed?.state, failed?.attempts, failed?.failedReason], ['failed', 1, reason]);
+  const line = await worker.waitFor('the handler saw the abort', byMsg('stuck job: its signal aborted'));
+  assert.deepEqual([line.jobId, line.job, line.reason], [id, 'stuck', reason]);
   await stop(worker, s.web);
 });
 
