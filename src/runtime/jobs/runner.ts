@@ -77,6 +77,10 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   let worker: Worker | undefined;
   let client: RedisClientType | undefined;
   let done = 0;
+  // How to stop each job running: the drain stops them itself. So a job costs no AbortController
+  // and no listener unless its handler reads `signal` (BullMQ makes one per job only for a
+  // processor that takes a third parameter): their listeners cost a trivial job a tenth of its CPU.
+  const stoppers = new Set<(reason: Error) => void>();
 
   const out = wayOut({
     log,
@@ -96,7 +100,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
             log.warn('shutdown deadline near: jobs still running go back to the queue', {
               timeoutMs: config.shutdown.ms,
             });
-            running.cancelAllJobs('the runner is stopping');
+            for (const stop of stoppers) stop(new Error('the runner is stopping'));
           },
           Math.max(0, deadline - RETURN_RESERVE_MS - now()),
         );
@@ -179,22 +183,29 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     lost = false;
   });
 
-  const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+  // Two parameters, not three: BullMQ reads processor.length to decide whether to make a signal.
+  const processor = async (job: Job, token?: string) => {
     const definition = jobs.get(job.name);
     if (!definition) throw new UnrecoverableError(`no job is named "${job.name}" in src/app/jobs/index.ts`);
-    // One controller for both ends of a run, its time and the runner's stop: AbortSignal.any and
-    // AbortSignal.timeout cost a job several times what this does.
-    const controller = new AbortController();
-    const gaveUp = new Promise<never>((_, reject) =>
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
-    );
+    let giveUp!: (reason: Error) => void;
+    const gaveUp = new Promise<never>((_, reject) => {
+      giveUp = reject;
+    });
     gaveUp.catch(() => {});
+    let ended: { readonly reason: Error; readonly stopped: boolean } | undefined;
+    let controller: AbortController | undefined;
+    const end = (reason: Error, stopped: boolean) => {
+      if (ended) return;
+      ended = { reason, stopped };
+      controller?.abort(reason);
+      giveUp(reason);
+    };
     const timer = setTimeout(
-      () => controller.abort(new Error(`timed out after ${definition.timeoutMs} ms (its timeoutMs)`)),
+      () => end(new Error(`timed out after ${definition.timeoutMs} ms (its timeoutMs)`), false),
       definition.timeoutMs,
     );
-    const stopped = () => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', stopped, { once: true });
+    const stop = (reason: Error) => end(reason, true);
+    stoppers.add(stop);
     let jobLog: ReturnType<typeof log.child> | undefined;
     try {
       const run = definition.run(job.data, {
@@ -205,13 +216,20 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
           jobLog ??= log.child({ jobId: job.id, job: job.name });
           return jobLog;
         },
-        signal: controller.signal,
+        // Made when a handler first reads it, already aborted if the job has ended.
+        get signal() {
+          if (!controller) {
+            controller = new AbortController();
+            if (ended) controller.abort(ended.reason);
+          }
+          return controller.signal;
+        },
         resources: deps,
         ctx,
       });
       return await Promise.race([run, gaveUp]);
     } catch (err) {
-      if (signal?.aborted && out.stopping) {
+      if (ended?.stopped) {
         // Back to wait, not failed: the attempt does not count, and another runner takes it.
         await job.moveToWait(token);
         log.warn('job back in the queue: the runner stopped before it finished', { jobId: job.id, job: job.name });
@@ -220,7 +238,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
       throw err;
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', stopped);
+      stoppers.delete(stop);
     }
   };
 
