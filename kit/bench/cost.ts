@@ -11,12 +11,12 @@
 // where the platform, not the app, reads what the processes write. The bench process is the
 // load generator: reading the kit's 20,000 lines a second there slowed the load the kit got
 // and not the baseline's, and measured the kit about 5% dearer.
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { freePort } from '../harness/ports.ts';
 import { type AppProcess, type LaunchOptions, launch } from './cluster-process.ts';
 import { startLoad } from './load.ts';
+import { cpusForServer, pinThisProcess } from './pinning.ts';
 import { cpuSeconds } from './procfs.ts';
 
 export const COST_ROUTE = '/api/info';
@@ -111,45 +111,6 @@ const median = (values: readonly number[]): number | null => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[middle] ?? null) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 };
-
-/** The CPUs this process may run on, as Linux lists them ("0-3,6"). */
-const allowedCpuList = () => readFileSync('/proc/self/status', 'utf8').match(/^Cpus_allowed_list:\s*(\S+)/m)?.[1] ?? '';
-
-/**
- * The last CPU this process may use, where there are two or more and `taskset` exists: the
- * server runs there alone, the bench, its load generator and the log reader on the others.
- * Unpinned, the scheduler moves the server between cores mid-round, and rounds differ by a fifth.
- */
-function cpusForServer(): { server: number; others: string } | null {
-  if (process.platform !== 'linux') return null;
-  const cpus = allowedCpuList()
-    .split(',')
-    .flatMap((range) => {
-      const [from, to = from] = range.split('-').map(Number);
-      return from === undefined || to === undefined ? [] : Array.from({ length: to - from + 1 }, (_, i) => from + i);
-    });
-  if (cpus.length < 2) return null;
-  try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
-  const server = cpus.at(-1);
-  return server === undefined ? null : { server, others: cpus.slice(0, -1).join(',') };
-}
-
-/**
- * Moves every thread of this process (the bench, and autocannon inside it) onto `cpus`, and
- * returns how to move them back: the server is to have its CPU to itself, and left where the
- * scheduler likes, the load generator may run there too.
- */
-function pinThisProcess(cpus: string): () => void {
-  const pin = (list: string) =>
-    execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', list, String(process.pid)], { stdio: 'ignore' });
-  const before = allowedCpuList();
-  pin(cpus);
-  return () => pin(before);
-}
 
 async function round(app: AppProcess, route: string, requests: number, connections: number) {
   const before = cpuSeconds(app.pid);
