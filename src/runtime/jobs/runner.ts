@@ -68,7 +68,8 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   const name = identity.workerId === null ? 'runner' : `runner ${identity.workerId}`;
   const log = processLogger(config, name);
   const health = { draining: false };
-  const metrics = createProcessMetrics(identity.instance);
+  // Nobody scrapes a runner: web's /metrics reads the queue from Redis (jobs/metrics.ts).
+  const metrics = createProcessMetrics(identity.instance, { defaults: false });
   const resources = createResources(log);
   const plan = options.plan ?? { count: 1, source: 'JOB_PROCESSES', reason: 'single process', webMemoryMb: 512 };
   const primary = cluster.isWorker ? viewThroughPrimary(send, identity.instance) : undefined;
