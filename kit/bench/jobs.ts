@@ -7,6 +7,7 @@ import { createNodeRedisClient, Queue } from 'bullmq';
 import { createClient } from 'redis';
 import { QUEUE_NAME, QUEUE_PREFIX } from '../../src/runtime/jobs/queue.ts';
 import { type AppProcess, launch } from './cluster-process.ts';
+import { cpusForServer, pinThisProcess } from './pinning.ts';
 import { cpuSeconds } from './procfs.ts';
 
 export interface JobsThroughput {
@@ -28,7 +29,14 @@ export interface JobsCostRow {
 export interface JobsBench {
   readonly throughput: readonly JobsThroughput[];
   readonly ratio: number | null;
-  readonly cost: { readonly jobs: number; readonly rounds: number; readonly rows: readonly JobsCostRow[] };
+  readonly cost: {
+    readonly jobs: number;
+    readonly warmJobs: number;
+    readonly rounds: number;
+    /** The CPU each runner ran on alone, or null where it could not be pinned. */
+    readonly runnerCpu: number | null;
+    readonly rows: readonly JobsCostRow[];
+  };
 }
 
 const median = (values: readonly number[]) => {
@@ -84,6 +92,7 @@ export async function measureJobs(options: {
   readonly jobs: number;
   readonly jobMs: number;
   readonly costJobs: number;
+  readonly warmJobs: number;
   readonly rounds: number;
 }): Promise<JobsBench> {
   const { redisUrl, jobs, jobMs } = options;
@@ -109,33 +118,47 @@ export async function measureJobs(options: {
   const [one, two] = throughput;
   const ratio = one && two ? two.jobsPerS / one.jobsPerS : null;
 
-  // CPU per trivial job: one process each, taking turns over the rounds.
+  // CPU per trivial job: one process at a time on a CPU of its own (the bench and Redis on the
+  // others), warmed with a thousand jobs first: after a hundred, the JIT was still at work in the
+  // first measured jobs. Who goes first rotates each round, so a drift over the run (this
+  // machine's neighbours) does not always land on the same runner; the control is the bare
+  // Worker again, for the noise.
   const servers = [
     { name: 'a bare BullMQ Worker, the same handler', entry: 'kit/bench/bare-worker.ts', readyLine: undefined },
+    { name: 'control: the same, a second process', entry: 'kit/bench/bare-worker.ts', readyLine: undefined },
     { name: "the kit's runner (node worker.ts), LOG_LEVEL=info", entry: 'worker.ts', readyLine: runnerLine },
   ];
   const perRound: (number | null)[][] = servers.map(() => []);
-  for (let round = 0; round < options.rounds; round++) {
-    for (const [i, server] of servers.entries()) {
-      const { app } = await launch(1, {
-        entry: server.entry,
-        env: { ...env, JOB_PROCESSES: '1' },
-        ...(server.readyLine ? { readyLine: server.readyLine } : {}),
-      });
-      try {
-        const cpu = await withQueue(redisUrl, async (queue) => {
-          await runBatch(queue, 100, 0);
-          await queue.obliterate({ force: true });
-          const before = processCpu(app);
-          await runBatch(queue, options.costJobs, 0);
-          const after = processCpu(app);
-          return before === null || after === null ? null : ((after - before) / options.costJobs) * 1e6;
+  const cpus = cpusForServer();
+  const unpin = cpus ? pinThisProcess(cpus.others) : () => {};
+  try {
+    for (let round = 0; round < options.rounds; round++) {
+      for (let turn = 0; turn < servers.length; turn++) {
+        const i = (turn + round) % servers.length;
+        const server = servers[i] as (typeof servers)[number];
+        const { app } = await launch(1, {
+          entry: server.entry,
+          env: { ...env, JOB_PROCESSES: '1' },
+          ...(server.readyLine ? { readyLine: server.readyLine } : {}),
+          ...(cpus ? { cpu: cpus.server } : {}),
         });
-        perRound[i]?.push(cpu);
-      } finally {
-        await app.stop();
+        try {
+          const cpu = await withQueue(redisUrl, async (queue) => {
+            await runBatch(queue, options.warmJobs, 0);
+            await queue.obliterate({ force: true });
+            const before = processCpu(app);
+            await runBatch(queue, options.costJobs, 0);
+            const after = processCpu(app);
+            return before === null || after === null ? null : ((after - before) / options.costJobs) * 1e6;
+          });
+          perRound[i]?.push(cpu);
+        } finally {
+          await app.stop();
+        }
       }
     }
+  } finally {
+    unpin();
   }
   const bare = perRound[0] ?? [];
   const rows = servers.map((server, i) => {
@@ -148,5 +171,15 @@ export async function measureJobs(options: {
       perRound: rounds,
     };
   });
-  return { throughput, ratio, cost: { jobs: options.costJobs, rounds: options.rounds, rows } };
+  return {
+    throughput,
+    ratio,
+    cost: {
+      jobs: options.costJobs,
+      warmJobs: options.warmJobs,
+      rounds: options.rounds,
+      runnerCpu: cpus?.server ?? null,
+      rows,
+    },
+  };
 }

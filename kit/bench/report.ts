@@ -221,8 +221,13 @@ function jobs(r: BenchResults): string {
       ['left', ...numbers(3)],
     ),
     '',
-    `Median of ${j.cost.rounds} round${j.cost.rounds === 1 ? '' : 's'}, the two taking turns; CPU is the process's own, ` +
-      'from /proc. The bare Worker (kit/bench/bare-worker.ts) runs the same handler with nothing around it.',
+    `Median of ${j.cost.rounds} round${j.cost.rounds === 1 ? '' : 's'}, the three taking turns (who goes first rotates), ` +
+      `each after ${int(j.cost.warmJobs)} jobs to warm up, ` +
+      (j.cost.runnerCpu === null
+        ? 'unpinned'
+        : `alone on CPU ${j.cost.runnerCpu} (the bench on the others, Redis unpinned)`) +
+      "; CPU is the process's own, from /proc, and vs bare is the median of each round's ratio. The bare Worker " +
+      '(kit/bench/bare-worker.ts) runs the same handler with nothing around it.',
   ].join('\n');
 }
 
