@@ -63,6 +63,6 @@ export function createProcessContext<V = Readonly<Record<string, unknown>>>(
     resources: parts.resources,
     cluster: parts.cluster,
     // Through the first Redis client the app registered in this process: no connection of its own.
-    jobs: createJobs(appRedis),
+    jobs: createJobs(() => appRedis(parts.resources)),
   };
 }

@@ -63,7 +63,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
   /** The dyno's last report, when this worker is the one that writes them. */
   let reported: DynoReport | undefined;
   const report: ReportToFleet = (dyno, events, leaving) => {
-    const sent = import('../fleet/report.ts').then((m) => m.reportThrough(appRedis(), dyno, events, leaving));
+    const sent = import('../fleet/report.ts').then((m) => m.reportThrough(appRedis(resources), dyno, events, leaving));
     reporting = sent;
     return sent;
   };

@@ -4,7 +4,7 @@
 // Redis is out of reach at boot, an optional one lets the process serve and the runtime keeps
 // opening it in the background; if it goes away later, the client reconnects by itself.
 import type { RedisClientType } from 'redis';
-import type { ResourceHandle } from '../resources.ts';
+import type { ResourceHandle, Resources } from '../resources.ts';
 import type { ProcessContext } from '../types.ts';
 import { clientsPerDyno } from './settings.ts';
 
@@ -53,9 +53,13 @@ export interface RedisOptions {
   readonly optional?: boolean;
 }
 
-/** The first client the app registered in this process: the fleet's reports go through it. */
-let first: ResourceHandle<Redis> | null = null;
-export const appRedis = (): ResourceHandle<Redis> | null => first;
+/**
+ * The first client the app registered with these resources: the fleet's reports and the jobs
+ * go through it. Kept by resources, not once per module: a test process builds many apps, each
+ * with its own resources, and a later app must not reach an earlier one's closed client.
+ */
+const firsts = new WeakMap<Resources, ResourceHandle<Redis>>();
+export const appRedis = (resources: Resources): ResourceHandle<Redis> | null => firsts.get(resources) ?? null;
 
 /** Registers the client when REDIS_URL is set; null, and the app serves without one, when not. */
 export function registerRedis(ctx: ProcessContext, options: RedisOptions = {}): ResourceHandle<Redis> | null {
@@ -134,6 +138,6 @@ export function registerRedis(ctx: ProcessContext, options: RedisOptions = {}): 
       await client.ping();
     },
   });
-  first ??= handle;
+  if (!firsts.has(ctx.resources)) firsts.set(ctx.resources, handle);
   return handle;
 }

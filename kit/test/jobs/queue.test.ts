@@ -1,0 +1,39 @@
+// ctx.jobs (src/runtime/jobs/queue.ts) in a process that builds one app after another, as a test
+// file of the app's does: each app enqueues through the Redis client it registered, never
+// through an earlier app's, closed when that app's test ended.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import express from 'express';
+import { errorHandler } from '../../../src/app/errors.ts';
+import { type AppFactory, defineJobFor, registerRedis } from '../../../src/runtime/contract.ts';
+import { silentLog, startApp } from '../helpers/app-server.ts';
+import { request } from '../helpers/http.ts';
+import { needsRedisServer, privateRedis } from '../helpers/redis.ts';
+
+const ping = defineJobFor<unknown>()<{ n: number }>({ name: 'ping', run() {} });
+
+const app: AppFactory = (ctx) => {
+  registerRedis(ctx, { name: 'cache', optional: true });
+  const served = express();
+  ctx.http.install(served);
+  served.post('/enqueue', async (_req, res) => {
+    const { id } = await ctx.jobs.enqueue(ping, { n: 1 });
+    res.status(202).json({ id });
+  });
+  served.get('/counts', async (_req, res) => {
+    res.json(await ctx.jobs.counts());
+  });
+  served.use(errorHandler({ production: false, log: silentLog }));
+  return served;
+};
+
+for (const run of [1, 2, 3]) {
+  it(`the process's app number ${run} enqueues through its own Redis`, needsRedisServer, async (t) => {
+    const { server } = await startApp(t, { app, env: { REDIS_URL: await privateRedis(t, []) } });
+    const base = `http://127.0.0.1:${server.port}`;
+    const res = await request(`${base}/enqueue`, { method: 'POST' });
+    assert.equal(res.status, 202, res.body);
+    const counts = (await request(`${base}/counts`)).json() as { waiting: number };
+    assert.equal(counts.waiting, 1, 'in the Redis this app was given');
+  });
+}
