@@ -181,6 +181,15 @@ describe('boot', () => {
       'crash loop',
       byMsg('crash loop: workers keep dying before they are ready; stopping the dyno'),
     );
-    assert.match(String(crashLoop.cause), /EADDRINUSE/);
+    assert.equal(crashLoop.cause, `EADDRINUSE: port ${port} is in use by another process (PORT sets the port)`);
+    // One line per failed worker, naming the port: no stack trace.
+    const failed = dyno.logs.filter(
+      byMsg(`could not listen: port ${port} is in use by another process (PORT sets the port)`),
+    );
+    assert.ok(failed.length >= 1);
+    assert.ok(
+      dyno.logs.every((line) => line.err === undefined),
+      'no line carries an error object',
+    );
   });
 });

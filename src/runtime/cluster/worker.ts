@@ -45,6 +45,12 @@ const MB = 1024 * 1024;
 /** The end of the deadline kept for the app's resources to close, when it has any. */
 const CLOSE_RESERVE_MS = 2_000;
 
+/** Why listen() failed, for the errors a person can act on; the rest keep their stack. */
+const LISTEN_FAILURES: Readonly<Record<string, (port: number) => string>> = {
+  EADDRINUSE: (port) => `port ${port} is in use by another process (PORT sets the port)`,
+  EACCES: (port) => `port ${port} needs privileges this process lacks (PORT sets the port: one above 1023)`,
+};
+
 export async function runWorker(config: Config, options: WorkerOptions): Promise<void> {
   const identity: ProcessIdentity = {
     pid: process.pid,
@@ -183,8 +189,15 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
     server = await serve(handler, { port: config.port });
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
-    log.error('could not listen', { port: config.port, err });
-    failBoot(`${code ?? 'error'}: ${message}`);
+    const known = code === undefined ? undefined : LISTEN_FAILURES[code];
+    if (known) {
+      // The machine's doing, said in one line: a stack trace would bury it, once per restart.
+      log.error(`could not listen: ${known(config.port)}`, { port: config.port, code });
+      failBoot(`${code}: ${known(config.port)}`);
+    } else {
+      log.error('could not listen', { port: config.port, err });
+      failBoot(`${code ?? 'error'}: ${message}`);
+    }
     return;
   }
   // A signal while listen() was under way: stop() is already on its way out.
