@@ -55,6 +55,30 @@ describe('the supervisor, in-process over fake workers', () => {
     assert.equal((line.err as Error).message, 'channel closed');
   });
 
+  it("takes a worker's exit on the group's SIGTERM, heard before the primary's own, as expected and not a crash", async (t) => {
+    const c = fakeCluster(t);
+    await c.waitFor(byMsg('cluster ready'));
+    // The platform signals every process of the dyno; this worker drained and left first.
+    c.worker(1).post({ type: 'stopping', signal: 'SIGTERM' });
+    c.worker(1).exit(0);
+    c.supervisor.shutdown('SIGTERM');
+    const exited = await c.waitFor(byMsg('worker exited', { worker: 1 }));
+    assert.equal(exited.expected, true);
+    assert.equal(await c.supervisor.exited, 0);
+    assert.equal(c.lines.filter(byMsg('restarting worker')).length, 0);
+  });
+
+  it('replaces a worker that a SIGTERM of its own stopped while the dyno runs on', async (t) => {
+    const c = fakeCluster(t);
+    await c.waitFor(byMsg('cluster ready'));
+    c.worker(1).post({ type: 'stopping', signal: 'SIGTERM' });
+    c.worker(1).exit(0);
+    const exited = await c.waitFor(byMsg('worker exited', { worker: 1 }));
+    assert.equal(exited.expected, false);
+    const restart = await c.waitFor(byMsg('restarting worker', { after: 1 }));
+    assert.equal(restart.slot, 1);
+  });
+
   it('ignores what a worker sends outside the protocol', async (t) => {
     const c = fakeCluster(t);
     await c.waitFor(byMsg('cluster ready'));

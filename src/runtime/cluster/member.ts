@@ -34,6 +34,8 @@ export interface Member {
   readonly replacement: boolean;
   /** Why it could not start, as the worker said. */
   failure?: string;
+  /** The signal that started its drain, when one reached it before the primary's word. */
+  signalled?: string;
   rss?: number;
   cpuPercent?: number;
   requests: number;

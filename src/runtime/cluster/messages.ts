@@ -24,6 +24,8 @@ export type WorkerMessage =
   | { readonly type: 'ready'; readonly port: number }
   /** Sent before a worker exits because it could not start, so a crash loop can name its cause. */
   | { readonly type: 'failed'; readonly reason: string }
+  /** Sent when a signal of its own (not the primary's drain) starts a worker's drain. */
+  | { readonly type: 'stopping'; readonly signal: string }
   /** Sent every second: what the memory budget and the status page read. */
   | {
       readonly type: 'stats';
@@ -80,7 +82,18 @@ export function workersOf(env: Readonly<Record<string, string | undefined>>): nu
 const hasType = (value: unknown): value is { type: unknown } =>
   typeof value === 'object' && value !== null && 'type' in value;
 
-const WORKER_TYPES = new Set(['ready', 'failed', 'stats', 'ask', 'collected', 'watch', 'control', 'tell', 'fleet']);
+const WORKER_TYPES = new Set([
+  'ready',
+  'failed',
+  'stopping',
+  'stats',
+  'ask',
+  'collected',
+  'watch',
+  'control',
+  'tell',
+  'fleet',
+]);
 const PRIMARY_TYPES = new Set(['drain', 'collect', 'answer', 'events', 'status', 'told', 'report']);
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {

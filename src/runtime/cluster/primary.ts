@@ -64,6 +64,9 @@ export interface Supervisor {
   readonly exited: Promise<number>;
 }
 
+/** How long a worker's exit on a signal of its own waits for the primary's copy of the signal. */
+const GROUP_SIGNAL_GRACE_MS = 500;
+
 type Handlers = { [K in WorkerMessage['type']]: (m: Member, message: Extract<WorkerMessage, { type: K }>) => void };
 
 /** node:cluster's fork, each worker running `exec`. */
@@ -171,6 +174,9 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     failed(m, message) {
       m.failure = message.reason;
     },
+    stopping(m, message) {
+      m.signalled = message.signal;
+    },
     stats(m, message) {
       m.rss = message.rss;
       m.requests = message.requests;
@@ -212,7 +218,13 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     });
     worker.on('exit', (code: number | null, signal: string | null) => {
       clearTimeout(readyTimer);
-      onExit(m, code, signal);
+      // A signal to the dyno's process group (the platform's SIGTERM, a Ctrl-C) reaches every
+      // process at once, and a busy machine may run a worker's whole drain before the primary
+      // hears its own copy: such an exit is judged a moment later, once the primary knows
+      // whether it is stopping. A worker signalled alone is still replaced, that moment later.
+      if (m.signalled !== undefined && code === 0 && phase !== 'stopping' && !m.retiring)
+        setTimeout(() => onExit(m, code, signal), GROUP_SIGNAL_GRACE_MS);
+      else onExit(m, code, signal);
     });
     return m;
   }
