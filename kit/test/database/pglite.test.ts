@@ -18,7 +18,8 @@ it(
     t.after(() => rm(dir, { recursive: true, force: true }));
     // The demo's migration alone: the app's own are not this test's concern.
     const kit = await kitWithMigrations(t, {}, { demo: true });
-    const { child, exited } = spawnGroup(
+    // Ended once its pipes close, not at its exit: the lines below are read to the last.
+    const { child, closed: exited } = spawnGroup(
       t,
       // What `npm run start:pglite` runs, without npm in between: the signal below is for it alone.
       process.execPath,

@@ -30,6 +30,7 @@ export interface Dyno {
   readonly logs: LogLine[];
   /** Lines that were not JSON: a config error, a crash before the logger existed. */
   readonly stderr: string[];
+  /** Resolves once every process of the dyno has exited and all it wrote has been read. */
   readonly exited: Promise<Exit>;
   /** Resolves with the first line (already seen or still to come) that matches. */
   waitFor(what: string, match: (line: LogLine) => boolean): Promise<LogLine>;
@@ -107,7 +108,8 @@ export function startDyno(
   const launcher = options.cgroupProcs ? ['sh', '-c', 'echo $$ > "$0" && exec "$@"', options.cgroupProcs] : [];
   const group = spawnDyno(entry, env, { launcher });
   killedAfter(t, group);
-  const { child, exited } = group;
+  // Not the primary's 'exit': its last lines may still be in the pipe then, on a busy machine.
+  const { child, closed: exited } = group;
   const stderr: string[] = [];
   const logs: Lines<LogLine> = new Lines({
     keep: true,

@@ -36,11 +36,11 @@ function logLine(line: string): LogLine | undefined {
 
 /** `npm <args>` in `cwd`, with every process that logs a line noted, and its group killed if the test fails. */
 function npm(t: TestContext, cwd: string, args: string[], env: Record<string, string>) {
-  const { child, exited } = spawnGroup(t, 'npm', args, {
+  const { child, exited, closed } = spawnGroup(t, 'npm', args, {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', WEB_CONCURRENCY: '2', ...env },
   });
-  const output = outputLines(child, exited);
+  const output = outputLines(child, closed);
   const pids = new Set<number>();
   const groups = new Set<number>([child.pid as number]);
   createInterface({ input: child.stdout }).on('line', (line) => {
@@ -61,7 +61,7 @@ function npm(t: TestContext, cwd: string, args: string[], env: Record<string, st
   });
   const ready = async () =>
     logLine(await output.waitForLine('cluster ready', (line) => logLine(line)?.msg === 'cluster ready')) as LogLine;
-  return { child, exited, output, pids, groups, ready };
+  return { child, exited, closed, output, pids, groups, ready };
 }
 
 /** npm stopped with its status, and every process it led to, in every group, gone; the port free. */
@@ -72,6 +72,8 @@ async function assertAllGone(run: ReturnType<typeof npm>, port: number) {
   for (const pid of run.pids) assert.ok(!isAlive(pid), `process ${pid} is gone`);
   for (const group of run.groups) assert.deepEqual(liveMembers(group), [], `nothing left in group ${group}`);
   assert.ok(await portIsFree(port), `port ${port} is free`);
+  // npm's exit can come before its output is all read: the lines are whole once its pipes close.
+  await run.closed;
 }
 
 describe('a signal to the npm process alone drains, and leaves nothing running', { concurrency: true }, () => {
@@ -150,6 +152,7 @@ describe('npm run migrate, stopped', needsPostgres, () => {
     process.kill(run.child.pid as number, 'SIGTERM');
     const exit = await run.exited;
     assert.notEqual(exit.code, 0, JSON.stringify(exit));
+    await run.closed;
     const said = run.output.lines.map(logLine).filter((l) => l?.level === 'warn');
     assert.deepEqual(
       said.map((l) => l?.msg),
