@@ -101,6 +101,11 @@ export async function openResources(
 export interface WayOut {
   /** Drains once, whoever asks first; a later call only raises the exit code. */
   stop(reason: string, code: number): Promise<void>;
+  /**
+   * Stops on a signal that reached this process itself: the primary hears of it first, since a
+   * signal to the whole group may let this process finish before the primary sees its own copy.
+   */
+  stopOnSignal(signal: string): void;
   /** Tells the primary why the process could not start, so a crash loop can name it, then stops with 1. */
   failBoot(cause: string): void;
   readonly stopping: boolean;
@@ -141,6 +146,10 @@ export function wayOut(options: {
   };
   return {
     stop,
+    stopOnSignal(signal) {
+      if (!stopping) sendToPrimary({ type: 'stopping', signal });
+      void stop(signal, 0);
+    },
     failBoot: (cause) =>
       sendToPrimary({ type: 'failed', reason: cause }, () => {
         if (!stopping) void stop(cause, 1);

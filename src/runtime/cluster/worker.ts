@@ -141,8 +141,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
       // leaving report may come too late for this worker: the reporter takes the dyno out itself.
       if (reported && !out.stopping) void report({ ...reported, at: Date.now() }, [], true);
       reported = undefined;
-      if (!out.stopping) send({ type: 'stopping', signal });
-      void stop(signal, 0);
+      out.stopOnSignal(signal);
     },
     force: (signal) => {
       log.warn('forced exit: requests in flight are cut off', { signal });

@@ -120,10 +120,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   // A worker dyno does not report to the fleet: its primary never asks.
   listenToPrimary({ drain: () => void stop('asked by the primary', 0), metrics, primary });
   onSignals({
-    shutdown: (signal) => {
-      if (!out.stopping) send({ type: 'stopping', signal });
-      void stop(signal, 0);
-    },
+    shutdown: (signal) => out.stopOnSignal(signal),
     force: (signal) => {
       log.warn('forced exit: the jobs running return to the queue once their lock expires', { signal });
       process.exit(130);
