@@ -29,6 +29,7 @@ import { FORCEABLE, onSignals } from '../signals.ts';
 import type { ProcessContext } from '../types.ts';
 import type { AnyJob } from './define.ts';
 import { jobOptions, QUEUE_NAME, QUEUE_PREFIX } from './queue.ts';
+import { type Ending, RunningJob } from './running-job.ts';
 
 /** What worker.ts hands the runtime: the app's jobs, and the resources their handlers use. */
 export interface JobsEntry {
@@ -193,44 +194,20 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
       giveUp = reject;
     });
     gaveUp.catch(() => {});
-    let ended: { readonly reason: Error; readonly stopped: boolean } | undefined;
-    let controller: AbortController | undefined;
-    const end = (reason: Error, stopped: boolean) => {
-      if (ended) return;
-      ended = { reason, stopped };
-      controller?.abort(reason);
-      giveUp(reason);
+    const run = new RunningJob(job, log, deps, ctx);
+    const end = (ending: Ending) => {
+      if (run.end(ending)) giveUp(ending.reason);
     };
     const timer = setTimeout(
-      () => end(new Error(`timed out after ${definition.timeoutMs} ms (its timeoutMs)`), false),
+      () => end({ reason: new Error(`timed out after ${definition.timeoutMs} ms (its timeoutMs)`), stopped: false }),
       definition.timeoutMs,
     );
-    const stop = (reason: Error) => end(reason, true);
+    const stop = (reason: Error) => end({ reason, stopped: true });
     stoppers.add(stop);
-    let jobLog: ReturnType<typeof log.child> | undefined;
     try {
-      const run = definition.run(job.data, {
-        id: String(job.id),
-        attempt: job.attemptsMade + 1,
-        // Made when a handler first logs: most never do.
-        get log() {
-          jobLog ??= log.child({ jobId: job.id, job: job.name });
-          return jobLog;
-        },
-        // Made when a handler first reads it, already aborted if the job has ended.
-        get signal() {
-          if (!controller) {
-            controller = new AbortController();
-            if (ended) controller.abort(ended.reason);
-          }
-          return controller.signal;
-        },
-        resources: deps,
-        ctx,
-      });
-      return await Promise.race([run, gaveUp]);
+      return await Promise.race([definition.run(job.data, run), gaveUp]);
     } catch (err) {
-      if (ended?.stopped) {
+      if (run.ending?.stopped) {
         // Back to wait, not failed: the attempt does not count, and another runner takes it.
         await job.moveToWait(token);
         log.warn('job back in the queue: the runner stopped before it finished', { jobId: job.id, job: job.name });
