@@ -151,7 +151,8 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
       say(
         'info',
         'worker ready',
-        { ...ids(m), port: message.port, ms },
+        // A job runner listens on no port: it reports 0.
+        { ...ids(m), ...(message.port === 0 ? {} : { port: message.port }), ms },
         'ready',
         message.port === 0
           ? `taking jobs ${ms} ms after its fork`
@@ -163,7 +164,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
         say(
           'info',
           'cluster ready',
-          { workers: target, port: message.port, ms: since(bootStarted) },
+          { workers: target, ...(message.port === 0 ? {} : { port: message.port }), ms: since(bootStarted) },
           'cluster-ready',
           message.port === 0
             ? `all ${target} runners take jobs, ${since(bootStarted)} ms after boot`
