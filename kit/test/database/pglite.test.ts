@@ -55,7 +55,8 @@ it('start:pglite reads .env as npm start does: a bad value stops it, in one line
   const kit = await copyOfKit(t);
   await writeFile(path.join(kit, '.env'), 'WEB_CONCURRENCY=lots\n');
   const dir = path.join(kit, 'pglite-data');
-  const { child, exited } = spawnGroup(
+  // Its end, not its 'exit': the error is its last line, and may still be in the pipe then.
+  const { child, closed: exited } = spawnGroup(
     t,
     process.execPath,
     [path.join(kit, 'scripts/pglite.ts'), `--port=${await freePort()}`, `--dir=${dir}`],

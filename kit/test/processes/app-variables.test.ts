@@ -33,7 +33,8 @@ async function kitWithVariables(t: TestContext, dotenv: string): Promise<string>
 }
 
 function start(t: TestContext, cwd: string, env: Record<string, string> = {}) {
-  const { child, exited } = spawnGroup(t, process.execPath, ['start.ts'], {
+  // Its end, not its 'exit': a configuration error is its last line, and may still be in the pipe then.
+  const { child, closed: exited } = spawnGroup(t, process.execPath, ['start.ts'], {
     cwd,
     env: {
       PATH: process.env.PATH,

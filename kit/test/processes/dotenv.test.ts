@@ -10,7 +10,8 @@ import { copyOfKit, type LogLine, outputLines, spawnGroup } from '../helpers/pro
 async function bootWith(t: TestContext, dotenv: string, env: Record<string, string>) {
   const copy = await copyOfKit(t);
   await writeFile(path.join(copy, '.env'), dotenv);
-  const { child, exited } = spawnGroup(t, 'npm', ['start', '--silent'], {
+  // Its end, not its 'exit': a configuration error is its last line, and may still be in the pipe then.
+  const { child, closed: exited } = spawnGroup(t, 'npm', ['start', '--silent'], {
     cwd: copy,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_FORMAT: 'json', ...env },
   });
