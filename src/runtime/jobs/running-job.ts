@@ -1,7 +1,7 @@
 // One run of a job as its handler sees it (JobRun, define.ts): made by the runner for every job.
 // A class, not an object literal with getters: V8 builds such a literal in its runtime, with
 // accessors of its own each time, and with one per job every young-generation GC of a busy
-// runner took several times longer; a trivial job cost a fifth more CPU (npm run bench).
+// runner took 5-10 ms instead of under 1 (docs/benchmarks.md, "What the figures have shown").
 import type { Logger } from '../log/log.ts';
 import type { ProcessContext } from '../types.ts';
 import type { JobRun } from './define.ts';
