@@ -13,6 +13,9 @@ import { tcpProxy } from '../helpers/tcp-proxy.ts';
 import { until } from '../helpers/until.ts';
 
 const FIXTURE = 'kit/test/fixtures/jobs-app.ts';
+const QUEUE_AWAY = 'the job queue does not answer yet: the runner takes jobs once it does';
+const QUEUE_GONE =
+  'the job queue does not answer: stopping without it; jobs still running are retried once their locks expire';
 const skip = needsRedisServer.skip || needsPostgres.skip;
 
 interface Row {
@@ -186,6 +189,32 @@ it('Redis cut while jobs run: the runners stay up and take jobs again once it is
   await until('4 runs', s.runs, (r) => r.length >= 4, 20_000);
   assert.equal(worker.logs.filter(byMsg('worker exited')).length, 0, 'no runner died');
   await stop(worker, s.web);
+});
+
+it('a worker that boots while Redis is away stays up, and takes jobs once Redis answers', { skip }, async (t) => {
+  const s = await setup(t);
+  const proxy = await tcpProxy(t, s.redisUrl, 6379);
+  await proxy.listen();
+  await proxy.cut();
+  const worker = await s.worker({ REDIS_URL: proxy.url() });
+  await worker.waitFor('the runner says what it waits for', byMsg(QUEUE_AWAY));
+  await s.enqueue({ n: 2, ms: 20 });
+  await proxy.listen();
+  await until('2 runs', s.runs, (r) => r.length >= 2, 20_000);
+  assert.equal(worker.logs.filter(byMsg('worker exited')).length, 0, 'no runner killed or replaced');
+  await stop(worker, s.web);
+});
+
+it('SIGTERM while the queue’s Redis is away: the runners stop without waiting for it', { skip }, async (t) => {
+  const s = await setup(t);
+  const proxy = await tcpProxy(t, s.redisUrl, 6379);
+  await proxy.listen();
+  const worker = await s.worker({ REDIS_URL: proxy.url() });
+  await proxy.cut();
+  await worker.waitFor('the connection lost', byMsg('the job queue’s connection is lost: no jobs until it reconnects'));
+  await stop(worker, s.web);
+  assert.equal(worker.logs.filter(byMsg('shutdown deadline passed: killing the workers still draining')).length, 0);
+  assert.ok(worker.logs.some(byMsg(QUEUE_GONE)), 'each runner says why it did not wait');
 });
 
 it('connections on the server: as each boot line counts them', { skip }, async (t) => {

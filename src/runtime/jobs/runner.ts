@@ -24,7 +24,7 @@ import { createProcessMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { configParts, createProcessContext } from '../process-context.ts';
 import { NO_REDIS } from '../redis/settings.ts';
-import { createResources } from '../resources.ts';
+import { createResources, RESOURCE_TIMING } from '../resources.ts';
 import { FORCEABLE, onSignals } from '../signals.ts';
 import type { ProcessContext } from '../types.ts';
 import type { AnyJob } from './define.ts';
@@ -78,6 +78,9 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   const deadlineMs = drainDeadlineMs(config);
   let worker: Worker | undefined;
   let client: RedisClientType | undefined;
+  // Whether the queue's connection is down, and who waits to hear it go.
+  let lost = false;
+  const whenLost = new Set<() => void>();
   let done = 0;
   // How to stop each job running: the drain stops them itself. So a job costs no AbortController
   // and no listener unless its handler reads `signal` (BullMQ makes one per job only for a
@@ -106,8 +109,30 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
           },
           Math.max(0, deadline - RETURN_RESERVE_MS - now()),
         );
-        await running.close();
+        // With the queue's Redis away, close() would wait for it, up to the deadline and the
+        // kill: nothing can go back to the queue then, and each job running is retried once its
+        // lock expires, so the runner stops without it.
+        let away!: () => void;
+        const gone = new Promise<'away'>((resolve) => {
+          away = () => resolve('away');
+        });
+        if (lost) away();
+        else whenLost.add(away);
+        const outcome = await Promise.race([running.close(lost).then(() => 'closed' as const), gone]);
+        whenLost.delete(away);
         clearTimeout(cut);
+        if (outcome === 'away') {
+          log.warn(
+            'the job queue does not answer: stopping without it; jobs still running are retried once their locks expire',
+            {
+              host: config.redis?.host,
+              ms: Math.round(now() - started),
+            },
+          );
+          client?.destroy();
+          view.endStreams(`${name} is draining (${reason})`);
+          return 0;
+        }
         log.info('drained', { ms: Math.round(now() - started) });
       } else log.info('stopping before taking jobs', { reason });
       view.endStreams(`${name} is draining (${reason})`);
@@ -170,11 +195,11 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     await Promise.all([import('bullmq'), import('redis')]);
   // A client of its own, not the app's: BullMQ blocks on it waiting for jobs (BZPOPMIN), which a
   // command bound would cut short, and a queue outage must not wait behind the app's commands.
-  let lost = false;
   client = createClient({ url: redis.url, socket: { ...redis.tls } }) as RedisClientType;
   client.on('error', (err: Error) => {
     if (lost) return;
     lost = true;
+    for (const away of whenLost) away();
     log.warn('the job queue’s connection is lost: no jobs until it reconnects', {
       host: redis.host,
       cause: err.message,
@@ -262,11 +287,42 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     if (final) log.error('job failed for good: kept in the failed list', fields);
     else log.warn('job failed: it will be retried', fields);
   });
+  // Redis may be away at boot (a failover, maintenance): BullMQ's Worker connects once it
+  // answers and takes jobs then. The runner waits for it as long as for an optional resource
+  // and is ready either way: waiting on, it would be killed as not ready, over and over, and the
+  // dyno would end as a crash loop over an outage it can outlast.
+  let answered = false;
+  const connected = running.waitUntilReady().then(() => {
+    answered = true;
+  });
+  let waited: NodeJS.Timeout | undefined;
   try {
-    await running.waitUntilReady();
+    await Promise.race([
+      connected,
+      new Promise((resolve) => {
+        waited = setTimeout(resolve, RESOURCE_TIMING.optionalOpenMs);
+      }),
+    ]);
   } catch (err) {
     log.error('could not reach the job queue', { host: redis.host, cause: (err as Error).message });
     failBoot(`the job queue did not answer: ${(err as Error).message}`);
+    return;
+  } finally {
+    clearTimeout(waited);
+  }
+  if (out.stopping) return;
+  if (!answered)
+    log.warn('the job queue does not answer yet: the runner takes jobs once it does', {
+      host: redis.host,
+      waitedMs: RESOURCE_TIMING.optionalOpenMs,
+    });
+  send({ type: 'ready', port: 0 });
+  reportStats(() => done);
+  try {
+    await connected;
+  } catch (err) {
+    log.error('could not reach the job queue', { host: redis.host, cause: (err as Error).message });
+    void stop(`the job queue did not answer: ${(err as Error).message}`, 1);
     return;
   }
   if (out.stopping) return;
@@ -286,8 +342,5 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
       jobs: scheduled.map((j) => `${j.name} ${j.every !== undefined ? `every ${j.every} ms` : j.cron}`),
     });
   }
-
   log.info('taking jobs', { jobs: [...jobs.keys()], concurrency: config.jobs.concurrency });
-  send({ type: 'ready', port: 0 });
-  reportStats(() => done);
 }
