@@ -143,7 +143,7 @@ export const VARIABLES = {
   JOB_LOCK_SECONDS: {
     default: '30',
     description:
-      "How long a running job's lock lasts without renewal (5 to 3600): a runner killed mid-job (SIGKILL, a crash) leaves its job to be retried by another this long after.",
+      "How long a running job's lock lasts without renewal (5 to 3600): a runner killed mid-job (SIGKILL, a crash) leaves its job to be retried by another once the lock has expired and the next check for stalled jobs runs, which the runners make as often: between this long and twice it after the kill.",
     deployButton: false,
   },
   DATABASE_URL: {
