@@ -78,7 +78,10 @@ export interface EnqueuedJob<P> {
 }
 
 export interface EnqueueOptions {
-  /** Enqueuing the same id again while the job is kept adds nothing: an idempotent enqueue. */
+  /**
+   * Enqueuing the same id again while the job is kept adds nothing: an idempotent enqueue. Not a
+   * whole number and no ":" (BullMQ's own ids are numbers): "note-42", not "42".
+   */
   readonly id?: string;
   /** Runs no earlier than this many ms from now. */
   readonly delayMs?: number;

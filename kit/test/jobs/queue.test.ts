@@ -20,6 +20,10 @@ const app: AppFactory = (ctx) => {
     const { id } = await ctx.jobs.enqueue(ping, { n: 1 });
     res.status(202).json({ id });
   });
+  served.post('/enqueue/:id', async (req, res) => {
+    const { id } = await ctx.jobs.enqueue(ping, { n: 1 }, { id: req.params.id });
+    res.status(202).json({ id });
+  });
   served.get('/counts', async (_req, res) => {
     res.json(await ctx.jobs.counts());
   });
@@ -37,3 +41,29 @@ for (const run of [1, 2, 3]) {
     assert.equal(counts.waiting, 1, 'in the Redis this app was given');
   });
 }
+
+it(
+  'an id is an idempotent enqueue; one BullMQ would refuse is named as the mistake it is, not a 503',
+  needsRedisServer,
+  async (t) => {
+    const { server } = await startApp(t, { app, env: { REDIS_URL: await privateRedis(t, []) } });
+    const base = `http://127.0.0.1:${server.port}`;
+    for (let i = 0; i < 2; i++) {
+      const res = await request(`${base}/enqueue/note-42`, { method: 'POST' });
+      assert.deepEqual([res.status, res.json()], [202, { id: 'note-42' }]);
+    }
+    assert.equal(
+      ((await request(`${base}/counts`)).json() as { waiting: number }).waiting,
+      1,
+      'the same id twice: one job',
+    );
+    for (const id of ['42', 'a:b']) {
+      const res = await request(`${base}/enqueue/${encodeURIComponent(id)}`, { method: 'POST' });
+      assert.equal(res.status, 500, res.body);
+      assert.equal(
+        (res.json() as { message: string }).message,
+        `enqueue(ping): id is "${id}": it must be a string that is not a whole number and holds no ":", such as "note-42"`,
+      );
+    }
+  },
+);

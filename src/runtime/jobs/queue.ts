@@ -6,7 +6,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from '../redis/client.ts';
 import { NO_REDIS } from '../redis/settings.ts';
 import type { ResourceHandle } from '../resources.ts';
-import type { Jobs } from '../types.ts';
+import type { EnqueueOptions, Jobs } from '../types.ts';
 import type { JobDefinition } from './define.ts';
 
 export type { EnqueueOptions, JobCounts, JobSummary, Jobs } from '../types.ts';
@@ -35,6 +35,26 @@ export const jobOptions = (job: Pick<JobDefinition<unknown>, 'retries'>) => ({
   removeOnFail: { count: KEEP_FINISHED },
 });
 
+/**
+ * The options, or a TypeError that names the one that is wrong. BullMQ refuses an id that is a
+ * whole number or holds a ":" (its own ids are numbers; classes/job.js, validateOptions): said
+ * here, not as a 503 that tells the client to retry what can never succeed.
+ */
+function checked(job: { readonly name: string }, options: EnqueueOptions): EnqueueOptions {
+  const { id, delayMs } = options;
+  const fail = (field: string, value: unknown, allowed: string): never => {
+    throw new TypeError(`enqueue(${job.name}): ${field} is ${JSON.stringify(value)}: it must be ${allowed}`);
+  };
+  if (
+    id !== undefined &&
+    (typeof id !== 'string' || id === '' || `${Number.parseInt(id, 10)}` === id || id.includes(':'))
+  )
+    fail('id', id, 'a string that is not a whole number and holds no ":", such as "note-42"');
+  if (delayMs !== undefined && (!Number.isInteger(delayMs) || delayMs < 0))
+    fail('delayMs', delayMs, 'a whole number of milliseconds, 0 or more');
+  return options;
+}
+
 export function createJobs(redis: () => ResourceHandle<Redis> | null): Jobs {
   // One Queue per client: after an outage the resource may hand out a new one.
   let current: { client: Redis; queue: Queue } | undefined;
@@ -61,15 +81,17 @@ export function createJobs(redis: () => ResourceHandle<Redis> | null): Jobs {
     }
   };
   return {
-    enqueue: (job, payload, options = {}) =>
-      failing(async (q) => {
+    enqueue: async (job, payload, options = {}) => {
+      const { id, delayMs } = checked(job, options);
+      return failing(async (q) => {
         const added = await q.add(job.name, payload, {
           ...jobOptions(job),
-          ...(options.id === undefined ? {} : { jobId: options.id }),
-          ...(options.delayMs === undefined ? {} : { delay: options.delayMs }),
+          ...(id === undefined ? {} : { jobId: id }),
+          ...(delayMs === undefined ? {} : { delay: delayMs }),
         });
         return { id: String(added.id) };
-      }),
+      });
+    },
     counts: () =>
       failing(async (q) => {
         const c = await q.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
