@@ -14,6 +14,7 @@ import { until } from '../helpers/until.ts';
 
 const FIXTURE = 'kit/test/fixtures/jobs-app.ts';
 const QUEUE_AWAY = 'the job queue does not answer yet: the runner takes jobs once it does';
+const STALLED = 'job stalled: its runner stopped without finishing it; it runs again from the start';
 const QUEUE_GONE =
   'the job queue does not answer: stopping without it; jobs still running are retried once their locks expire';
 const skip = needsRedisServer.skip || needsPostgres.skip;
@@ -142,6 +143,7 @@ it('SIGKILL mid-job: the job is retried once its lock expires', { skip }, async 
   const { value: rows } = await until('the job run again', s.runs, (r) => r.length >= 1, 20_000);
   assert.equal(rows.length, 1);
   assert.equal(rows[0]?.pid, second.child.pid, 'by the runner that came after');
+  assert.equal(second.logs.filter(byMsg(STALLED)).length, 1, 'which says so');
   await stop(second, s.web);
 });
 
@@ -154,6 +156,24 @@ it('a job that throws is retried as declared, then kept as failed with its error
   assert.deepEqual([failed?.state, failed?.attempts, failed?.failedReason], ['failed', 3, 'boom']);
   assert.equal(worker.logs.filter(byMsg('job failed: it will be retried')).length, 2);
   assert.equal(worker.logs.filter(byMsg('job failed for good: kept in the failed list')).length, 1);
+  await stop(worker, s.web);
+});
+
+it('a job that throws a string keeps it as its reason; one no runner knows is retried, then failed', {
+  skip,
+}, async (t) => {
+  const s = await setup(t);
+  const worker = await s.worker({ JOB_PROCESSES: '1' });
+  const [plainId] = await s.enqueue({ kind: 'plain' });
+  const [unlistedId] = await s.enqueue({ kind: 'unlisted' });
+  const { value } = await until('both failed for good', s.queue, (q) => q.counts.failed === 2, 20_000);
+  const failed = (id: string | undefined) => value.recent.find((j) => j.id === id);
+  assert.deepEqual([failed(plainId)?.attempts, failed(plainId)?.failedReason], [1, 'plain words']);
+  assert.deepEqual(
+    [failed(unlistedId)?.attempts, failed(unlistedId)?.failedReason],
+    [2, 'no job is named "unlisted" in this runner\'s src/app/jobs/index.ts'],
+    'retried as declared: while a deploy rolls, a runner of the next release may know it',
+  );
   await stop(worker, s.web);
 });
 

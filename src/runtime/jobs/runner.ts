@@ -213,7 +213,9 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   // Two parameters, not three: BullMQ reads processor.length to decide whether to make a signal.
   const processor = async (job: Job, token?: string) => {
     const definition = jobs.get(job.name);
-    if (!definition) throw new UnrecoverableError(`no job is named "${job.name}" in src/app/jobs/index.ts`);
+    // Retried, not failed for good: while a deploy rolls, the web may enqueue a job that only the
+    // next release's runners know.
+    if (!definition) throw new Error(`no job is named "${job.name}" in this runner's src/app/jobs/index.ts`);
     let giveUp!: (reason: Error) => void;
     const gaveUp = new Promise<never>((_, reject) => {
       giveUp = reject;
@@ -238,7 +240,8 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
         log.warn('job back in the queue: the runner stopped before it finished', { jobId: job.id, job: job.name });
         throw new WaitingError();
       }
-      throw err;
+      // BullMQ keeps an Error's message as the reason: a thrown string or object would leave "null".
+      throw err instanceof Error ? err : new Error(typeof err === 'string' ? err : JSON.stringify(err));
     } finally {
       clearTimeout(timer);
       stoppers.delete(stop);
@@ -279,6 +282,10 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     doneSince = 0;
     msSince = 0;
   }, 10_000).unref();
+  // Found by this runner's stalled-job check: its runner died mid-run (SIGKILL, out of memory).
+  running.on('stalled', (jobId) => {
+    log.warn('job stalled: its runner stopped without finishing it; it runs again from the start', { jobId });
+  });
   running.on('failed', (job, err) => {
     if (!job || err instanceof WaitingError || err.name === 'WaitingError') return;
     const attempts = job.opts.attempts ?? 1;
