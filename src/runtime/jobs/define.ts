@@ -3,6 +3,7 @@
 // (ctx.jobs.enqueue(job, payload), checked against the payload's type); the worker process type
 // runs it (runner.ts).
 import type { Logger } from '../log/log.ts';
+import { optionFailure } from '../option-error.ts';
 import type { ProcessContext } from '../types.ts';
 
 /** What a handler is given besides its payload. */
@@ -55,9 +56,7 @@ const NAME = /^[\w.-]{1,64}$/;
 
 function checked<P, R>(spec: JobSpec<P, R>): JobDefinition<P, R> {
   const { name, retries = DEFAULT_RETRIES, timeoutMs = DEFAULT_TIMEOUT_MS, every, cron } = spec;
-  const fail = (field: string, value: unknown, allowed: string): never => {
-    throw new TypeError(`defineJob: ${field} is ${JSON.stringify(value)}: it must be ${allowed}`);
-  };
+  const fail = optionFailure('defineJob');
   if (typeof name !== 'string' || !NAME.test(name)) fail('name', name, '1 to 64 letters, digits, ".", "_" or "-"');
   if (!Number.isInteger(retries) || retries < 0 || retries > 100)
     fail(`${name}'s retries`, retries, 'a whole number from 0 to 100');

@@ -3,6 +3,7 @@
 // (node-redis, adapted by BullMQ's createNodeRedisClient): enqueuing costs no connection of its
 // own, and bullmq is loaded by the first process that enqueues or looks.
 import type { Queue } from 'bullmq';
+import { optionFailure } from '../option-error.ts';
 import type { Redis } from '../redis/client.ts';
 import { NO_REDIS } from '../redis/settings.ts';
 import type { ResourceHandle } from '../resources.ts';
@@ -42,9 +43,7 @@ export const jobOptions = (job: Pick<JobDefinition<unknown>, 'retries'>) => ({
  */
 function checked(job: { readonly name: string }, options: EnqueueOptions): EnqueueOptions {
   const { id, delayMs } = options;
-  const fail = (field: string, value: unknown, allowed: string): never => {
-    throw new TypeError(`enqueue(${job.name}): ${field} is ${JSON.stringify(value)}: it must be ${allowed}`);
-  };
+  const fail = optionFailure(`enqueue(${job.name})`);
   if (
     id !== undefined &&
     (typeof id !== 'string' || id === '' || `${Number.parseInt(id, 10)}` === id || id.includes(':'))

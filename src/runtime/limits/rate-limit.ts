@@ -4,6 +4,7 @@
 // 5 x workers x dynos through (express-rate-limit#51, #200, #331).
 import type { Request, RequestHandler } from 'express';
 import type { Logger as LimiterLogger } from 'express-rate-limit';
+import { optionFailure } from '../option-error.ts';
 import type { Redis } from '../redis/client.ts';
 import type { ResourceHandle } from '../resources.ts';
 import type { AppContext } from '../types.ts';
@@ -32,9 +33,7 @@ const MAX_WINDOW_MS = 2 ** 31 - 1;
 
 function checked(options: RateLimitOptions): RateLimitOptions {
   const { name, limit, windowMs } = options;
-  const fail = (field: string, value: unknown, allowed: string) => {
-    throw new TypeError(`rateLimit: ${field} is ${JSON.stringify(value)}: it must be ${allowed}`);
-  };
+  const fail = optionFailure('rateLimit');
   if (typeof name !== 'string' || !NAME.test(name)) fail('name', name, 'letters, digits, ".", "_" or "-"');
   if (!Number.isInteger(limit) || limit < 1) fail(`${name}'s limit`, limit, 'a whole number of requests, 1 or more');
   if (!Number.isInteger(windowMs) || windowMs < 1 || windowMs > MAX_WINDOW_MS)
