@@ -78,9 +78,9 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   const deadlineMs = drainDeadlineMs(config);
   let worker: Worker | undefined;
   let client: RedisClientType | undefined;
-  // Whether the queue's connection is down, and who waits to hear it go.
+  // Whether the queue's connection is down, and the drain's wait to hear it go.
   let lost = false;
-  const whenLost = new Set<() => void>();
+  let onLost: (() => void) | undefined;
   let done = 0;
   // How to stop each job running: the drain stops them itself. So a job costs no AbortController
   // and no listener unless its handler reads `signal` (BullMQ makes one per job only for a
@@ -94,6 +94,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     health,
     async drain(reason, deadline) {
       const started = now();
+      let away = false;
       if (worker) {
         const running = worker;
         log.info('draining: no new jobs; the running ones may finish', { reason });
@@ -112,32 +113,26 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
         // With the queue's Redis away, close() would wait for it, up to the deadline and the
         // kill: nothing can go back to the queue then, and each job running is retried once its
         // lock expires, so the runner stops without it.
-        let away!: () => void;
-        const gone = new Promise<'away'>((resolve) => {
-          away = () => resolve('away');
-        });
-        if (lost) away();
-        else whenLost.add(away);
-        const outcome = await Promise.race([running.close(lost).then(() => 'closed' as const), gone]);
-        whenLost.delete(away);
+        const gone = lost
+          ? Promise.resolve(true)
+          : new Promise<boolean>((resolve) => {
+              onLost = () => resolve(true);
+            });
+        away = await Promise.race([running.close(lost).then(() => false), gone]);
+        onLost = undefined;
         clearTimeout(cut);
-        if (outcome === 'away') {
+        if (away)
           log.warn(
             'the job queue does not answer: stopping without it; jobs still running are retried once their locks expire',
-            {
-              host: config.redis?.host,
-              ms: Math.round(now() - started),
-            },
+            { host: config.redis?.host, ms: Math.round(now() - started) },
           );
-          client?.destroy();
-          view.endStreams(`${name} is draining (${reason})`);
-          return 0;
-        }
-        log.info('drained', { ms: Math.round(now() - started) });
+        else log.info('drained', { ms: Math.round(now() - started) });
       } else log.info('stopping before taking jobs', { reason });
       view.endStreams(`${name} is draining (${reason})`);
       // The worker's own client: BullMQ closes the blocking one it made from it, not this one.
-      await client?.close().catch(() => client?.destroy());
+      // With Redis away, a close would wait on it too.
+      if (away) client?.destroy();
+      else await client?.close().catch(() => client?.destroy());
       return 0;
     },
   });
@@ -199,7 +194,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   client.on('error', (err: Error) => {
     if (lost) return;
     lost = true;
-    for (const away of whenLost) away();
+    onLost?.();
     log.warn('the job queue’s connection is lost: no jobs until it reconnects', {
       host: redis.host,
       cause: err.message,
@@ -298,16 +293,14 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   // answers and takes jobs then. The runner waits for it as long as for an optional resource
   // and is ready either way: waiting on, it would be killed as not ready, over and over, and the
   // dyno would end as a crash loop over an outage it can outlast.
-  let answered = false;
-  const connected = running.waitUntilReady().then(() => {
-    answered = true;
-  });
+  const connected = running.waitUntilReady();
   let waited: NodeJS.Timeout | undefined;
+  let answered: boolean;
   try {
-    await Promise.race([
-      connected,
-      new Promise((resolve) => {
-        waited = setTimeout(resolve, RESOURCE_TIMING.optionalOpenMs);
+    answered = await Promise.race([
+      connected.then(() => true),
+      new Promise<false>((resolve) => {
+        waited = setTimeout(resolve, RESOURCE_TIMING.optionalOpenMs, false);
       }),
     ]);
   } catch (err) {
