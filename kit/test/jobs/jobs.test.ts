@@ -15,6 +15,7 @@ import { until } from '../helpers/until.ts';
 const FIXTURE = 'kit/test/fixtures/jobs-app.ts';
 const QUEUE_AWAY = 'the job queue does not answer yet: the runner takes jobs once it does';
 const STALLED = 'job stalled: its runner stopped without finishing it; it runs again from the start';
+const QUEUE_LOST = 'the job queue’s connection is lost: no jobs until it reconnects';
 const QUEUE_GONE =
   'the job queue does not answer: stopping without it; jobs still running are retried once their locks expire';
 const skip = needsRedisServer.skip || needsPostgres.skip;
@@ -89,6 +90,15 @@ async function setup(t: TestContext) {
 async function stop(...dynos: Dyno[]) {
   for (const d of dynos) d.signalGroup('SIGTERM');
   for (const d of dynos) assert.equal((await d.exited).code, 0);
+}
+
+/** A worker whose Redis is reached through a proxy the test cuts and restores; closed at boot unless `open`. */
+async function workerBehindProxy(t: TestContext, s: Awaited<ReturnType<typeof setup>>, { open }: { open: boolean }) {
+  const proxy = await tcpProxy(t, s.redisUrl, 6379);
+  await proxy.listen();
+  if (!open) await proxy.cut();
+  const worker = await s.worker({ REDIS_URL: proxy.url() });
+  return { proxy, worker };
 }
 
 it('jobs enqueued over HTTP each run once, spread over the runners', { skip }, async (t) => {
@@ -194,16 +204,11 @@ it('a job past its timeoutMs fails with the time it had, and its handler sees it
 
 it('Redis cut while jobs run: the runners stay up and take jobs again once it is back', { skip }, async (t) => {
   const s = await setup(t);
-  const proxy = await tcpProxy(t, s.redisUrl, 6379);
-  await proxy.listen();
-  const worker = await s.worker({ REDIS_URL: proxy.url() });
+  const { proxy, worker } = await workerBehindProxy(t, s, { open: true });
   await s.enqueue({ n: 2, ms: 50 });
   await until('2 runs', s.runs, (r) => r.length >= 2, 10_000);
   await proxy.cut();
-  await worker.waitFor(
-    'the queue’s connection lost',
-    byMsg('the job queue’s connection is lost: no jobs until it reconnects'),
-  );
+  await worker.waitFor('the queue’s connection lost', byMsg(QUEUE_LOST));
   await s.enqueue({ n: 2, ms: 50 });
   await proxy.listen();
   await until('4 runs', s.runs, (r) => r.length >= 4, 20_000);
@@ -213,10 +218,7 @@ it('Redis cut while jobs run: the runners stay up and take jobs again once it is
 
 it('a worker that boots while Redis is away stays up, and takes jobs once Redis answers', { skip }, async (t) => {
   const s = await setup(t);
-  const proxy = await tcpProxy(t, s.redisUrl, 6379);
-  await proxy.listen();
-  await proxy.cut();
-  const worker = await s.worker({ REDIS_URL: proxy.url() });
+  const { proxy, worker } = await workerBehindProxy(t, s, { open: false });
   await worker.waitFor('the runner says what it waits for', byMsg(QUEUE_AWAY));
   await s.enqueue({ n: 2, ms: 20 });
   await proxy.listen();
@@ -227,11 +229,9 @@ it('a worker that boots while Redis is away stays up, and takes jobs once Redis 
 
 it('SIGTERM while the queue’s Redis is away: the runners stop without waiting for it', { skip }, async (t) => {
   const s = await setup(t);
-  const proxy = await tcpProxy(t, s.redisUrl, 6379);
-  await proxy.listen();
-  const worker = await s.worker({ REDIS_URL: proxy.url() });
+  const { proxy, worker } = await workerBehindProxy(t, s, { open: true });
   await proxy.cut();
-  await worker.waitFor('the connection lost', byMsg('the job queue’s connection is lost: no jobs until it reconnects'));
+  await worker.waitFor('the connection lost', byMsg(QUEUE_LOST));
   await stop(worker, s.web);
   assert.equal(worker.logs.filter(byMsg('shutdown deadline passed: killing the workers still draining')).length, 0);
   assert.ok(worker.logs.some(byMsg(QUEUE_GONE)), 'each runner says why it did not wait');
