@@ -119,10 +119,12 @@ export async function measureJobs(options: {
   const ratio = one && two ? two.jobsPerS / one.jobsPerS : null;
 
   // CPU per trivial job: one process at a time on a CPU of its own (the bench and Redis on the
-  // others), warmed with a thousand jobs first: after a hundred, the JIT was still at work in the
-  // first measured jobs. Who goes first rotates each round, so a drift over the run (this
-  // machine's neighbours) does not always land on the same runner; the control is the bare
-  // Worker again, for the noise.
+  // others), as a runner that has run for a while: both keep getting faster for the first ten
+  // thousand jobs or so (in slices of 4,000 after the first thousand, a bare Worker's CPU per job
+  // read 100, 93, 100, 65 and 63 us), and the kit's runner, with more code to warm, paid up to
+  // 15% more in the early slices and the same after. Who goes first rotates each round, so a
+  // drift over the run (this machine's neighbours) does not always land on the same runner; the
+  // control is the bare Worker again, for the noise.
   const servers = [
     { name: 'a bare BullMQ Worker, the same handler', entry: 'kit/bench/bare-worker.ts', readyLine: undefined },
     { name: 'control: the same, a second process', entry: 'kit/bench/bare-worker.ts', readyLine: undefined },
