@@ -29,7 +29,7 @@ import { FORCEABLE, onSignals } from '../signals.ts';
 import type { ProcessContext } from '../types.ts';
 import type { AnyJob } from './define.ts';
 import { jobOptions, QUEUE_NAME, QUEUE_PREFIX } from './queue.ts';
-import { type Ending, RunningJob } from './running-job.ts';
+import { RunningJob } from './running-job.ts';
 
 /** What worker.ts hands the runtime: the app's jobs, and the resources their handlers use. */
 export interface JobsEntry {
@@ -82,10 +82,10 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   let lost = false;
   let onLost: (() => void) | undefined;
   let done = 0;
-  // How to stop each job running: the drain stops them itself. So a job costs no AbortController
+  // The jobs running, for the drain to stop each itself. So a job costs no AbortController
   // and no listener unless its handler reads `signal` (BullMQ makes one per job only for a
   // processor that takes a third parameter): their listeners cost a trivial job a tenth of its CPU.
-  const stoppers = new Set<(reason: Error) => void>();
+  const runs = new Set<RunningJob<unknown>>();
 
   const out = wayOut({
     log,
@@ -106,7 +106,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
             log.warn('shutdown deadline near: jobs still running go back to the queue', {
               timeoutMs: config.shutdown.ms,
             });
-            for (const stop of stoppers) stop(new Error('the runner is stopping'));
+            for (const run of runs) run.end({ reason: new Error('the runner is stopping'), stopped: true });
           },
           Math.max(0, deadline - RETURN_RESERVE_MS - now()),
         );
@@ -211,23 +211,10 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     // Retried, not failed for good: while a deploy rolls, the web may enqueue a job that only the
     // next release's runners know.
     if (!definition) throw new Error(`no job is named "${job.name}" in this runner's src/app/jobs/index.ts`);
-    let giveUp!: (reason: Error) => void;
-    const gaveUp = new Promise<never>((_, reject) => {
-      giveUp = reject;
-    });
-    gaveUp.catch(() => {});
     const run = new RunningJob(job, log, deps, ctx);
-    const end = (ending: Ending) => {
-      if (run.end(ending)) giveUp(ending.reason);
-    };
-    const timer = setTimeout(
-      () => end({ reason: new Error(`timed out after ${definition.timeoutMs} ms (its timeoutMs)`), stopped: false }),
-      definition.timeoutMs,
-    );
-    const stop = (reason: Error) => end({ reason, stopped: true });
-    stoppers.add(stop);
+    runs.add(run);
     try {
-      return await Promise.race([definition.run(job.data, run), gaveUp]);
+      return await run.perform(definition, job.data);
     } catch (err) {
       if (run.ending?.stopped) {
         // Back to wait, not failed: the attempt does not count, and another runner takes it.
@@ -238,8 +225,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
       // BullMQ keeps an Error's message as the reason: a thrown string or object would leave "null".
       throw err instanceof Error ? err : new Error(typeof err === 'string' ? err : JSON.stringify(err));
     } finally {
-      clearTimeout(timer);
-      stoppers.delete(stop);
+      runs.delete(run);
     }
   };
 

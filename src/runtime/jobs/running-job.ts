@@ -4,7 +4,7 @@
 // runner took 5-10 ms instead of under 1 (docs/benchmarks.md, "What the figures have shown").
 import type { Logger } from '../log/log.ts';
 import type { ProcessContext } from '../types.ts';
-import type { JobRun } from './define.ts';
+import type { JobDefinition, JobRun } from './define.ts';
 
 /** Why a run was cut short: past its timeoutMs, or the runner stopping (the job goes back to the queue). */
 export interface Ending {
@@ -20,6 +20,7 @@ export class RunningJob<R> implements JobRun<R> {
   #ending: Ending | undefined;
   #log: Logger | undefined;
   #controller: AbortController | undefined;
+  #giveUp: ((reason: Error) => void) | undefined;
   readonly #name: string;
   readonly #runnerLog: Logger;
 
@@ -52,6 +53,27 @@ export class RunningJob<R> implements JobRun<R> {
     return this.#controller.signal;
   }
 
+  /**
+   * Runs the handler until it settles or the run is cut short (past its timeoutMs, or end()),
+   * which rejects with the ending's reason. JavaScript cannot stop a function from outside: a
+   * handler that ignores its signal runs on, unawaited.
+   */
+  async perform<P>(job: Pick<JobDefinition<P, R>, 'run' | 'timeoutMs'>, payload: P): Promise<unknown> {
+    const gaveUp = new Promise<never>((_, reject) => {
+      this.#giveUp = reject;
+    });
+    gaveUp.catch(() => {});
+    const timer = setTimeout(
+      () => this.end({ reason: new Error(`timed out after ${job.timeoutMs} ms (its timeoutMs)`), stopped: false }),
+      job.timeoutMs,
+    );
+    try {
+      return await Promise.race([job.run(payload, this), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   get ending(): Ending | undefined {
     return this.#ending;
   }
@@ -61,6 +83,7 @@ export class RunningJob<R> implements JobRun<R> {
     if (this.#ending) return false;
     this.#ending = ending;
     this.#controller?.abort(ending.reason);
+    this.#giveUp?.(ending.reason);
     return true;
   }
 }
