@@ -1,12 +1,16 @@
-// Your tests' helpers: your app, served in the test's process, and a database of the test's own.
+// Your tests' helpers: your app, served in the test's process, your jobs run as a runner runs
+// them, and a database of the test's own.
 //   const app = await startApp(t, { env: { DATABASE_URL: await testDatabase(t) } });
 //   const res = await fetch(`${app.url}/notes`);
+//   const runner = await startRunner(t, { env: { DATABASE_URL: await testDatabase(t) } });
+//   await runner.run(sendWelcome, { userId: 42 });
 // Each test gets what it asks for and loses it when it ends (t.after): nothing to clean up.
 import type { TestContext } from 'node:test';
 import { createApp } from '../src/app/app.ts';
+import { registerResources } from '../src/app/resources.ts';
 import { variables } from '../src/app/variables.ts';
 import type { Env } from '../src/runtime/config.ts';
-import { startApp as start } from '../src/runtime/testing.ts';
+import { startApp as start, startRunner as startJobs } from '../src/runtime/testing.ts';
 
 export { testDatabase, whenPostgres } from '../src/runtime/database/test-database.ts';
 
@@ -16,4 +20,12 @@ export { testDatabase, whenPostgres } from '../src/runtime/database/test-databas
  */
 export function startApp(t: TestContext, options: { env?: Env } = {}) {
   return start(t, { app: createApp, variables, env: options.env });
+}
+
+/**
+ * Your jobs' handlers, run in the test's process as a runner runs them (`runner.run(job,
+ * payload)`), with your resources from the environment given; closed after the test.
+ */
+export function startRunner(t: TestContext, options: { env?: Env } = {}) {
+  return startJobs(t, { resources: registerResources, variables, env: options.env });
 }

@@ -1,17 +1,22 @@
 // Helpers for your app's tests (test/helpers.ts wires your app into them): your app served
 // in this process on a free port, with the environment a test gives it, exactly as a serving
-// process builds it; and a PostgreSQL database of the test's own, migrated, dropped after.
+// process builds it; your jobs' handlers run as a runner runs them, with the resources a
+// runner opens; and a PostgreSQL database of the test's own, migrated, dropped after.
 import type { TestContext } from 'node:test';
 import { createAppContext } from './app-context.ts';
 import { now } from './clock.ts';
 import { singleProcessView } from './cluster/views.ts';
 import { type Config, type Env, loadConfig } from './config.ts';
 import { serve } from './http/server.ts';
+import type { JobDefinition } from './jobs/define.ts';
+import { RunningJob } from './jobs/running-job.ts';
 import { createLogger, type Logger } from './log/log.ts';
 import { createProcessMetrics } from './metrics/metrics.ts';
+import { optionFailure } from './option-error.ts';
+import { createProcessContext } from './process-context.ts';
 import { createResources, type ResourceTiming } from './resources.ts';
 import { type Surfaces, surfacesOf } from './surfaces.ts';
-import type { AppFactory } from './types.ts';
+import type { AppFactory, ProcessContext } from './types.ts';
 import { parseVariables, type VariableSpecs, type VariableValues } from './variables.ts';
 
 export interface StartOptions<D extends VariableSpecs> {
@@ -86,4 +91,85 @@ export async function startApp<D extends VariableSpecs>(t: TestContext, options:
     await resources.closeAll(now() + config.shutdown.ms);
   });
   return { url: `http://127.0.0.1:${server.port}`, config, health, server, resources };
+}
+
+export interface RunnerOptions<D extends VariableSpecs, R> {
+  /** What the app registers for its processes (src/app/resources.ts): the handlers' `resources`. */
+  readonly resources: (ctx: ProcessContext<VariableValues<D>>) => R;
+  /** The app's declared variables, parsed from `env` as a boot parses them. */
+  readonly variables: D;
+  /** The environment the runner sees, and nothing of the test process's: NODE_ENV=test unless given. */
+  readonly env?: Env;
+  /** Where the handlers' lines go; silent unless given. */
+  readonly log?: Logger;
+}
+
+export interface RunOptions {
+  /** The queue's id for the job (test-1, test-2... unless given). */
+  readonly id?: string;
+  /** Which run this is: 2 as the first retry would see it (1 unless given). */
+  readonly attempt?: number;
+}
+
+export interface StartedRunner<R> {
+  /**
+   * Runs the job's handler once, as a runner runs it: the payload through JSON as the queue
+   * stores it (a Date arrives as a string), cut short past the job's timeoutMs with its signal
+   * aborted. Resolves with what the handler returns; rejects with what it throws, or with the
+   * timeout. No queue and no retries: the handler alone, as often as the test calls it.
+   */
+  run<P>(job: JobDefinition<P, R>, payload: P, options?: RunOptions): Promise<unknown>;
+  /** The same resources the handlers get, open: to arrange what a job reads and check what it wrote. */
+  readonly resources: R;
+  readonly config: Config;
+}
+
+/**
+ * A job runner in this process for the test: the app's resources registered and opened as a
+ * runner opens them, closed when the test ends. Redis is not needed unless the app's resources
+ * or a handler's enqueue need it.
+ */
+export async function startRunner<D extends VariableSpecs, R>(
+  t: TestContext,
+  options: RunnerOptions<D, R>,
+): Promise<StartedRunner<R>> {
+  const env: Env = { NODE_ENV: 'test', ...options.env };
+  const config = loadConfig(env);
+  const vars = parseVariables(options.variables, env);
+  const log = options.log ?? createLogger({ level: 'silent', format: 'json', base: {} });
+  const health = { draining: false };
+  const metrics = createProcessMetrics(config.instance, { defaults: false });
+  const resources = createResources(log);
+  const plan = { count: 1, source: 'JOB_PROCESSES', reason: 'a test: one process' } as const;
+  const ctx = createProcessContext<VariableValues<D>>({
+    nodeEnv: config.nodeEnv,
+    surfaces: surfacesOf(config),
+    workers: 1,
+    env,
+    vars,
+    database: config.database,
+    redis: config.redis,
+    identity: { pid: process.pid, workerId: null, instance: config.instance },
+    log,
+    metrics,
+    resources,
+    cluster: singleProcessView(config.instance, plan, metrics, health, 512 * 1024 * 1024),
+  });
+  const deps = options.resources(ctx);
+  // Before the open, so what did open closes even when another does not.
+  t.after(() => resources.closeAll(now() + config.shutdown.ms));
+  await resources.openAll(config.workerReadyTimeoutMs);
+  let runs = 0;
+  return {
+    resources: deps,
+    config,
+    async run(job, payload, { id = `test-${runs + 1}`, attempt = 1 } = {}) {
+      const fail = optionFailure('run');
+      if (!Number.isInteger(attempt) || attempt < 1) fail('attempt', attempt, 'a whole number from 1');
+      runs += 1;
+      const data = payload === undefined ? payload : JSON.parse(JSON.stringify(payload));
+      const run = new RunningJob({ id, name: job.name, attemptsMade: attempt - 1 }, log, deps, ctx);
+      return run.perform(job, data);
+    },
+  };
 }
