@@ -42,9 +42,10 @@ function writeAll(fd: number, bytes: Uint8Array): void {
       offset += writeSync(fd, bytes, offset);
     } catch (err) {
       const { code } = err as NodeJS.ErrnoException;
-      // The reader went away (`npm start | grep x`, then Ctrl+C stops grep too): the lines are
-      // lost either way, and the drain that is logging them must go on rather than die.
-      if (code === 'EPIPE') return;
+      // The reader went away (`npm start | grep x`, then Ctrl+C stops grep too; EIO: the terminal
+      // was closed): the lines are lost either way, and the drain that is logging them must go
+      // on rather than die.
+      if (code === 'EPIPE' || code === 'EIO') return;
       if (code !== 'EAGAIN') throw err;
       // stdout may be a pipe another process made non-blocking (npm shares its stdout with
       // the scripts it runs): when it is full, wait for the reader rather than drop the line.
