@@ -1,6 +1,7 @@
 // The one place that listens for signals. `process.on` with our own guard rather than
 // `once`: a second signal must still be caught, or Node's default action kills the
 // process mid-drain (throng learned this the hard way).
+import { isatty } from 'node:tty';
 import { now } from './clock.ts';
 
 /**
@@ -15,13 +16,19 @@ export const SAME_CTRL_C_MS = 1000;
 export const FORCEABLE = 'Ctrl+C again now stops at once';
 
 export interface SignalHandlers {
-  /** The first SIGTERM or SIGINT, and every later SIGTERM: Heroku may send it more than once. */
+  /**
+   * The first SIGTERM, SIGINT or hang-up, and every later SIGTERM: Heroku may send it more than
+   * once.
+   */
   shutdown(signal: NodeJS.Signals): void;
   /** A SIGINT after SAME_CTRL_C_MS: someone at a terminal pressed Ctrl+C again and means it. */
   force(signal: NodeJS.Signals): void;
   /** SAME_CTRL_C_MS after the first stop signal, if the process still runs: a SIGINT now forces. */
   forceable?(): void;
-  /** SIGHUP. Handled everywhere, since its default action would kill the process. */
+  /**
+   * SIGHUP, but for the terminal hanging up (that is a shutdown). Handled everywhere, since its
+   * default action would kill the process.
+   */
   reload(): void;
 }
 
@@ -37,7 +44,16 @@ export function onSignals(handlers: SignalHandlers): () => void {
     } else if (signal !== 'SIGINT') handlers.shutdown(signal);
     else if (now() - stoppedAt >= SAME_CTRL_C_MS) handlers.force(signal);
   };
-  const onHup = () => handlers.reload();
+  // A terminal that closes (its window, a dropped ssh session) hangs up: the kernel sends SIGHUP
+  // to the processes it ran, and the streams that were the terminal stop being one (the ioctl
+  // that isatty makes fails with EIO, as writes do). That is the hang-up SIGHUP is named for: the
+  // run stops as on Ctrl+C, where a reload would serve on, unseen, its port still taken. A SIGHUP
+  // while they are still a terminal is `kill -HUP`.
+  const terminal = [0, 1, 2].filter((fd) => isatty(fd));
+  const onHup = () => {
+    if (terminal.some((fd) => !isatty(fd))) onStop('SIGHUP');
+    else handlers.reload();
+  };
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', onHup);

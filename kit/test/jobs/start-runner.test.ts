@@ -33,19 +33,23 @@ const welcome = defineJob<{ userId: number; at: Date }>({
   },
 });
 
-it("runs a handler with the app's database, its payload through JSON as the queue stores it", whenPostgres, async (t) => {
-  const runner = await start(t, { DATABASE_URL: await testDatabase(t) });
-  const at = new Date('2026-01-02T03:04:05Z');
-  assert.deepEqual(await runner.run(welcome, { userId: 7, at }), { inserted: 1, atIs: 'string' });
-  assert.deepEqual(await runner.run(welcome, { userId: 7, at }, { id: 'welcome-7', attempt: 2 }), {
-    inserted: 0,
-    atIs: 'string',
-  });
-  const database = runner.resources.database;
-  assert.ok(database);
-  const { rows } = await withDatabase(database, (pool) => pool.query('select * from welcomed'));
-  assert.deepEqual(rows, [{ user_id: 7, at: '2026-01-02T03:04:05.000Z', job: 'test-1', attempt: 1 }]);
-});
+it(
+  "runs a handler with the app's database, its payload through JSON as the queue stores it",
+  whenPostgres,
+  async (t) => {
+    const runner = await start(t, { DATABASE_URL: await testDatabase(t) });
+    const at = new Date('2026-01-02T03:04:05Z');
+    assert.deepEqual(await runner.run(welcome, { userId: 7, at }), { inserted: 1, atIs: 'string' });
+    assert.deepEqual(await runner.run(welcome, { userId: 7, at }, { id: 'welcome-7', attempt: 2 }), {
+      inserted: 0,
+      atIs: 'string',
+    });
+    const database = runner.resources.database;
+    assert.ok(database);
+    const { rows } = await withDatabase(database, (pool) => pool.query('select * from welcomed'));
+    assert.deepEqual(rows, [{ user_id: 7, at: '2026-01-02T03:04:05.000Z', job: 'test-1', attempt: 1 }]);
+  },
+);
 
 it('past its timeoutMs a run rejects saying so, and its signal aborts', async (t) => {
   let aborted: unknown;

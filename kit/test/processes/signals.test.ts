@@ -1,11 +1,22 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { FORCEABLE } from '../../../src/runtime/signals.ts';
 import { DEMO_PRESENT } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
-import { byMsg, type Dyno, isAlive, startDyno } from '../helpers/process.ts';
+import {
+  byMsg,
+  type Dyno,
+  freePort,
+  isAlive,
+  outputLines,
+  portIsFree,
+  spawnGroup,
+  startDyno,
+} from '../helpers/process.ts';
 import { advertisedKeepAliveS } from '../helpers/raw-socket.ts';
+import { until } from '../helpers/until.ts';
 
 const READY = { 1: 'listening', 2: 'cluster ready' } as const;
 // The kit as shipped has a slow route in its teaching surface; once that is removed, the app
@@ -151,4 +162,66 @@ describe('one signal to the first process alone, as containers, Fly.io and Cloud
       });
     }
   }
+});
+
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('in a terminal (util-linux script gives the app one)', {
+  skip: hasScript ? false : 'script is not installed',
+}, () => {
+  /** `npm start` in a terminal: the app's JSON lines, read from the terminal's other end. */
+  async function inTerminal(t: TestContext, workers: 1 | 2) {
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      LOG_FORMAT: 'json',
+      NODE_ENV: 'test',
+    };
+    const terminal = spawnGroup(t, 'script', ['-qfc', `exec ${process.execPath} start.ts`, '/dev/null'], {
+      env: { ...env, WEB_CONCURRENCY: String(workers) },
+    });
+    const output = outputLines(terminal.child, terminal.exited);
+    const json = (line: string) => (line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : {});
+    const ready = json(await output.waitForLine('ready', (line) => json(line).msg === READY[workers]));
+    const pids = [
+      ready.pid as number,
+      ...output.lines.map(json).flatMap((l) => (l.msg === 'worker ready' ? [l.workerPid as number] : [])),
+    ];
+    // The app runs in a session of its own, which the harness's kill of script's group misses.
+    t.after(() => {
+      for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    });
+    return { port, pids, terminal, output, json };
+  }
+
+  for (const workers of [1, 2] as const) {
+    it(`closing it stops the ${workers === 1 ? 'single process' : 'cluster'}: no process left, the port free`, async (t) => {
+      const { port, pids, terminal } = await inTerminal(t, workers);
+      // As a terminal window closes: its end of the terminal goes, and the kernel hangs up the app's.
+      terminal.child.kill('SIGKILL');
+      await until(
+        'every process of the app gone',
+        async () => pids.filter(isAlive),
+        (alive) => alive.length === 0,
+        20_000,
+      );
+      assert.ok(await portIsFree(port), `port ${port} is free`);
+    });
+  }
+
+  it('kill -HUP while it is open still reloads the cluster', async (t) => {
+    const { pids, output, json } = await inTerminal(t, 2);
+    process.kill(pids[0] as number, 'SIGHUP');
+    await output.waitForLine('reloaded', (line) => json(line).msg === 'rolling reload finished');
+    assert.ok(isAlive(pids[0] as number), 'the primary serves on');
+  });
 });
