@@ -73,6 +73,26 @@ const serializers = (pino: pino) => ({
 });
 
 /**
+ * A line's own keys: level, time and msg, and its logger's base and child fields. A field of
+ * the same name is written with a trailing underscore (`pid_`): pino would write the key twice,
+ * and a log reader keep either, so a line could claim another level, time or process.
+ */
+const LINE_KEYS = ['level', 'time', 'msg'];
+
+const ownKeys = (own: Iterable<string>, fields: Fields): ReadonlySet<string> =>
+  new Set([...own, ...Object.keys(fields)]);
+
+function apart(fields: Fields, own: ReadonlySet<string>): Fields {
+  for (const key in fields) {
+    if (!own.has(key)) continue;
+    const renamed: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(fields)) renamed[own.has(name) ? `${name}_` : name] = value;
+    return renamed;
+  }
+  return fields;
+}
+
+/**
  * The request line, which every request writes, as pino would make it from the same fields,
  * at a fifth of its cost: pino's general path inspects every key and value, and this line's
  * keys are known. `base` is the logger's base fields as JSON members (`"proc":"app",...`);
@@ -97,24 +117,27 @@ interface FastLines {
   readonly enabled: Readonly<Record<'debug' | 'info', boolean>>;
 }
 
-function messageFirst(logger: Pino.Logger, fastLines?: FastLines): Logger {
-  const at =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
-    (msg: string, fields?: Fields): void => {
-      if (fields) logger[level](fields, msg);
-      else logger[level](msg);
-    };
+function messageFirst(logger: Pino.Logger, own: ReadonlySet<string>, fastLines?: FastLines): Logger {
+  // A level's calls cost nothing where it is off: the kit never changes a logger's level.
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') =>
+    logger.isLevelEnabled(level)
+      ? (msg: string, fields?: Fields): void => {
+          if (fields) logger[level](apart(fields, own), msg);
+          else logger[level](msg);
+        }
+      : () => {};
+  const lines = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
   return {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
+    ...lines,
     request(level, fields) {
-      if (!fastLines) at(level)('request', fields);
+      if (!fastLines) lines[level]('request', fields);
       else if (fastLines.enabled[level]) fastLines.write(level, fields);
     },
     // A child's bindings are pino's to write: its request lines take pino's path.
-    child: (fields) => messageFirst(logger.child(fields)),
+    child: (fields) => {
+      const bindings = apart(fields, own);
+      return messageFirst(logger.child(bindings), ownKeys(own, bindings));
+    },
   };
 }
 
@@ -192,7 +215,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const members = JSON.stringify(options.base).slice(1, -1);
   const base = members && `,${members}`;
   const make = ({ level, fields, now }: WaitingLine) => dress(requestLine(level, base, fields, now));
-  return messageFirst(logger, {
+  return messageFirst(logger, ownKeys(LINE_KEYS, options.base), {
     write: (level, fields) => sink.writeLater(make, { level, fields, now: Date.now() }),
     enabled: { debug: logger.isLevelEnabled('debug'), info: logger.isLevelEnabled('info') },
   });
@@ -208,16 +231,16 @@ const serializeError = (value: unknown) =>
 
 /**
  * The supervisor's logger: the same lines as pino's (level, time, base fields, fields, msg),
- * for the few dozen lines a primary writes in its life. Fields replace base fields of the same
- * name, so a line about a worker names the worker's pid.
+ * for the few dozen lines a primary writes in its life, a line's own keys kept as pino's are.
  */
 export function createLineLogger(options: LoggerOptions): Logger {
   const threshold = RANK[options.level];
   const write = options.write ?? stdoutLines().write;
+  const own = ownKeys(LINE_KEYS, options.base);
   const emit = (level: Level, msg: string, fields: Fields = {}) => {
     if (RANK[level] < threshold) return;
     const record: Record<string, unknown> = { level, time: new Date().toISOString(), ...options.base };
-    for (const [key, value] of Object.entries(fields)) record[key] = serializeError(value);
+    for (const [key, value] of Object.entries(fields)) record[own.has(key) ? `${key}_` : key] = serializeError(value);
     record.msg = msg;
     const json = `${JSON.stringify(record)}\n`;
     write(options.format === 'pretty' ? prettyLine(json) : json);
@@ -228,7 +251,7 @@ export function createLineLogger(options: LoggerOptions): Logger {
     warn: (msg, fields) => emit('warn', msg, fields),
     error: (msg, fields) => emit('error', msg, fields),
     request: (level, fields) => emit(level, 'request', fields),
-    child: (fields) => createLineLogger({ ...options, base: { ...options.base, ...fields } }),
+    child: (fields) => createLineLogger({ ...options, base: { ...options.base, ...apart(fields, own) } }),
   };
 }
 
