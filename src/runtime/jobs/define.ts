@@ -10,7 +10,11 @@ import type { ProcessContext } from '../types.ts';
 export interface JobRun<R> {
   /** The queue's id for this job: the same on every attempt. */
   readonly id: string;
-  /** 1 on the first run, 2 on the first retry... */
+  /**
+   * 1 on the first run, 2 on the first retry... A run cut short by its runner stopping or dying
+   * is no failed attempt: the run after it has the same number. So it cannot tell a handler
+   * whether it ran before: that is why a handler must be safe to repeat.
+   */
   readonly attempt: number;
   /** The runner's logger, with the job's id and name on every line. */
   readonly log: Logger;
