@@ -3,7 +3,8 @@
 // job, no timeout, no resources, no supervisor. It logs only the line the bench waits for.
 import { createNodeRedisClient, Worker } from 'bullmq';
 import { createClient } from 'redis';
-import { QUEUE_NAME, QUEUE_PREFIX } from '../../src/runtime/jobs/queue.ts';
+import { QUEUE_NAME } from '../../src/runtime/jobs/queue.ts';
+import { DEFAULT_KEY_PREFIX as QUEUE_PREFIX } from '../../src/runtime/redis/settings.ts';
 
 // The demo's job, loaded by path: like the rest of the bench it needs the teaching surface, and
 // the kit's type check must pass once `npm run remove-demo` has deleted it.

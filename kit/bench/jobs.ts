@@ -5,7 +5,8 @@
 // is emptied before and after each run.
 import { createNodeRedisClient, Queue } from 'bullmq';
 import { createClient } from 'redis';
-import { QUEUE_NAME, QUEUE_PREFIX } from '../../src/runtime/jobs/queue.ts';
+import { QUEUE_NAME } from '../../src/runtime/jobs/queue.ts';
+import { DEFAULT_KEY_PREFIX as QUEUE_PREFIX } from '../../src/runtime/redis/settings.ts';
 import { type AppProcess, launch } from './cluster-process.ts';
 import { cpusForServer, pinThisProcess } from './pinning.ts';
 import { cpuSeconds } from './procfs.ts';

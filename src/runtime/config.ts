@@ -168,6 +168,12 @@ export const VARIABLES = {
       'redis:// or rediss://, as Heroku Key-Value Store sets it: each serving process opens one client to it (src/app/cache.ts declares it optional). Never logged: the boot line names only the host. rediss:// on Heroku skips verifying the self-signed certificate; elsewhere it is verified.',
     deployButton: false,
   },
+  REDIS_KEY_PREFIX: {
+    default: 'kit',
+    description:
+      'What the kit\'s keys in Redis begin with, before a colon: the job queue, the fleet\'s reports, the rate limits\' counts (1 to 64 letters, digits, ".", "_" or "-"). Give each app that shares one Redis a prefix of its own (staging and production attached to one Key-Value Store, say): with the same one, each app\'s runners would take the other\'s jobs.',
+    deployButton: false,
+  },
 } as const satisfies Record<string, VariableDoc>;
 
 export type NodeEnv = (typeof NODE_ENVS)[number];

@@ -119,6 +119,20 @@ it('jobs enqueued over HTTP each run once, spread over the runners', { skip }, a
   await stop(worker, s.web);
 });
 
+it('two apps on one Redis, each with its own REDIS_KEY_PREFIX, never run each other’s jobs', { skip }, async (t) => {
+  const s = await setup(t);
+  const otherApp = await s.worker({ JOB_PROCESSES: '1', REDIS_KEY_PREFIX: 'other-app' });
+  await s.enqueue({ n: 3, ms: 10 });
+  const worker = await s.worker({ JOB_PROCESSES: '1' });
+  const { value: rows } = await until('3 runs recorded', s.runs, (r) => r.length >= 3, 20_000);
+  assert.deepEqual(
+    rows.map((r) => r.pid),
+    [worker.child.pid, worker.child.pid, worker.child.pid],
+    'all by the runner of the app that enqueued them, though the other was waiting first',
+  );
+  await stop(otherApp, worker, s.web);
+});
+
 it('SIGTERM with jobs running: each goes back to the queue, none is lost or run twice', { skip }, async (t) => {
   const s = await setup(t);
   const first = await s.worker({ SHUTDOWN_TIMEOUT: '3' });

@@ -1,5 +1,5 @@
 // REDIS_URL as the kit parses it (src/runtime/redis/settings.ts): TLS per URL and platform, a
-// bad value named without echoing it, and the boot line without one.
+// bad value named without echoing it, the boot line without one, and the prefix of its keys.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../../src/runtime/config.ts';
@@ -51,5 +51,24 @@ describe('REDIS_URL', () => {
           !err.message.includes('s3cret'),
       );
     }
+  });
+});
+
+describe('REDIS_KEY_PREFIX', () => {
+  const url = 'redis://127.0.0.1:6379';
+
+  it('is kit unless set, and what the variable says when it is', () => {
+    assert.equal(redisOf({ REDIS_URL: url })?.keyPrefix, 'kit');
+    assert.equal(redisOf({ REDIS_URL: url, REDIS_KEY_PREFIX: ' ' })?.keyPrefix, 'kit');
+    assert.equal(redisOf({ REDIS_URL: url, REDIS_KEY_PREFIX: 'notes-staging' })?.keyPrefix, 'notes-staging');
+  });
+
+  it('anything but letters, digits, ".", "_" or "-" is refused in one line naming it, with Redis or without', () => {
+    for (const value of ['notes:staging', 'a b', 'x'.repeat(65)])
+      for (const redis of [{ REDIS_URL: url }, {}] as Record<string, string>[])
+        assert.throws(() => redisOf({ ...redis, REDIS_KEY_PREFIX: value }), {
+          name: 'ConfigError',
+          message: `REDIS_KEY_PREFIX=${JSON.stringify(value)} is not valid: expected 1 to 64 letters, digits, ".", "_" or "-" (no ":")`,
+        });
   });
 });

@@ -14,6 +14,7 @@ import type { WorkerPlan } from '../platform/concurrency.ts';
 import { platformById } from '../platform/platforms.ts';
 import { configParts } from '../process-context.ts';
 import { appRedis } from '../redis/client.ts';
+import { DEFAULT_KEY_PREFIX } from '../redis/settings.ts';
 import { createResources } from '../resources.ts';
 import { FORCEABLE, onSignals } from '../signals.ts';
 import type { AppFactory } from '../types.ts';
@@ -69,7 +70,9 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
   /** The dyno's last report, when this worker is the one that writes them. */
   let reported: DynoReport | undefined;
   const report: ReportToFleet = (dyno, events, leaving) => {
-    const sent = import('../fleet/report.ts').then((m) => m.reportThrough(appRedis(resources), dyno, events, leaving));
+    const sent = import('../fleet/report.ts').then((m) =>
+      m.reportThrough(appRedis(resources), config.redis?.keyPrefix ?? DEFAULT_KEY_PREFIX, dyno, events, leaving),
+    );
     reporting = sent;
     return sent;
   };

@@ -14,21 +14,25 @@ import {
 import type { Redis } from '../redis/client.ts';
 import type { ResourceHandle } from '../resources.ts';
 
-const PREFIX = 'kit:fleet:';
-const DYNOS = `${PREFIX}dynos`;
-const EVENTS = `${PREFIX}events`;
-const dynoKey = (instance: string) => `${PREFIX}dyno:${instance}`;
+/** The fleet's keys, under the app's REDIS_KEY_PREFIX: `kit:fleet:dynos` and so on. */
+const keysOf = (prefix: string) => ({
+  dynos: `${prefix}:fleet:dynos`,
+  events: `${prefix}:fleet:events`,
+  dyno: (instance: string) => `${prefix}:fleet:dyno:${instance}`,
+});
 /** The stream keeps about this many events of the whole fleet; the page shows the last of them. */
 const EVENTS_KEPT = 200;
 const EVENTS_SHOWN = 50;
 
 export async function reportToFleet(
   redis: Redis,
+  prefix: string,
   self: DynoReport,
   events: readonly ClusterEvent[],
   leaving: boolean,
 ): Promise<FleetView> {
   const now = self.at;
+  const { dynos: DYNOS, events: EVENTS, dyno: dynoKey } = keysOf(prefix);
   const write = redis.multi();
   if (leaving) write.del(dynoKey(self.instance)).zRem(DYNOS, self.instance);
   else
@@ -79,6 +83,7 @@ export async function reportToFleet(
  */
 export async function reportThrough(
   redis: ResourceHandle<Redis> | null,
+  prefix: string,
   self: DynoReport,
   events: readonly ClusterEvent[],
   leaving: boolean,
@@ -90,7 +95,7 @@ export async function reportThrough(
     );
   if (!redis.available) return oneDyno(self, 'this dyno only: Redis is not answering');
   try {
-    return await reportToFleet(redis.value, self, events, leaving);
+    return await reportToFleet(redis.value, prefix, self, events, leaving);
   } catch (err) {
     return oneDyno(self, `this dyno only: Redis did not answer (${(err as Error).message})`);
   }

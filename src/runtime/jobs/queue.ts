@@ -12,9 +12,8 @@ import type { JobDefinition } from './define.ts';
 
 export type { EnqueueOptions, JobCounts, JobSummary, Jobs } from '../types.ts';
 
+/** BullMQ's keys for the app: <REDIS_KEY_PREFIX>:jobs:*. */
 export const QUEUE_NAME = 'jobs';
-/** BullMQ's keys for the app: kit:jobs:*. */
-export const QUEUE_PREFIX = 'kit';
 /** Finished jobs kept for the page and /metrics; older ones are removed as new ones finish. */
 export const KEEP_FINISHED = 1_000;
 
@@ -54,7 +53,8 @@ function checked(job: { readonly name: string }, options: EnqueueOptions): Enque
   return options;
 }
 
-export function createJobs(redis: () => ResourceHandle<Redis> | null): Jobs {
+/** `prefix`: REDIS_KEY_PREFIX (redis/settings.ts). */
+export function createJobs(redis: () => ResourceHandle<Redis> | null, prefix: string): Jobs {
   // One Queue per client: after an outage the resource may hand out a new one.
   let current: { client: Redis; queue: Queue } | undefined;
   const queue = async (): Promise<Queue> => {
@@ -66,7 +66,7 @@ export function createJobs(redis: () => ResourceHandle<Redis> | null): Jobs {
       const { Queue, createNodeRedisClient } = await import('bullmq');
       current = {
         client,
-        queue: new Queue(QUEUE_NAME, { connection: createNodeRedisClient(client), prefix: QUEUE_PREFIX }),
+        queue: new Queue(QUEUE_NAME, { connection: createNodeRedisClient(client), prefix }),
       };
     }
     return current.queue;

@@ -28,7 +28,7 @@ import { createResources, RESOURCE_TIMING } from '../resources.ts';
 import { FORCEABLE, onSignals } from '../signals.ts';
 import type { ProcessContext } from '../types.ts';
 import type { AnyJob } from './define.ts';
-import { jobOptions, QUEUE_NAME, QUEUE_PREFIX } from './queue.ts';
+import { jobOptions, QUEUE_NAME } from './queue.ts';
 import { RunningJob } from './running-job.ts';
 
 /** What worker.ts hands the runtime: the app's jobs, and the resources their handlers use. */
@@ -231,7 +231,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
 
   const running = new Worker(QUEUE_NAME, processor, {
     connection: createNodeRedisClient(client),
-    prefix: QUEUE_PREFIX,
+    prefix: redis.keyPrefix,
     concurrency: config.jobs.concurrency,
     lockDuration: config.jobs.lockMs,
     // Stalled jobs are looked for as often as a lock lasts (BullMQ's defaults are both 30 s).
@@ -317,7 +317,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   // runners and dynos upsert them, each is enqueued once per time. Once per dyno, by its first.
   const scheduled = [...jobs.values()].filter((j) => j.every !== undefined || j.cron !== undefined);
   if (scheduled.length > 0 && (identity.workerId === null || identity.workerId === 1)) {
-    const queue = new Queue(QUEUE_NAME, { connection: createNodeRedisClient(client), prefix: QUEUE_PREFIX });
+    const queue = new Queue(QUEUE_NAME, { connection: createNodeRedisClient(client), prefix: redis.keyPrefix });
     for (const job of scheduled)
       await queue.upsertJobScheduler(job.name, job.every !== undefined ? { every: job.every } : { pattern: job.cron }, {
         name: job.name,

@@ -6,6 +6,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Logger as LimiterLogger } from 'express-rate-limit';
 import { optionFailure } from '../option-error.ts';
 import type { Redis } from '../redis/client.ts';
+import { DEFAULT_KEY_PREFIX } from '../redis/settings.ts';
 import type { ResourceHandle } from '../resources.ts';
 import type { AppContext } from '../types.ts';
 
@@ -63,7 +64,9 @@ export function rateLimit(ctx: AppContext, options: RateLimitOptions): RequestHa
       import('./stores.ts'),
     ]);
     const store = failingOpen(
-      redis ? redisStore(redis, name, windowMs) : dynoStore(ctx.cluster, name, windowMs),
+      redis
+        ? redisStore(redis, `${ctx.config.redis?.keyPrefix ?? DEFAULT_KEY_PREFIX}:rl:${name}:`, windowMs)
+        : dynoStore(ctx.cluster, name, windowMs),
       log,
       name,
       redis ? 'in Redis' : ctx.identity.workerId === null ? 'in this process' : 'in the primary',

@@ -30,7 +30,8 @@ export function dynoStore(view: ClusterView, name: string, windowMs: number): St
  * next request builds it afresh: after an outage, or a failover to a server that has never seen
  * the scripts (Heroku Key-Value Store's maintenance), it counts again by itself.
  */
-export function redisStore(redis: ResourceHandle<Redis>, name: string, windowMs: number): Store {
+/** `prefix`: what this limit's keys begin with (`kit:rl:<name>:`). */
+export function redisStore(redis: ResourceHandle<Redis>, prefix: string, windowMs: number): Store {
   let store: Store | undefined;
   let building: Promise<Store> | undefined;
   const build = async () => {
@@ -38,7 +39,7 @@ export function redisStore(redis: ResourceHandle<Redis>, name: string, windowMs:
     const made = new RedisStore({
       // redis.value throws while the client has never connected: that request passes uncounted.
       sendCommand: (...command: string[]) => redis.value.sendCommand(command),
-      prefix: `rl:${name}:`,
+      prefix,
     });
     // It reads only windowMs of the limiter's options.
     await made.init({ windowMs } as Options);

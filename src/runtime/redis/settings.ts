@@ -1,6 +1,6 @@
 // REDIS_URL and what goes with it, parsed like every other variable: where the app's Redis is,
 // how to speak TLS to it, and what a dyno's clients add up to.
-import { type Env, secretUrl } from '../config-error.ts';
+import { ConfigError, type Env, secretUrl } from '../config-error.ts';
 import type { PlatformId } from '../platform/platforms.ts';
 
 /** The boot line and the pages say this without one: the one command that attaches one on Heroku. */
@@ -9,8 +9,17 @@ export const NO_REDIS = 'no Redis attached (REDIS_URL is unset): heroku addons:c
 /** node-redis's socket options for TLS; it takes TLS itself from a rediss:// URL. */
 export type RedisTls = { readonly tls: false } | { readonly tls: true; readonly rejectUnauthorized: boolean };
 
+/** What the kit's keys start with, unless REDIS_KEY_PREFIX says otherwise. */
+export const DEFAULT_KEY_PREFIX = 'kit';
+const KEY_PREFIX = /^[\w.-]{1,64}$/;
+
 export interface RedisSettings {
   readonly url: string;
+  /**
+   * The kit's keys begin with it and a colon (the job queue, the fleet's reports, the rate
+   * limits' counts): two apps on one Redis, each with its own, never see each other's.
+   */
+  readonly keyPrefix: string;
   /** host:port, for log lines: the URL may hold a password, the host does not. */
   readonly host: string;
   readonly tls: RedisTls;
@@ -38,6 +47,10 @@ function tlsFor(protocol: string, platform: PlatformId): Pick<RedisSettings, 'tl
 
 /** null without Redis: an unset or empty REDIS_URL. */
 export function redisSettings(env: Env, platform: PlatformId): RedisSettings | null {
+  // Checked with Redis or without: a bad prefix is named before the day Redis is attached.
+  const keyPrefix = env.REDIS_KEY_PREFIX?.trim() || DEFAULT_KEY_PREFIX;
+  if (!KEY_PREFIX.test(keyPrefix))
+    throw new ConfigError('REDIS_KEY_PREFIX', keyPrefix, '1 to 64 letters, digits, ".", "_" or "-" (no ":")');
   const raw = env.REDIS_URL?.trim();
   if (!raw) return null;
   const url = secretUrl(
@@ -46,7 +59,7 @@ export function redisSettings(env: Env, platform: PlatformId): RedisSettings | n
     (u) => (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.host !== '',
     'a URL of the form redis://user:password@host:6379 (rediss:// for TLS)',
   );
-  return Object.freeze({ url: raw, host: url.host, ...tlsFor(url.protocol, platform) });
+  return Object.freeze({ url: raw, host: url.host, keyPrefix, ...tlsFor(url.protocol, platform) });
 }
 
 /** The dyno's clients, one per serving process, for the boot line: `2 workers x 1 client = 2 per dyno`. */
