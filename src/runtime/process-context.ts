@@ -17,6 +17,7 @@ import { type Surfaces, surfacesOf } from './surfaces.ts';
 import type { ProcessContext } from './types.ts';
 
 export interface ProcessContextParts {
+  readonly processType: 'web' | 'worker';
   readonly nodeEnv: NodeEnv;
   readonly surfaces: Surfaces;
   /** How many processes of this type share the dyno (1 with no cluster). */
@@ -48,6 +49,7 @@ export function createProcessContext<V = Readonly<Record<string, unknown>>>(
 ): ProcessContext<V> {
   return {
     config: Object.freeze({
+      processType: parts.processType,
       nodeEnv: parts.nodeEnv,
       production: parts.nodeEnv === 'production',
       surfaces: parts.surfaces,

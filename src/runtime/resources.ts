@@ -138,7 +138,22 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-export function createResources(log: Logger, timing: ResourceTiming = RESOURCE_TIMING): ResourceLifecycle {
+/** What a process goes on doing without an optional resource, in its lines. */
+export interface Activity {
+  /** "serving without it". */
+  readonly doing: string;
+  /** "serves without it". */
+  readonly does: string;
+}
+
+export const SERVING: Activity = { doing: 'serving', does: 'serves' };
+export const RUNNING_JOBS: Activity = { doing: 'running jobs', does: 'runs jobs' };
+
+export function createResources(
+  log: Logger,
+  timing: ResourceTiming = RESOURCE_TIMING,
+  { doing, does }: Activity = SERVING,
+): ResourceLifecycle {
   const entries: Entry[] = [];
   let state: 'registering' | 'opening' | 'open' | 'closing' = 'registering';
   let opening: Promise<void> | undefined;
@@ -178,7 +193,7 @@ export function createResources(log: Logger, timing: ResourceTiming = RESOURCE_T
               resource: name,
               waitedMs: timing.noticeAfterMs,
               waitsUpToMs: Math.round(waitMs),
-              ifStillPending: entry.optional ? 'serves without it' : 'fails the boot',
+              ifStillPending: entry.optional ? `${does} without it` : 'fails the boot',
             });
           }, timing.noticeAfterMs)
         : undefined;
@@ -189,7 +204,7 @@ export function createResources(log: Logger, timing: ResourceTiming = RESOURCE_T
       // A signal during boot: nothing more opens, and that is no failure to report.
       if (stopping.signal.aborted) return;
       if (!entry.optional) throw new ResourceOpenError(name, err);
-      log.warn('optional resource did not open: serving without it, retrying in the background', {
+      log.warn(`optional resource did not open: ${doing} without it, retrying in the background`, {
         resource: name,
         cause: messageOf(err),
       });
@@ -219,7 +234,7 @@ export function createResources(log: Logger, timing: ResourceTiming = RESOURCE_T
         continue;
       }
       if (!stopping.signal.aborted) {
-        log.info('optional resource open: no longer serving without it', {
+        log.info(`optional resource open: no longer ${doing} without it`, {
           resource: name,
           ms: Math.round(now() - since),
         });

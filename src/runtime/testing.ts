@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './log/log.ts';
 import { createProcessMetrics } from './metrics/metrics.ts';
 import { optionFailure } from './option-error.ts';
 import { createProcessContext } from './process-context.ts';
-import { createResources, type ResourceTiming } from './resources.ts';
+import { createResources, RESOURCE_TIMING, type ResourceTiming, RUNNING_JOBS } from './resources.ts';
 import { type Surfaces, surfacesOf } from './surfaces.ts';
 import type { AppFactory, ProcessContext } from './types.ts';
 import { parseVariables, type VariableSpecs, type VariableValues } from './variables.ts';
@@ -139,9 +139,10 @@ export async function startRunner<D extends VariableSpecs, R>(
   const log = options.log ?? createLogger({ level: 'silent', format: 'json', base: {} });
   const health = { draining: false };
   const metrics = createProcessMetrics(config.instance, { defaults: false });
-  const resources = createResources(log);
+  const resources = createResources(log, RESOURCE_TIMING, RUNNING_JOBS);
   const plan = { count: 1, source: 'JOB_PROCESSES', reason: 'a test: one process' } as const;
   const ctx = createProcessContext<VariableValues<D>>({
+    processType: 'worker',
     nodeEnv: config.nodeEnv,
     surfaces: surfacesOf(config),
     workers: 1,

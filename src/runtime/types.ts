@@ -17,6 +17,8 @@ export type AnyVariables = Readonly<Record<string, unknown>>;
 
 /** The configuration the app may read. */
 export interface AppConfig<V = AnyVariables> {
+  /** The Procfile's name for this process's type: `web` serves requests, `worker` runs jobs. */
+  readonly processType: 'web' | 'worker';
   readonly nodeEnv: NodeEnv;
   /** NODE_ENV=production: hide error details, serve only what is switched on. */
   readonly production: boolean;

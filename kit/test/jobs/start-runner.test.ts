@@ -11,7 +11,8 @@ import type { Env } from '../../../src/runtime/config.ts';
 import { withDatabase } from '../../../src/runtime/contract.ts';
 import { TEST_SERVER_URL, testDatabase, whenPostgres } from '../../../src/runtime/database/test-database.ts';
 import { startRunner } from '../../../src/runtime/testing.ts';
-import { needsRedisServer, privateRedis } from '../helpers/redis.ts';
+import { capturedLog } from '../helpers/log-capture.ts';
+import { needsRedis, needsRedisServer, privateRedis, REDIS_URL } from '../helpers/redis.ts';
 
 const start = (t: TestContext, env: Env = {}) => startRunner(t, { resources: registerResources, variables, env });
 
@@ -117,3 +118,27 @@ it('a handler enqueues through the Redis the test names', needsRedisServer, asyn
   );
   assert.equal((latest as { waiting: number }).waiting, 1);
 });
+
+it(
+  'a runner’s lines say it runs jobs, without an optional resource and in its count of clients',
+  needsRedis,
+  async (t) => {
+    const away = capturedLog();
+    await startRunner(t, {
+      resources: registerResources,
+      variables,
+      env: { REDIS_URL: 'redis://127.0.0.1:1' },
+      log: away.log,
+    });
+    assert.equal(
+      away.find('optional resource did not open: running jobs without it, retrying in the background').length,
+      1,
+    );
+    const there = capturedLog();
+    await startRunner(t, { resources: registerResources, variables, env: { REDIS_URL }, log: there.log });
+    assert.deepEqual(
+      there.find('cache connected').map((line) => line.clients),
+      ['1 runner x (1 client + 2 for the queue) = 3 per dyno'],
+    );
+  },
+);

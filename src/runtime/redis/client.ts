@@ -6,7 +6,7 @@
 import type { RedisClientType } from 'redis';
 import type { ResourceHandle, Resources } from '../resources.ts';
 import type { ProcessContext } from '../types.ts';
-import { clientsPerDyno } from './settings.ts';
+import { clientsPerDyno, queueClientsPerDyno } from './settings.ts';
 
 export type Redis = RedisClientType;
 
@@ -36,14 +36,22 @@ async function checkRoom(client: Redis, ctx: ProcessContext, name: string): Prom
   const max = read('maxclients');
   const used = read('connected_clients');
   if (!Number.isFinite(max) || !Number.isFinite(used)) return;
-  // This process's own client is among those connected.
+  // This process's own client is among those connected (BullMQ's, in a runner, come after it).
   const free = max - used + 1;
-  const needed = ctx.config.workers;
+  const { needed, arithmetic } = dynoClients(ctx);
   if (free < needed)
     ctx.log.warn(
-      `${name}: the server allows ${max} clients and ${used} are connected: this dyno's ${needed} (${clientsPerDyno(needed)}) may not fit`,
+      `${name}: the server allows ${max} clients and ${used} are connected: this dyno's ${needed} (${arithmetic}) may not fit`,
       { max, used, needed },
     );
+}
+
+/** The clients a dyno of this process type opens, as its boot line counts them. */
+function dynoClients(ctx: ProcessContext): { needed: number; arithmetic: string } {
+  const { workers, processType } = ctx.config;
+  return processType === 'worker'
+    ? { needed: workers * 3, arithmetic: queueClientsPerDyno(workers) }
+    : { needed: workers, arithmetic: clientsPerDyno(workers) };
 }
 
 export interface RedisOptions {
@@ -116,7 +124,7 @@ export function registerRedis(ctx: ProcessContext, options: RedisOptions = {}): 
       } finally {
         signal.removeEventListener('abort', stop);
       }
-      ctx.log.info(`${name} connected`, { host, tls: settings.tlsReason, clients: clientsPerDyno(ctx.config.workers) });
+      ctx.log.info(`${name} connected`, { host, tls: settings.tlsReason, clients: dynoClients(ctx).arithmetic });
       // Once per dyno, by its first process: the others would ask the same question.
       const { workerId } = ctx.identity;
       // A server that refuses INFO (a plan may rename it) leaves the check undone, not the cache.
