@@ -21,10 +21,13 @@ export interface JobsThroughput {
 
 export interface JobsCostRow {
   readonly name: string;
-  /** Median over the rounds of the runner process's CPU per job, in microseconds. */
+  /** Median over the rounds of the runner process's CPU per job, in microseconds, once warm. */
   readonly cpuUsPerJob: number | null;
   readonly vsBare: number | null;
   readonly perRound: readonly (number | null)[];
+  /** The same over the warm-up's jobs: what a runner pays once, after each boot. */
+  readonly warmUpCpuUsPerJob: number | null;
+  readonly warmUpVsBare: number | null;
 }
 
 export interface JobsBench {
@@ -132,6 +135,7 @@ export async function measureJobs(options: {
     { name: "the kit's runner (node worker.ts), LOG_LEVEL=info", entry: 'worker.ts', readyLine: runnerLine },
   ];
   const perRound: (number | null)[][] = servers.map(() => []);
+  const warmUpPerRound: (number | null)[][] = servers.map(() => []);
   const cpus = cpusForServer();
   const unpin = cpus ? pinThisProcess(cpus.others) : () => {};
   try {
@@ -146,15 +150,20 @@ export async function measureJobs(options: {
           ...(cpus ? { cpu: cpus.server } : {}),
         });
         try {
+          const perJob = (from: number | null, to: number | null, jobs: number) =>
+            from === null || to === null ? null : ((to - from) / jobs) * 1e6;
           const cpu = await withQueue(redisUrl, async (queue) => {
+            const booted = processCpu(app);
             await runBatch(queue, options.warmJobs, 0);
+            const warm = processCpu(app);
             await queue.obliterate({ force: true });
             const before = processCpu(app);
             await runBatch(queue, options.costJobs, 0);
             const after = processCpu(app);
-            return before === null || after === null ? null : ((after - before) / options.costJobs) * 1e6;
+            return { warmUp: perJob(booted, warm, options.warmJobs), steady: perJob(before, after, options.costJobs) };
           });
-          perRound[i]?.push(cpu);
+          perRound[i]?.push(cpu.steady);
+          warmUpPerRound[i]?.push(cpu.warmUp);
         } finally {
           await app.stop();
         }
@@ -163,15 +172,22 @@ export async function measureJobs(options: {
   } finally {
     unpin();
   }
-  const bare = perRound[0] ?? [];
-  const rows = servers.map((server, i) => {
-    const rounds = perRound[i] ?? [];
+  const medianVsBare = (all: (number | null)[][], i: number) => {
+    const bare = all[0] ?? [];
+    const rounds = all[i] ?? [];
     const ratios = rounds.flatMap((x, r) => (x === null || !bare[r] ? [] : [x / (bare[r] as number)]));
+    return { cpu: median(rounds.flatMap((x) => (x === null ? [] : [x]))), vsBare: median(ratios) };
+  };
+  const rows = servers.map((server, i) => {
+    const steady = medianVsBare(perRound, i);
+    const warmUp = medianVsBare(warmUpPerRound, i);
     return {
       name: server.name,
-      cpuUsPerJob: median(rounds.flatMap((x) => (x === null ? [] : [x]))),
-      vsBare: median(ratios),
-      perRound: rounds,
+      cpuUsPerJob: steady.cpu,
+      vsBare: steady.vsBare,
+      perRound: perRound[i] ?? [],
+      warmUpCpuUsPerJob: warmUp.cpu,
+      warmUpVsBare: warmUp.vsBare,
     };
   });
   return {

@@ -211,18 +211,27 @@ function jobs(r: BenchResults): string {
       'batch; the time runs until the queue counts every one completed.',
     '',
     table(
-      [`one process, ${int(j.cost.jobs)} trivial jobs`, 'CPU us / job', 'vs bare', 'CPU us per round'],
+      [
+        `one process, ${int(j.cost.jobs)} trivial jobs`,
+        'CPU us / job',
+        'vs bare',
+        'CPU us per round',
+        `first ${int(j.cost.warmJobs)}: us / job`,
+        'vs bare',
+      ],
       j.cost.rows.map((row) => [
         row.name,
         row.cpuUsPerJob === null ? '-' : row.cpuUsPerJob.toFixed(0),
         row.vsBare === null ? '-' : `${row.vsBare.toFixed(2)}x`,
         row.perRound.map((x) => (x === null ? '-' : x.toFixed(0))).join(' '),
+        row.warmUpCpuUsPerJob == null ? '-' : row.warmUpCpuUsPerJob.toFixed(0),
+        row.warmUpVsBare == null ? '-' : `${row.warmUpVsBare.toFixed(2)}x`,
       ]),
-      ['left', ...numbers(3)],
+      ['left', ...numbers(5)],
     ),
     '',
     `Median of ${j.cost.rounds} round${j.cost.rounds === 1 ? '' : 's'}, the three taking turns (who goes first rotates), ` +
-      `each after ${int(j.cost.warmJobs)} jobs to warm up, ` +
+      `each after ${int(j.cost.warmJobs)} jobs to warm up (the last two columns: what those cost, once per boot), ` +
       (j.cost.runnerCpu === null
         ? 'unpinned'
         : `alone on CPU ${j.cost.runnerCpu} (the bench on the others, Redis unpinned)`) +
