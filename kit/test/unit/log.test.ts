@@ -1,5 +1,6 @@
-// src/runtime/log/log.ts: a field named like a line's own key (level, time, msg, or a base or
-// child field such as pid) neither repeats the key nor replaces what the line says of itself.
+// src/runtime/log/log.ts: a field named like a line's own key (level, time, msg, the process's
+// instance, proc and pid, or a child's field) neither repeats the key nor replaces what the line
+// says of itself.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLineLogger, createLogger, type LoggerOptions } from '../../../src/runtime/log/log.ts';
@@ -41,6 +42,23 @@ for (const [name, make] of Object.entries(makers)) {
       assert.equal(line.msg, 'signed up');
       assert.equal(line.level_, 'gold');
       assert.equal(line.pid_, 5);
+    });
+
+    it('keeps instance the line’s own where no platform names one, and loses no value to a rename', () => {
+      written.length = 0;
+      make(options).info('x', { instance: 'mine', level: 'a', level_: 'b' });
+      const [text = ''] = written;
+      assert.deepEqual(keysOf(text), ['level', 'time', 'proc', 'pid', 'instance_', 'level__', 'level_', 'msg']);
+      assert.deepEqual(JSON.parse(text), {
+        level: 'info',
+        time: (JSON.parse(text) as { time: string }).time,
+        proc: 'app',
+        pid: 123,
+        instance_: 'mine',
+        level__: 'a',
+        level_: 'b',
+        msg: 'x',
+      });
     });
 
     it("keeps a child's fields the line's own too", () => {

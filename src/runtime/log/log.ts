@@ -73,11 +73,13 @@ const serializers = (pino: pino) => ({
 });
 
 /**
- * A line's own keys: level, time and msg, and its logger's base and child fields. A field of
- * the same name is written with a trailing underscore (`pid_`): pino would write the key twice,
- * and a log reader keep either, so a line could claim another level, time or process.
+ * A line's own keys: level, time, msg, the process's (instance, proc, pid: the readable format
+ * shows them as the process, even where a platform names no instance), and its logger's child
+ * fields. A field of the same name is written with a trailing underscore (`pid_`): pino would
+ * write the key twice, and a log reader keep either, so a line could claim another level, time
+ * or process.
  */
-const LINE_KEYS = ['level', 'time', 'msg'];
+const LINE_KEYS = ['level', 'time', 'msg', 'instance', 'proc', 'pid'];
 
 const ownKeys = (own: Iterable<string>, fields: Fields): ReadonlySet<string> =>
   new Set([...own, ...Object.keys(fields)]);
@@ -86,10 +88,17 @@ function apart(fields: Fields, own: ReadonlySet<string>): Fields {
   for (const key in fields) {
     if (!own.has(key)) continue;
     const renamed: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(fields)) renamed[own.has(name) ? `${name}_` : name] = value;
+    for (const [name, value] of Object.entries(fields)) renamed[own.has(name) ? free(name, fields, own) : name] = value;
     return renamed;
   }
   return fields;
+}
+
+/** `pid_`, or `pid__` where the fields hold a `pid_` of their own too: no value is lost. */
+function free(name: string, fields: Fields, own: ReadonlySet<string>): string {
+  let renamed = `${name}_`;
+  while (renamed in fields || own.has(renamed)) renamed += '_';
+  return renamed;
 }
 
 /**
@@ -240,7 +249,7 @@ export function createLineLogger(options: LoggerOptions): Logger {
   const emit = (level: Level, msg: string, fields: Fields = {}) => {
     if (RANK[level] < threshold) return;
     const record: Record<string, unknown> = { level, time: new Date().toISOString(), ...options.base };
-    for (const [key, value] of Object.entries(fields)) record[own.has(key) ? `${key}_` : key] = serializeError(value);
+    for (const [key, value] of Object.entries(apart(fields, own))) record[key] = serializeError(value);
     record.msg = msg;
     const json = `${JSON.stringify(record)}\n`;
     write(options.format === 'pretty' ? prettyLine(json) : json);
