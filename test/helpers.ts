@@ -1,5 +1,5 @@
 // Your tests' helpers: your app, served in the test's process, your jobs run as a runner runs
-// them, and a database of the test's own.
+// them, and a database and Redis keys of the test's own.
 //   const app = await startApp(t, { env: { DATABASE_URL: await testDatabase(t) } });
 //   const res = await fetch(`${app.url}/notes`);
 //   const runner = await startRunner(t, { env: { DATABASE_URL: await testDatabase(t) } });
@@ -13,6 +13,7 @@ import type { Env } from '../src/runtime/config.ts';
 import { startApp as start, startRunner as startJobs } from '../src/runtime/testing.ts';
 
 export { testDatabase, whenPostgres } from '../src/runtime/database/test-database.ts';
+export { testRedis } from '../src/runtime/redis/test-redis.ts';
 
 /**
  * Your app on a free port, with exactly the environment given (NODE_ENV=test unless set; your

@@ -1,0 +1,32 @@
+// A Redis of a test's own, for your app's tests: the server is shared, but the kit's keys in it
+// (the job queue, the rate limits' counts) sit under a REDIS_KEY_PREFIX of the test's own, and
+// are deleted when the test ends. The server is TEST_REDIS_URL's, else 127.0.0.1:6379.
+import { randomBytes } from 'node:crypto';
+import type { TestContext } from 'node:test';
+import { createClient } from 'redis';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * REDIS_URL and REDIS_KEY_PREFIX for the test's app (`env: { ...testRedis(t) }`): what it
+ * enqueues and counts, no other test sees, and none is left behind. The app's own keys (what a
+ * route stores in the cache) are its own to name apart.
+ */
+export function testRedis(t: TestContext): { REDIS_URL: string; REDIS_KEY_PREFIX: string } {
+  const prefix = `test-${randomBytes(6).toString('hex')}`;
+  // Registered first, so run first: the app's writes are over once its test's body is.
+  t.after(async () => {
+    const client = createClient({ url: TEST_REDIS_URL, socket: { reconnectStrategy: false } });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1_000 }))
+        if (keys.length > 0) await client.unlink(keys);
+    } catch {
+      // No server: the test that needed one has failed already, saying so.
+    } finally {
+      client.destroy();
+    }
+  });
+  return { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix };
+}
