@@ -76,6 +76,8 @@ function bootLine(log: Logger, config: Config, plan: WorkerPlan, kind: Kind): vo
           redis: kind === 'web' ? clientsPerDyno(plan.count) : queueClientsPerDyno(plan.count),
           redisHost: config.redis.host,
           redisTls: config.redis.tlsReason,
+          // Which of the Redis's keys are this app's: two apps on one Redis need one each.
+          redisKeys: `${config.redis.keyPrefix}:*`,
         }
       : { redis: NO_REDIS }),
     ...(kind === 'web' ? { rateLimits: rateLimitScope(config.redis !== null, plan.count) } : {}),

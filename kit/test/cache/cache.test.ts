@@ -275,13 +275,17 @@ describe("the dyno's clients against the server's limit", needsRedisServer, () =
 describe('a cluster whose Redis is out of reach', () => {
   it('is ready without it, with no crash loop, and SIGTERM ends it promptly with exit 0', async (t) => {
     const closed = await freePort();
-    const dyno = startDyno(t, { WEB_CONCURRENCY: '2', REDIS_URL: withPassword(`redis://127.0.0.1:${closed}`) });
+    const dyno = startDyno(t, {
+      WEB_CONCURRENCY: '2',
+      REDIS_URL: withPassword(`redis://127.0.0.1:${closed}`),
+      REDIS_KEY_PREFIX: 'notes-staging',
+    });
     const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
     const starting = dyno.logs.find((l) => l.msg.startsWith('starting'));
     assert.deepEqual(
-      [starting?.redis, starting?.redisHost, starting?.redisTls],
-      ['2 workers x 1 client = 2 per dyno', `127.0.0.1:${closed}`, 'redis:// URL: no TLS'],
-      'the boot line gives the dyno its clients, and where, never the password',
+      [starting?.redis, starting?.redisHost, starting?.redisTls, starting?.redisKeys],
+      ['2 workers x 1 client = 2 per dyno', `127.0.0.1:${closed}`, 'redis:// URL: no TLS', 'notes-staging:*'],
+      'the boot line gives the dyno its clients, and where, never the password, and which keys are its',
     );
     const warnings = dyno.logs.filter(
       byMsg('optional resource did not open: serving without it, retrying in the background'),
