@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './log/log.ts';
 import { createProcessMetrics } from './metrics/metrics.ts';
 import { optionFailure } from './option-error.ts';
 import { createProcessContext } from './process-context.ts';
-import { createResources, RESOURCE_TIMING, type ResourceTiming, RUNNING_JOBS } from './resources.ts';
+import { createResources, type ResourceTiming, RUNNING_JOBS, SERVING } from './resources.ts';
 import { type Surfaces, surfacesOf } from './surfaces.ts';
 import type { AppFactory, ProcessContext } from './types.ts';
 import { parseVariables, type VariableSpecs, type VariableValues } from './variables.ts';
@@ -58,28 +58,12 @@ export interface StartedApp {
  * when the test ends, the server drains and the resources close, as in a serving process.
  */
 export async function startApp<D extends VariableSpecs>(t: TestContext, options: StartOptions<D>): Promise<StartedApp> {
-  const env: Env = { NODE_ENV: 'test', ...options.env };
-  const config = loadConfig(env);
-  const vars = parseVariables(options.variables, env);
-  const log = options.log ?? createLogger({ level: 'silent', format: 'json', base: {} });
-  const health = { draining: false };
-  const metrics = createProcessMetrics(config.instance);
-  const resources = createResources(log, options.resourceTiming);
-  const plan = { count: 1, source: 'WEB_CONCURRENCY', reason: 'a test: one process' } as const;
+  const { config, health, resources, parts } = testProcess(options, 'web', options.resourceTiming);
   const ctx = createAppContext<VariableValues<D>>({
-    nodeEnv: config.nodeEnv,
-    surfaces: options.surfaces ?? surfacesOf(config),
+    ...parts,
+    surfaces: options.surfaces ?? parts.surfaces,
     workers: options.workers ?? 1,
-    env,
-    vars,
-    database: config.database,
-    redis: config.redis,
-    identity: { pid: process.pid, workerId: null, instance: config.instance },
-    log,
-    metrics,
-    resources,
     health,
-    cluster: singleProcessView(config.instance, plan, metrics, health, 512 * 1024 * 1024),
     proxyHops: config.proxy.hops,
   });
   const handler = options.app(ctx);
@@ -91,6 +75,46 @@ export async function startApp<D extends VariableSpecs>(t: TestContext, options:
     await resources.closeAll(now() + config.shutdown.ms);
   });
   return { url: `http://127.0.0.1:${server.port}`, config, health, server, resources };
+}
+
+/**
+ * What both helpers build as a process of their type builds it: the config and the app's
+ * variables parsed from `env` (NODE_ENV=test unless given), its log, metrics and resources,
+ * and the cluster's view of one process.
+ */
+function testProcess<D extends VariableSpecs>(
+  options: { readonly env?: Env; readonly variables: D; readonly log?: Logger },
+  type: 'web' | 'worker',
+  timing: ResourceTiming | undefined,
+) {
+  const env: Env = { NODE_ENV: 'test', ...options.env };
+  const config = loadConfig(env);
+  const vars = parseVariables(options.variables, env);
+  const log = options.log ?? createLogger({ level: 'silent', format: 'json', base: {} });
+  const health = { draining: false };
+  // A runner's are never scraped (runner.ts): no default series.
+  const metrics = createProcessMetrics(config.instance, type === 'web' ? undefined : { defaults: false });
+  const resources = createResources(log, timing, type === 'web' ? SERVING : RUNNING_JOBS);
+  const plan = {
+    count: 1,
+    source: type === 'web' ? 'WEB_CONCURRENCY' : 'JOB_PROCESSES',
+    reason: 'a test: one process',
+  } as const;
+  const parts = {
+    nodeEnv: config.nodeEnv,
+    surfaces: surfacesOf(config),
+    workers: 1,
+    env,
+    vars,
+    database: config.database,
+    redis: config.redis,
+    identity: { pid: process.pid, workerId: null, instance: config.instance },
+    log,
+    metrics,
+    resources,
+    cluster: singleProcessView(config.instance, plan, metrics, health, 512 * 1024 * 1024),
+  };
+  return { config, log, health, resources, parts };
 }
 
 export interface RunnerOptions<D extends VariableSpecs, R> {
@@ -133,29 +157,8 @@ export async function startRunner<D extends VariableSpecs, R>(
   t: TestContext,
   options: RunnerOptions<D, R>,
 ): Promise<StartedRunner<R>> {
-  const env: Env = { NODE_ENV: 'test', ...options.env };
-  const config = loadConfig(env);
-  const vars = parseVariables(options.variables, env);
-  const log = options.log ?? createLogger({ level: 'silent', format: 'json', base: {} });
-  const health = { draining: false };
-  const metrics = createProcessMetrics(config.instance, { defaults: false });
-  const resources = createResources(log, RESOURCE_TIMING, RUNNING_JOBS);
-  const plan = { count: 1, source: 'JOB_PROCESSES', reason: 'a test: one process' } as const;
-  const ctx = createProcessContext<VariableValues<D>>({
-    processType: 'worker',
-    nodeEnv: config.nodeEnv,
-    surfaces: surfacesOf(config),
-    workers: 1,
-    env,
-    vars,
-    database: config.database,
-    redis: config.redis,
-    identity: { pid: process.pid, workerId: null, instance: config.instance },
-    log,
-    metrics,
-    resources,
-    cluster: singleProcessView(config.instance, plan, metrics, health, 512 * 1024 * 1024),
-  });
+  const { config, log, resources, parts } = testProcess(options, 'worker', undefined);
+  const ctx = createProcessContext<VariableValues<D>>({ ...parts, processType: 'worker' });
   const deps = options.resources(ctx);
   // Before the open, so what did open closes even when another does not.
   t.after(() => resources.closeAll(now() + config.shutdown.ms));

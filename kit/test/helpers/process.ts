@@ -1,6 +1,6 @@
 // The tests' side of the harness in kit/harness/: whatever a test starts ends with the test,
 // and every line it writes is kept for the test to read.
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
@@ -181,4 +181,14 @@ export function liveMembers(group: number): number[] {
 /** The processes `parent` started and has not reaped, zombies too: a zombie's group may still hold live processes. */
 export function childrenOf(parent: number): number[] {
   return processesWhere((stat) => Number(stat[1]) === parent);
+}
+
+/** Options for `it` or `describe`: skipped, with the reason, where `command` is not installed. */
+export function needsCommand(command: string): { readonly skip: string | false } {
+  try {
+    execFileSync(command, ['--version'], { stdio: 'ignore' });
+    return { skip: false };
+  } catch {
+    return { skip: `${command} is not installed` };
+  }
 }

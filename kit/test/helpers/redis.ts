@@ -1,12 +1,13 @@
 // A real Redis for the tests that need one: 127.0.0.1:6379, as this project's machines and CI
 // run it (.ci/run starts it). Tests share it, so each keeps to keys under a prefix of its own.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import type { TlsOptions } from 'node:tls';
 import { createClient } from 'redis';
 import { serviceGate } from '../../../src/runtime/service-gate.ts';
 import { freePort } from '../../harness/ports.ts';
+import { needsCommand } from './process.ts';
 import { tcpProxy } from './tcp-proxy.ts';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -64,17 +65,8 @@ export async function redisAdmin(t: TestContext, url: string) {
 export const redisProxy = (t: TestContext, options: { readonly tls?: TlsOptions } = {}) =>
   tcpProxy(t, REDIS_URL, 6379, options);
 
-const hasRedisServer = (() => {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 /** Options for `it` or `describe`: skipped, with the reason, where redis-server is not installed. */
-export const needsRedisServer = { skip: hasRedisServer ? false : 'redis-server is not installed' };
+export const needsRedisServer = needsCommand('redis-server');
 
 /**
  * A Redis server of the test's own, started with `args` (a small maxclients, say), nothing kept

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { describe, it, type TestContext } from 'node:test';
 import { FORCEABLE } from '../../../src/runtime/signals.ts';
@@ -10,6 +9,7 @@ import {
   type Dyno,
   freePort,
   isAlive,
+  needsCommand,
   outputLines,
   portIsFree,
   spawnGroup,
@@ -164,18 +164,7 @@ describe('one signal to the first process alone, as containers, Fly.io and Cloud
   }
 });
 
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
-describe('in a terminal (util-linux script gives the app one)', {
-  skip: hasScript ? false : 'script is not installed',
-}, () => {
+describe('in a terminal (util-linux script gives the app one)', needsCommand('script'), () => {
   /** `npm start` in a terminal: the app's JSON lines, read from the terminal's other end. */
   async function inTerminal(t: TestContext, workers: 1 | 2) {
     const port = await freePort();
