@@ -28,9 +28,9 @@ export function dynoStore(view: ClusterView, name: string, windowMs: number): St
  * rate-limit-redis's store on the app's client. It loads its Lua scripts once, and a failed load
  * leaves it failing for good (its script hash stays a rejected promise), so after any error the
  * next request builds it afresh: after an outage, or a failover to a server that has never seen
- * the scripts (Heroku Key-Value Store's maintenance), it counts again by itself.
+ * the scripts (Heroku Key-Value Store's maintenance), it counts again by itself. `prefix` is
+ * what this limit's keys begin with (`kit:rl:<name>:`).
  */
-/** `prefix`: what this limit's keys begin with (`kit:rl:<name>:`). */
 export function redisStore(redis: ResourceHandle<Redis>, prefix: string, windowMs: number): Store {
   let store: Store | undefined;
   let building: Promise<Store> | undefined;

@@ -6,7 +6,7 @@
 import type { RedisClientType } from 'redis';
 import type { ResourceHandle, Resources } from '../resources.ts';
 import type { ProcessContext } from '../types.ts';
-import { clientsPerDyno, queueClientsPerDyno } from './settings.ts';
+import { CLIENTS_PER_RUNNER, clientsPerDyno, queueClientsPerDyno } from './settings.ts';
 
 export type Redis = RedisClientType;
 
@@ -50,7 +50,7 @@ async function checkRoom(client: Redis, ctx: ProcessContext, name: string): Prom
 function dynoClients(ctx: ProcessContext): { needed: number; arithmetic: string } {
   const { workers, processType } = ctx.config;
   return processType === 'worker'
-    ? { needed: workers * 3, arithmetic: queueClientsPerDyno(workers) }
+    ? { needed: workers * CLIENTS_PER_RUNNER, arithmetic: queueClientsPerDyno(workers) }
     : { needed: workers, arithmetic: clientsPerDyno(workers) };
 }
 

@@ -70,8 +70,10 @@ export const clientsPerDyno = (workers: number): string =>
  * A worker dyno's clients, for its boot line: each runner has the app's client (its resources),
  * and BullMQ's two, one of which blocks waiting for jobs (docs.bullmq.io/guide/connections).
  */
+export const CLIENTS_PER_RUNNER = 3;
+
 export const queueClientsPerDyno = (runners: number): string =>
-  `${runners} ${runners === 1 ? 'runner' : 'runners'} x (1 client + 2 for the queue) = ${runners * 3} per dyno`;
+  `${runners} ${runners === 1 ? 'runner' : 'runners'} x (1 client + 2 for the queue) = ${runners * CLIENTS_PER_RUNNER} per dyno`;
 
 /** Where the app's rate limits count, for the boot line: the whole app's, or each dyno's. */
 export const rateLimitScope = (redis: boolean, workers: number): string =>
