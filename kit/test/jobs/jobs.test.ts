@@ -288,6 +288,34 @@ it('a scheduled job is enqueued once per time, however many worker dynos keep it
   await stop(s.web);
 });
 
+it('a schedule taken away from a job is removed from the queue when a runner boots', { skip }, async (t) => {
+  const s = await setup(t);
+  const before = await s.worker({ TICK: '1', JOB_PROCESSES: '1' });
+  await until('a tick', s.runs, (r) => r.length >= 1, 10_000);
+  await stop(before);
+  const client = await redisAdmin(t, s.redisUrl);
+  assert.equal(await client.zCard('kit:jobs:repeat'), 1, 'the tick’s scheduler, kept in the queue');
+  const after = await s.worker({ JOB_PROCESSES: '1' });
+  assert.deepEqual((await after.waitFor('removed', byMsg('schedules removed: their jobs have none now'))).jobs, [
+    'tick',
+  ]);
+  assert.equal(await client.zCard('kit:jobs:repeat'), 0, 'nothing left to enqueue it');
+  await stop(after, s.web);
+});
+
+it('a cron the queue refuses fails the runner, naming the job and its pattern', { skip }, async (t) => {
+  const s = await setup(t);
+  const worker = startDyno(
+    t,
+    { ENTRY: 'worker', JOB_PROCESSES: '1', DYNO: 'worker.1', REDIS_URL: s.redisUrl, BAD_CRON: '1' },
+    FIXTURE,
+  );
+  const refused = await worker.waitFor('refused', byMsg('a schedule could not be set'));
+  assert.match(String(refused.cause), /^midnight's cron "99 0 \* \* \*" was refused by the queue: /);
+  assert.equal((await worker.exited).code, 1);
+  await stop(s.web);
+});
+
 it('/metrics shows the queue by state', { skip }, async (t) => {
   const s = await setup(t);
   await s.enqueue({ n: 3, ms: 0 });

@@ -28,8 +28,9 @@ import { createResources, RESOURCE_TIMING, RUNNING_JOBS } from '../resources.ts'
 import { FORCEABLE, onSignals } from '../signals.ts';
 import type { ProcessContext } from '../types.ts';
 import type { AnyJob } from './define.ts';
-import { jobOptions, QUEUE_NAME } from './queue.ts';
+import { QUEUE_NAME } from './queue.ts';
 import { RunningJob } from './running-job.ts';
+import { syncSchedules } from './schedules.ts';
 
 /** What worker.ts hands the runtime: the app's jobs, and the resources their handlers use. */
 export interface JobsEntry {
@@ -314,20 +315,19 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   }
   if (out.stopping) return;
 
-  // Schedules live in the queue (a job scheduler per job, upserted by name), so however many
-  // runners and dynos upsert them, each is enqueued once per time. Once per dyno, by its first.
-  const scheduled = [...jobs.values()].filter((j) => j.every !== undefined || j.cron !== undefined);
-  if (scheduled.length > 0 && (identity.workerId === null || identity.workerId === 1)) {
-    const queue = new Queue(QUEUE_NAME, { connection: createNodeRedisClient(client), prefix: redis.keyPrefix });
-    for (const job of scheduled)
-      await queue.upsertJobScheduler(job.name, job.every !== undefined ? { every: job.every } : { pattern: job.cron }, {
-        name: job.name,
-        data: {},
-        opts: jobOptions(job),
-      });
-    log.info('schedules set', {
-      jobs: scheduled.map((j) => `${j.name} ${j.every !== undefined ? `every ${j.every} ms` : j.cron}`),
-    });
+  // By every runner, not the dyno's first alone: a runner that replaces the first after a crash
+  // must set them too, and one the queue refuses (a cron it cannot parse) must fail each runner,
+  // so the dyno ends as a crash loop that names it rather than run on with the old schedule.
+  const queue = new Queue(QUEUE_NAME, { connection: createNodeRedisClient(client), prefix: redis.keyPrefix });
+  try {
+    const { set, removed } = await syncSchedules(queue, [...jobs.values()]);
+    if (set.length > 0) log.info('schedules set', { jobs: set });
+    if (removed.length > 0) log.info('schedules removed: their jobs have none now', { jobs: removed });
+  } catch (err) {
+    log.error('a schedule could not be set', { cause: (err as Error).message });
+    failBoot((err as Error).message);
+    return;
   }
+  if (out.stopping) return;
   log.info('taking jobs', { jobs: [...jobs.keys()], concurrency: config.jobs.concurrency });
 }
