@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AppContext, type RateLimitOptions, rateLimit } from '../../../src/runtime/contract.ts';
+import express from 'express';
+import { type AppContext, type AppFactory, type RateLimitOptions, rateLimit } from '../../../src/runtime/contract.ts';
+import { startApp } from '../helpers/app-server.ts';
 
 // The options are checked before the context is read: a bad one stops createApp at once.
 const noContext = {} as AppContext;
@@ -23,4 +25,22 @@ describe('rateLimit refuses options that cannot be right, naming the field and w
         message,
       });
     });
+});
+
+it('a second limit of the same name in one app is refused; another app may use it', async (t) => {
+  const twice: AppFactory = (ctx) => {
+    rateLimit(ctx, { name: 'login', limit: 5, windowMs: 60_000 });
+    rateLimit(ctx, { name: 'login', limit: 100, windowMs: 60_000 });
+    return express();
+  };
+  await assert.rejects(startApp(t, { app: twice }), {
+    name: 'TypeError',
+    message:
+      'rateLimit: name is "login": it must be unique in the app: another rateLimit has it, and would share its counts',
+  });
+  const once: AppFactory = (ctx) => {
+    rateLimit(ctx, { name: 'login', limit: 5, windowMs: 60_000 });
+    return express();
+  };
+  await startApp(t, { app: once });
 });

@@ -31,6 +31,9 @@ export interface RateLimitOptions {
 
 const NAME = /^[\w.-]+$/;
 const MAX_WINDOW_MS = 2 ** 31 - 1;
+// The names each app has given its limits: two of one name would count in one another's keys.
+// Per context, not per process: a test file builds one app after another, each with its own.
+const namesOf = new WeakMap<AppContext, Set<string>>();
 
 function checked(options: RateLimitOptions): RateLimitOptions {
   const { name, limit, windowMs } = options;
@@ -50,6 +53,11 @@ function checked(options: RateLimitOptions): RateLimitOptions {
  */
 export function rateLimit(ctx: AppContext, options: RateLimitOptions): RequestHandler {
   const { name, limit, windowMs, redis, key } = checked(options);
+  const names = namesOf.get(ctx) ?? new Set<string>();
+  namesOf.set(ctx, names);
+  if (names.has(name))
+    optionFailure('rateLimit')('name', name, 'unique in the app: another rateLimit has it, and would share its counts');
+  names.add(name);
   const log = ctx.log;
   const first = ctx.identity.workerId === null || ctx.identity.workerId === 1;
   // Once per dyno, by its first process: the boot line promised every dyno.
