@@ -214,17 +214,31 @@ describe('deploy files, one per platform', () => {
     });
   }
 
+  it("railway.worker.json, a worker service's Config File Path, starts node worker.ts and nothing of the web's", async () => {
+    const validate = await validator('kit/test/fixtures/railway.schema.json');
+    const doc = await parseFile('railway.worker.json');
+    assert.ok(validate(doc), JSON.stringify(validate.errors, null, 2));
+    assert.ok(doc.deploy.startCommand.endsWith(' node worker.ts'), doc.deploy.startCommand);
+    assert.doesNotMatch(doc.deploy.startCommand, /\bnpm\b/);
+    // No port to check, and the web's service runs the migrations.
+    assert.deepEqual([doc.deploy.healthcheckPath, doc.deploy.preDeployCommand], [undefined, undefined]);
+    assert.equal(doc.deploy.drainingSeconds, (await parseFile('railway.json')).deploy.drainingSeconds);
+  });
+
   it("fly.toml's service port is the PORT it gives the kit", async () => {
     const fly = await parseFile('fly.toml');
     assert.equal(loadConfig(fly.env).port, fly.http_service.internal_port);
   });
 
   it('the compile cache named in a deploy file is the one npm run build fills', async () => {
-    const railway = (await parseFile('railway.json')).deploy.startCommand as string;
+    const inCommand = (command: string) =>
+      Object.fromEntries([...command.matchAll(/\b(NODE_COMPILE_CACHE\w*)=(\S+)/g)].map(([, k, v]) => [k, v]));
     const named = [
       renderEnv(await parseFile('render.yaml')),
       doEnv(await parseFile('.do/deploy.template.yaml')),
-      Object.fromEntries([...railway.matchAll(/\b(NODE_COMPILE_CACHE\w*)=(\S+)/g)].map(([, k, v]) => [k, v])),
+      (await parseFile('fly.toml')).env,
+      inCommand((await parseFile('railway.json')).deploy.startCommand),
+      inCommand((await parseFile('railway.worker.json')).deploy.startCommand),
     ];
     for (const env of named) {
       assert.equal(path.resolve(ROOT, env.NODE_COMPILE_CACHE as string), COMPILE_CACHE_DIR);
