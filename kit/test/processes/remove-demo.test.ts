@@ -28,6 +28,7 @@ const ENTRIES = [
   'render.yaml',
   'fly.toml',
   'railway.json',
+  'railway.worker.json',
   '.do',
   'docs',
   'src',
