@@ -324,9 +324,15 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     if (set.length > 0) log.info('schedules set', { jobs: set });
     if (removed.length > 0) log.info('schedules removed: their jobs have none now', { jobs: removed });
   } catch (err) {
-    log.error('a schedule could not be set', { cause: (err as Error).message });
-    failBoot((err as Error).message);
-    return;
+    // Redis gone since the runner said it was ready: an outage, which the runner outlasts. The
+    // schedules it did not check are checked by the next runner to boot.
+    if (lost || !client.isReady)
+      log.warn('schedules not checked: the job queue does not answer', { cause: (err as Error).message });
+    else {
+      log.error('a schedule could not be set', { cause: (err as Error).message });
+      failBoot((err as Error).message);
+      return;
+    }
   }
   if (out.stopping) return;
   log.info('taking jobs', { jobs: [...jobs.keys()], concurrency: config.jobs.concurrency });
