@@ -5,12 +5,13 @@ import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import type { TlsOptions } from 'node:tls';
 import { createClient } from 'redis';
+import { deletedAfter, TEST_REDIS_URL } from '../../../src/runtime/redis/test-redis.ts';
 import { serviceGate } from '../../../src/runtime/service-gate.ts';
 import { freePort } from '../../harness/ports.ts';
 import { needsCommand } from './process.ts';
 import { tcpProxy } from './tcp-proxy.ts';
 
-export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = TEST_REDIS_URL;
 
 /** Options for `it` or `describe`: skipped, with the reason, when no server answers. */
 export const needsRedis = await serviceGate(
@@ -32,17 +33,7 @@ export const needsRedis = await serviceGate(
 /** A key prefix no other test uses; its keys are deleted when the test ends. */
 export function keyPrefix(t: TestContext): string {
   const prefix = `kit-test:${process.pid}:${Math.random().toString(36).slice(2, 8)}:`;
-  t.after(async () => {
-    const client = await createClient({ url: REDIS_URL })
-      .on('error', () => {})
-      .connect();
-    try {
-      const keys = await client.keys(`${prefix}*`);
-      if (keys.length > 0) await client.del(keys);
-    } finally {
-      client.destroy();
-    }
-  });
+  deletedAfter(t, `${prefix}*`);
   return prefix;
 }
 

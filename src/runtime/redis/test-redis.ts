@@ -15,12 +15,18 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
 export function testRedis(t: TestContext): { REDIS_URL: string; REDIS_KEY_PREFIX: string } {
   const prefix = `test-${randomBytes(6).toString('hex')}`;
   // Registered first, so run first: the app's writes are over once its test's body is.
+  deletedAfter(t, `${prefix}:*`);
+  return { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix };
+}
+
+/** Deletes the keys that match `pattern` (SCAN's MATCH) from TEST_REDIS_URL's server when the test ends. */
+export function deletedAfter(t: TestContext, pattern: string): void {
   t.after(async () => {
     const client = createClient({ url: TEST_REDIS_URL, socket: { reconnectStrategy: false } });
     client.on('error', () => {});
     try {
       await client.connect();
-      for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1_000 }))
+      for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 1_000 }))
         if (keys.length > 0) await client.unlink(keys);
     } catch {
       // No server: the test that needed one has failed already, saying so.
@@ -28,5 +34,4 @@ export function testRedis(t: TestContext): { REDIS_URL: string; REDIS_KEY_PREFIX
       client.destroy();
     }
   });
-  return { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix };
 }
