@@ -14,10 +14,10 @@ import { type Logger, processLogger } from './log/log.ts';
 import { planRunners, planWorkers, type WorkerPlan } from './platform/concurrency.ts';
 import { readMachineFacts } from './platform/machine.ts';
 import { platformById } from './platform/platforms.ts';
-import { clientsPerDyno, NO_REDIS, queueClientsPerDyno, rateLimitScope } from './redis/settings.ts';
+import { dynoClients, NO_REDIS, rateLimitScope } from './redis/settings.ts';
 import { FORCEABLE, onSignals } from './signals.ts';
 import { surfacesOf, surfacesOff } from './surfaces.ts';
-import type { AppFactory } from './types.ts';
+import type { AppConfig, AppFactory } from './types.ts';
 import type { VariableSpecs, VariableValues } from './variables.ts';
 
 /** What an entry hands boot: the web's createApp (start.ts), or the app's jobs (worker.ts). */
@@ -37,7 +37,8 @@ export type Entry<D extends VariableSpecs> = {
     }
 );
 
-type Kind = 'web' | 'jobs';
+// The Procfile's names for the two process types.
+type Kind = AppConfig['processType'];
 
 function bootLine(log: Logger, config: Config, plan: WorkerPlan, kind: Kind): void {
   const single = plan.count === 1;
@@ -73,7 +74,7 @@ function bootLine(log: Logger, config: Config, plan: WorkerPlan, kind: Kind): vo
       : { database: NO_DATABASE }),
     ...(config.redis
       ? {
-          redis: kind === 'web' ? clientsPerDyno(plan.count) : queueClientsPerDyno(plan.count),
+          redis: dynoClients(kind, plan.count).arithmetic,
           redisHost: config.redis.host,
           redisTls: config.redis.tlsReason,
           // Which of the Redis's keys are this app's: two apps on one Redis need one each.
@@ -101,7 +102,7 @@ export async function boot<D extends VariableSpecs>(entry: Entry<D>): Promise<vo
     process.exit(1);
   }
   const { config, vars } = loaded;
-  const kind: Kind = 'app' in entry ? 'web' : 'jobs';
+  const kind: Kind = 'app' in entry ? 'web' : 'worker';
   // Imported only here, so a primary never loads Express, the routes or the jobs.
   const run = async (plan?: WorkerPlan) => {
     if ('app' in entry) {
@@ -116,7 +117,7 @@ export async function boot<D extends VariableSpecs>(entry: Entry<D>): Promise<vo
     await run();
     return;
   }
-  if (kind === 'jobs' && config.redis === null && config.nodeEnv !== 'production') {
+  if (kind === 'worker' && config.redis === null && config.nodeEnv !== 'production') {
     // `npm run local` starts every process type: without Redis the jobs have nowhere to wait, and
     // a runner that exits would stop the web beside it. In production a worker dyno without
     // Redis is a mistake, and it fails like one (runner.ts).

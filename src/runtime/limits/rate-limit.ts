@@ -54,10 +54,9 @@ function checked(options: RateLimitOptions): RateLimitOptions {
 export function rateLimit(ctx: AppContext, options: RateLimitOptions): RequestHandler {
   const { name, limit, windowMs, redis, key } = checked(options);
   const names = namesOf.get(ctx) ?? new Set<string>();
-  namesOf.set(ctx, names);
   if (names.has(name))
     optionFailure('rateLimit')('name', name, 'unique in the app: another rateLimit has it, and would share its counts');
-  names.add(name);
+  namesOf.set(ctx, names.add(name));
   const log = ctx.log;
   const first = ctx.identity.workerId === null || ctx.identity.workerId === 1;
   // Once per dyno, by its first process: the boot line promised every dyno.

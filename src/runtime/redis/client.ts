@@ -6,7 +6,7 @@
 import type { RedisClientType } from 'redis';
 import type { ResourceHandle, Resources } from '../resources.ts';
 import type { ProcessContext } from '../types.ts';
-import { CLIENTS_PER_RUNNER, clientsPerDyno, queueClientsPerDyno } from './settings.ts';
+import { dynoClients } from './settings.ts';
 
 export type Redis = RedisClientType;
 
@@ -38,20 +38,12 @@ async function checkRoom(client: Redis, ctx: ProcessContext, name: string): Prom
   if (!Number.isFinite(max) || !Number.isFinite(used)) return;
   // This process's own client is among those connected (BullMQ's, in a runner, come after it).
   const free = max - used + 1;
-  const { needed, arithmetic } = dynoClients(ctx);
+  const { needed, arithmetic } = dynoClients(ctx.config.processType, ctx.config.workers);
   if (free < needed)
     ctx.log.warn(
       `${name}: the server allows ${max} clients and ${used} are connected: this dyno's ${needed} (${arithmetic}) may not fit`,
       { max, used, needed },
     );
-}
-
-/** The clients a dyno of this process type opens, as its boot line counts them. */
-function dynoClients(ctx: ProcessContext): { needed: number; arithmetic: string } {
-  const { workers, processType } = ctx.config;
-  return processType === 'worker'
-    ? { needed: workers * CLIENTS_PER_RUNNER, arithmetic: queueClientsPerDyno(workers) }
-    : { needed: workers, arithmetic: clientsPerDyno(workers) };
 }
 
 export interface RedisOptions {
@@ -124,7 +116,11 @@ export function registerRedis(ctx: ProcessContext, options: RedisOptions = {}): 
       } finally {
         signal.removeEventListener('abort', stop);
       }
-      ctx.log.info(`${name} connected`, { host, tls: settings.tlsReason, clients: dynoClients(ctx).arithmetic });
+      ctx.log.info(`${name} connected`, {
+        host,
+        tls: settings.tlsReason,
+        clients: dynoClients(ctx.config.processType, ctx.config.workers).arithmetic,
+      });
       // Once per dyno, by its first process: the others would ask the same question.
       const { workerId } = ctx.identity;
       // A server that refuses INFO (a plan may rename it) leaves the check undone, not the cache.

@@ -62,18 +62,23 @@ export function redisSettings(env: Env, platform: PlatformId): RedisSettings | n
   return Object.freeze({ url: raw, host: url.host, keyPrefix, ...tlsFor(url.protocol, platform) });
 }
 
-/** The dyno's clients, one per serving process, for the boot line: `2 workers x 1 client = 2 per dyno`. */
-export const clientsPerDyno = (workers: number): string =>
-  `${workers} ${workers === 1 ? 'process' : 'workers'} x 1 client = ${workers} per dyno`;
-
 /**
- * A worker dyno's clients, for its boot line: each runner has the app's client (its resources),
- * and BullMQ's two, one of which blocks waiting for jobs (docs.bullmq.io/guide/connections).
+ * The Redis clients a dyno of this process type opens, for its boot line and the cache's room
+ * check: one per web worker (`2 workers x 1 client = 2 per dyno`); per runner, the app's client
+ * (its resources) and BullMQ's two, one of which blocks waiting for jobs
+ * (docs.bullmq.io/guide/connections).
  */
-export const CLIENTS_PER_RUNNER = 3;
-
-export const queueClientsPerDyno = (runners: number): string =>
-  `${runners} ${runners === 1 ? 'runner' : 'runners'} x (1 client + 2 for the queue) = ${runners * CLIENTS_PER_RUNNER} per dyno`;
+export function dynoClients(type: 'web' | 'worker', processes: number): { needed: number; arithmetic: string } {
+  if (type === 'web')
+    return {
+      needed: processes,
+      arithmetic: `${processes} ${processes === 1 ? 'process' : 'workers'} x 1 client = ${processes} per dyno`,
+    };
+  return {
+    needed: processes * 3,
+    arithmetic: `${processes} ${processes === 1 ? 'runner' : 'runners'} x (1 client + 2 for the queue) = ${processes * 3} per dyno`,
+  };
+}
 
 /** Where the app's rate limits count, for the boot line: the whole app's, or each dyno's. */
 export const rateLimitScope = (redis: boolean, workers: number): string =>
