@@ -13,7 +13,7 @@ import type { Env } from '../src/runtime/config.ts';
 import { startApp as start, startRunner as startJobs } from '../src/runtime/testing.ts';
 
 export { testDatabase, whenPostgres } from '../src/runtime/database/test-database.ts';
-export { testRedis } from '../src/runtime/redis/test-redis.ts';
+export { testRedis, whenRedis } from '../src/runtime/redis/test-redis.ts';
 
 /**
  * Your app on a free port, with exactly the environment given (NODE_ENV=test unless set; your

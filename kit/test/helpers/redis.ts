@@ -5,8 +5,7 @@ import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import type { TlsOptions } from 'node:tls';
 import { createClient } from 'redis';
-import { deletedAfter, TEST_REDIS_URL } from '../../../src/runtime/redis/test-redis.ts';
-import { serviceGate } from '../../../src/runtime/service-gate.ts';
+import { deletedAfter, TEST_REDIS_URL, whenRedis } from '../../../src/runtime/redis/test-redis.ts';
 import { freePort } from '../../harness/ports.ts';
 import { needsCommand } from './process.ts';
 import { tcpProxy } from './tcp-proxy.ts';
@@ -14,21 +13,7 @@ import { tcpProxy } from './tcp-proxy.ts';
 export const REDIS_URL = TEST_REDIS_URL;
 
 /** Options for `it` or `describe`: skipped, with the reason, when no server answers. */
-export const needsRedis = await serviceGate(
-  'Redis',
-  REDIS_URL,
-  async () => {
-    const client = createClient({ url: REDIS_URL, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      await client.ping();
-    } finally {
-      client.destroy();
-    }
-  },
-  'set TEST_REDIS_URL, or start redis-server',
-);
+export const needsRedis = whenRedis;
 
 /** A key prefix no other test uses; its keys are deleted when the test ends. */
 export function keyPrefix(t: TestContext): string {

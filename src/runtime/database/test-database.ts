@@ -15,7 +15,7 @@ export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://post
 /** For `test(name, whenPostgres, fn)`: skipped, saying why, where no server answers. */
 export const whenPostgres = await serviceGate(
   'PostgreSQL',
-  redact(TEST_SERVER_URL),
+  TEST_SERVER_URL,
   async () => {
     const client = new pg.Client({ connectionString: TEST_SERVER_URL, connectionTimeoutMillis: 2_000 });
     await client.connect();
@@ -23,12 +23,6 @@ export const whenPostgres = await serviceGate(
   },
   "start one there, or set TEST_DATABASE_URL (see the README's Testing section)",
 );
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
 
 async function asAdmin(text: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_SERVER_URL });

@@ -4,8 +4,26 @@
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import { createClient } from 'redis';
+import { serviceGate } from '../service-gate.ts';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** For `test(name, whenRedis, fn)`: skipped, saying why, where no server answers. */
+export const whenRedis = await serviceGate(
+  'Redis',
+  TEST_REDIS_URL,
+  async () => {
+    const client = createClient({ url: TEST_REDIS_URL, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.ping();
+    } finally {
+      client.destroy();
+    }
+  },
+  "start one there, or set TEST_REDIS_URL (see the README's Testing section)",
+);
 
 /**
  * REDIS_URL and REDIS_KEY_PREFIX for the test's app (`env: { ...testRedis(t) }`): what it
