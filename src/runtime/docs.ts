@@ -103,14 +103,16 @@ export function renderAppVariablesTable(specs: VariableSpecs): string {
   return ['| Variable | Default | Allowed | Meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
-/** Your app's variables as .env.example shows them: each commented out, with what is allowed. */
+/**
+ * Your app's variables as .env.example shows them: each commented out, with what is allowed,
+ * set apart by blank lines as the kit's own are, from each other and from the section's markers.
+ */
 export function renderAppVariablesEnv(specs: VariableSpecs): string {
-  return Object.entries(specs)
-    .map(([name, spec]) => {
-      const value = 'default' in spec && spec.default !== undefined ? String(spec.default) : '';
-      return `# ${spec.description}\n# ${allowedBy(spec)}; default: ${defaultOf(spec)}.\n# ${name}=${value}`;
-    })
-    .join('\n\n');
+  const blocks = Object.entries(specs).map(([name, spec]) => {
+    const value = 'default' in spec && spec.default !== undefined ? String(spec.default) : '';
+    return `# ${spec.description}\n# ${allowedBy(spec)}; default: ${defaultOf(spec)}.\n# ${name}=${value}`;
+  });
+  return blocks.length === 0 ? '' : `\n${blocks.join('\n\n')}\n`;
 }
 
 export const APP_SECTION = {
