@@ -179,13 +179,24 @@ export interface PrimaryUnderLoadResult {
   /** Connections handed from the primary to a worker: one per request in this load. */
   readonly requests: number;
   readonly before: MemoryMb;
+  /** Right after the load. */
   readonly after: MemoryMb;
+  /** Once the primary has idled long enough for V8 to give back what the load grew. */
+  readonly idle: {
+    /** Load end -> half of the growth given back; null when it was not within IDLE_LIMIT_S. */
+    readonly seconds: number | null;
+    readonly memory: MemoryMb;
+  };
 }
+
+// V8's memory reducer shrinks an idle heap with a compacting GC: here it came 90 to 120 s after
+// a load ended, in Node's own cluster as in the kit's.
+const IDLE_LIMIT_S = 180;
 
 /**
  * A new connection per request: the primary accepts each one and hands it to a worker, the
- * only work that makes a primary allocate. Its memory before and after says whether it keeps
- * what it grew.
+ * only work that makes a primary allocate. Its memory before, right after, and once it has idled
+ * says what it grows while busy and what it keeps.
  */
 export async function primaryUnderHandOffs(
   app: AppProcess,
@@ -198,11 +209,34 @@ export async function primaryUnderHandOffs(
     mode: 'close',
     durationS: options.seconds,
   });
+  const ended = performance.now();
+  const after = processMemoryMb(app.pid);
   return {
     seconds: options.seconds,
     route: options.route,
     requests: load.requests,
     before,
-    after: processMemoryMb(app.pid),
+    after,
+    idle: await idled(app.pid, before, after, ended),
   };
+}
+
+/** Polls the primary's memory until half of what the load grew is given back, or the limit. */
+async function idled(
+  pid: number,
+  before: MemoryMb,
+  after: MemoryMb,
+  ended: number,
+): Promise<PrimaryUnderLoadResult['idle']> {
+  if (before.privateMb === null || after.privateMb === null) return { seconds: null, memory: after };
+  const halfway = (before.privateMb + after.privateMb) / 2;
+  let memory = after;
+  // No event says the heap shrank: /proc is read once a second, which is all the answer needs.
+  while (performance.now() - ended < IDLE_LIMIT_S * 1000) {
+    await delay(1_000);
+    memory = processMemoryMb(pid);
+    if (memory.privateMb !== null && memory.privateMb <= halfway)
+      return { seconds: Math.round((performance.now() - ended) / 1000), memory };
+  }
+  return { seconds: null, memory };
 }

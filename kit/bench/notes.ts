@@ -180,12 +180,16 @@ function misses(m: Measured, targets: readonly TargetResult[]): string[] {
   }
   const growth = primaryGrowthMb(m);
   const load = m.lifecycle.primaryUnderLoad;
-  if (missed('primary-growth') && growth !== null && load) {
+  if (load && load.before.privateMb !== null && load.after.privateMb !== null) {
+    const busy = load.after.privateMb - load.before.privateMb;
     notes.push(
-      `The primary kept ${growth.toFixed(1)} MB more private memory after handing over ${load.requests} ` +
-        `connections in ${load.seconds} s (${load.before.privateMb} -> ${load.after.privateMb} MB): V8 keeps the ` +
-        "heap pages it grew for the hand-offs' short-lived objects, and the C allocator what it freed, for reuse " +
-        'rather than give them back to the system (see docs/benchmarks.md).',
+      `The primary grew ${busy.toFixed(1)} MB while handing over ${load.requests} connections in ${load.seconds} s ` +
+        `(${load.before.privateMb} -> ${load.after.privateMb} MB): node:cluster allocates for each hand-off, and V8 ` +
+        'sizes the heap for that rate. ' +
+        (load.idle.seconds === null
+          ? `It still held ${load.idle.memory.privateMb} MB after 180 s idle: V8 did not shrink the heap (see docs/benchmarks.md).`
+          : `Idle, V8 gave it back: ${load.idle.memory.privateMb} MB ${load.idle.seconds} s after the load ended` +
+            `${growth !== null && missed('primary-growth') ? `, ${growth.toFixed(1)} MB above where it started` : ''}.`),
     );
   }
   if (warm.memory.primary?.privateMb != null && cold.memory.primary?.privateMb != null) {

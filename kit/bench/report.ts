@@ -292,7 +292,10 @@ function lifecycle(r: BenchResults): string {
           [
             `primary private memory, ${r.lifecycle.primaryUnderLoad.seconds} s of a new connection per request`,
             `${mb(r.lifecycle.primaryUnderLoad.before.privateMb)} -> ${mb(r.lifecycle.primaryUnderLoad.after.privateMb)} MB ` +
-              `(${int(r.lifecycle.primaryUnderLoad.requests)} connections handed over)`,
+              `(${int(r.lifecycle.primaryUnderLoad.requests)} connections handed over); idle, ` +
+              (r.lifecycle.primaryUnderLoad.idle.seconds === null
+                ? `still ${mb(r.lifecycle.primaryUnderLoad.idle.memory.privateMb)} MB after 180 s`
+                : `${mb(r.lifecycle.primaryUnderLoad.idle.memory.privateMb)} MB ${r.lifecycle.primaryUnderLoad.idle.seconds} s later`),
           ],
         ]
       : []),

@@ -196,8 +196,9 @@ function lifecycleSteps(): void {
   });
   if (plan.primaryLoadS > 0) {
     steps.push({
-      label: `lifecycle: a new connection per request for ${plan.primaryLoadS} s, primary memory`,
-      estimateS: plan.primaryLoadS,
+      label: `lifecycle: a new connection per request for ${plan.primaryLoadS} s, primary memory, then idle`,
+      // The idle wait ends when V8 shrinks the heap: about two minutes here.
+      estimateS: plan.primaryLoadS + 120,
       run: async () => {
         life.primaryUnderLoad = await primaryUnderHandOffs(running(), {
           seconds: plan.primaryLoadS,
