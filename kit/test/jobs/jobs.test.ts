@@ -187,10 +187,17 @@ it('a job that throws a string keeps it as its reason; one no runner knows is re
   skip,
 }, async (t) => {
   const s = await setup(t);
-  const worker = await s.worker({ JOB_PROCESSES: '1' });
+  // Waiting before its runner boots: it runs once the runner has said it takes jobs, not before.
   const [plainId] = await s.enqueue({ kind: 'plain' });
+  const worker = await s.worker({ JOB_PROCESSES: '1' });
   const [unlistedId] = await s.enqueue({ kind: 'unlisted' });
   const { value } = await until('both failed for good', s.queue, (q) => q.counts.failed === 2, 20_000);
+  await worker.waitFor('the plain job failed', byMsg('job failed for good: kept in the failed list'));
+  const msgs = worker.logs.map((line) => line.msg);
+  assert.ok(
+    msgs.indexOf('taking jobs') < msgs.indexOf('job failed for good: kept in the failed list'),
+    `the job that was waiting ran after its runner said it takes jobs:\n${msgs.join('\n')}`,
+  );
   const failed = (id: string | undefined) => value.recent.find((j) => j.id === id);
   assert.deepEqual([failed(plainId)?.attempts, failed(plainId)?.failedReason], [1, 'plain words']);
   assert.deepEqual(

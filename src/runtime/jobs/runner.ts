@@ -243,6 +243,9 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     maxStalledCount: 3,
     // Stored on each job it runs: the page says who ran it.
     name: `${identity.instance ?? 'this machine'} ${name} (pid ${identity.pid})`,
+    // Started below, once the schedules are set and the log says so: a job already waiting
+    // would otherwise run, and log, before its runner had said it takes jobs.
+    autorun: false,
   });
   worker = running;
   running.on('error', (err) => {
@@ -336,4 +339,6 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   }
   if (out.stopping) return;
   log.info('taking jobs', { jobs: [...jobs.keys()], concurrency: config.jobs.concurrency });
+  // As BullMQ's autorun does it: what stops the loop is reported as the Worker's error.
+  running.run().catch((err: Error) => running.emit('error', err));
 }
