@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -128,5 +129,28 @@ describe('docs match the code', () => {
       .filter((file) => DEMO_PRESENT || !file.startsWith('src/demo/'));
     assert.ok(files.length > 5, 'the layout lists files');
     for (const file of files) await assert.doesNotReject(readFile(path.join(ROOT, file)), file);
+  });
+
+  it('the TypeScript examples in the README and the docs are as npm run format writes them', async () => {
+    // Pasted into a file of the app, an example that is not would stop npm test at its lint.
+    const examples: { file: string; code: string }[] = [];
+    for (const file of ['README.md', ...(await docs())])
+      for (const m of (await read(file)).matchAll(/^( *)```ts\n([\s\S]*?)^\1```/gm)) {
+        const indent = (m[1] as string).length;
+        const code = (m[2] as string)
+          .split('\n')
+          .map((line) => line.slice(indent))
+          .join('\n');
+        examples.push({ file, code });
+      }
+    assert.ok(examples.length > 5, 'the docs have examples');
+    for (const { file, code } of examples) {
+      const stdout = execFileSync(
+        path.join(ROOT, 'node_modules', '.bin', 'biome'),
+        ['format', '--stdin-file-path=example.ts'],
+        { cwd: ROOT, input: code, encoding: 'utf8' },
+      );
+      assert.equal(stdout, code, `an example in ${file} is not formatted as npm run format would`);
+    }
   });
 });
