@@ -27,7 +27,7 @@ const worker = new Worker(
       resources: undefined,
       ctx: { identity } as never,
     }),
-  { connection: createNodeRedisClient(client), prefix: QUEUE_PREFIX, concurrency: 1 },
+  { connection: createNodeRedisClient(client), prefix: process.env.REDIS_KEY_PREFIX ?? QUEUE_PREFIX, concurrency: 1 },
 );
 await worker.waitUntilReady();
 process.stdout.write(`${JSON.stringify({ msg: 'listening', proc: 'app', pid: process.pid, port: 0 })}\n`);

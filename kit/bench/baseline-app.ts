@@ -58,7 +58,10 @@ if (process.env.RATE_LIMIT_REDIS_URL) {
     legacyHeaders: false,
     identifier: 'fixture',
     keyGenerator: (req) => String(req.query.key),
-    store: new RedisStore({ sendCommand: (...command: string[]) => client.sendCommand(command), prefix: 'rl:alone:' }),
+    store: new RedisStore({
+      sendCommand: (...command: string[]) => client.sendCommand(command),
+      prefix: `${process.env.REDIS_KEY_PREFIX ?? 'bench'}:rl:alone:`,
+    }),
   });
   app.get('/limited', limited, (_req, res) => {
     res.json({ worker: null, pid: process.pid, instance: null });

@@ -6,10 +6,10 @@
 import { createNodeRedisClient, Queue } from 'bullmq';
 import { createClient } from 'redis';
 import { QUEUE_NAME } from '../../src/runtime/jobs/queue.ts';
-import { DEFAULT_KEY_PREFIX as QUEUE_PREFIX } from '../../src/runtime/redis/settings.ts';
 import { type AppProcess, launch } from './cluster-process.ts';
 import { cpusForServer, pinThisProcess } from './pinning.ts';
 import { cpuSeconds } from './procfs.ts';
+import { BENCH_KEY_PREFIX } from './redis.ts';
 
 export interface JobsThroughput {
   readonly runners: number;
@@ -54,7 +54,7 @@ async function withQueue<T>(url: string, act: (queue: Queue) => Promise<T>): Pro
   const client = createClient({ url });
   client.on('error', () => {});
   await client.connect();
-  const queue = new Queue(QUEUE_NAME, { connection: createNodeRedisClient(client), prefix: QUEUE_PREFIX });
+  const queue = new Queue(QUEUE_NAME, { connection: createNodeRedisClient(client), prefix: BENCH_KEY_PREFIX });
   try {
     await queue.obliterate({ force: true });
     return await act(queue);

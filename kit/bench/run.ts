@@ -38,7 +38,7 @@ import { memorySnapshot, type NodeBaseline, nodeBaseline } from './memory.ts';
 import { writeNotes } from './notes.ts';
 import { configLabel, makePlan, type ServerConfig } from './plan.ts';
 import { Progress, type Step } from './progress.ts';
-import { findRedis } from './redis.ts';
+import { BENCH_KEY_PREFIX, deleteBenchKeys, findRedis } from './redis.ts';
 import { renderReport, writeResults } from './report.ts';
 import type { BenchResults, ConfigResult, MemoryResults, ThroughputPoint } from './results.ts';
 import { cpuBetween, sampleCpu } from './server-cpu.ts';
@@ -52,12 +52,14 @@ const { values: args } = parseArgs({
   },
 });
 
+// The Redis this run keeps keys in, once found: deleted however the run ends.
+let keysIn: string | null = null;
 // Without these, Ctrl+C would end the bench and leave its detached servers running; exiting
 // runs the cleanup in cluster-process.ts.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     process.stderr.write(`\nbench: ${signal}, stopping the servers\n`);
-    process.exit(130);
+    void (keysIn === null ? Promise.resolve() : deleteBenchKeys(keysIn)).finally(() => process.exit(130));
   });
 }
 
@@ -65,12 +67,14 @@ const database = await findDatabase();
 const databaseUrl = 'url' in database ? database.url : null;
 const redis = await findRedis();
 const redisUrl = 'url' in redis ? redis.url : null;
+keysIn = redisUrl;
 const plan = makePlan(os.availableParallelism(), args.quick, databaseUrl !== null);
 // Every server of this run shares one compile cache, empty at first: the first boot measures a
 // cold start, and everything after it runs warm, as a deployed app does after its build.
 const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'bench-compile-cache-'));
 process.on('exit', () => rmSync(cacheDir, { recursive: true, force: true }));
-const cache = { NODE_COMPILE_CACHE: cacheDir, NODE_COMPILE_CACHE_PORTABLE: '1' };
+// Every server of the run keeps its Redis keys under the run's own prefix (kit/bench/redis.ts).
+const cache = { NODE_COMPILE_CACHE: cacheDir, NODE_COMPILE_CACHE_PORTABLE: '1', REDIS_KEY_PREFIX: BENCH_KEY_PREFIX };
 // The throughput servers reach the database too, for its route; the boot and memory figures
 // come from servers without one, as an app without DATABASE_URL runs.
 const served = { ...cache, ...(databaseUrl === null ? {} : { DATABASE_URL: databaseUrl }) };
@@ -412,10 +416,12 @@ for (const [index, step] of steps.entries()) {
   } catch (err) {
     progress.end();
     process.stderr.write(`bench: "${step.label}" failed: ${err instanceof Error ? (err.stack ?? err.message) : err}\n`);
+    if (keysIn !== null) await deleteBenchKeys(keysIn);
     process.exit(1);
   }
 }
 progress.end();
+if (keysIn !== null) await deleteBenchKeys(keysIn);
 
 const measured = assemble();
 const targets = judgeTargets(measured);

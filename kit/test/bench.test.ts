@@ -10,7 +10,7 @@ import { signalGroup } from '../harness/process-group.ts';
 import { needsDemo } from './helpers/demo.ts';
 import { needsPostgres } from './helpers/postgres.ts';
 import { childrenOf, isAlive, ROOT } from './helpers/process.ts';
-import { needsRedis } from './helpers/redis.ts';
+import { needsRedis, REDIS_URL, redisAdmin } from './helpers/redis.ts';
 
 /** Where a server answers (always under CI), the database route is measured too. */
 const postgres = needsPostgres.skip === undefined;
@@ -127,4 +127,10 @@ test('bench --quick completes, prints its tables and writes its JSON', {
     pids.filter((pid) => isAlive(pid)),
     [],
   );
+
+  // Every key the run made in Redis was under its own prefix, and is gone with it.
+  if (redis) {
+    const admin = await redisAdmin(t, REDIS_URL);
+    assert.deepEqual(await admin.keys(`bench-${bench.pid}:*`), [], 'no key of the run left behind');
+  }
 });
