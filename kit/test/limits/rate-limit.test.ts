@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { it, type TestContext } from 'node:test';
+import { testRedis } from '../../../src/runtime/redis/test-redis.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, type Dyno, startDyno } from '../helpers/process.ts';
 import { needsRedis, REDIS_URL, redisProxy } from '../helpers/redis.ts';
@@ -17,6 +18,12 @@ interface Answer {
   readonly worker?: number | null;
   readonly instance?: string | null;
 }
+
+/**
+ * The kit's keys of this test (the counts, the fleet's reports) under a prefix of its own on the
+ * machine's Redis, deleted after it: dynos of one test share it.
+ */
+const ownKeys = (t: TestContext) => ({ REDIS_KEY_PREFIX: testRedis(t).REDIS_KEY_PREFIX });
 
 async function dyno(t: TestContext, env: Record<string, string>) {
   const started = startDyno(t, { WEB_CONCURRENCY: '2', LIMIT: String(LIMIT), ...env }, FIXTURE);
@@ -56,7 +63,11 @@ it("without Redis, the dyno's workers share one count, held by the primary", asy
 });
 
 it('two dynos sharing Redis behind one router: the limit holds across both', needsRedis, async (t) => {
-  const dynos = [await dyno(t, { DYNO: 'web.1', REDIS_URL }), await dyno(t, { DYNO: 'web.2', REDIS_URL })];
+  const keys = ownKeys(t);
+  const dynos = [
+    await dyno(t, { DYNO: 'web.1', REDIS_URL, ...keys }),
+    await dyno(t, { DYNO: 'web.2', REDIS_URL, ...keys }),
+  ];
   const boot = await dynos[0]!.started.waitFor('boot line', (l) => typeof l.rateLimits === 'string');
   assert.equal(boot.rateLimits, 'every dyno: counted in Redis');
   const router = await roundRobinRouter(
@@ -89,7 +100,11 @@ it(
   async (t) => {
     const proxy = await redisProxy(t);
     await proxy.listen();
-    const started = startDyno(t, { WEB_CONCURRENCY: '1', LIMIT: String(LIMIT), REDIS_URL: proxy.url() }, FIXTURE);
+    const started = startDyno(
+      t,
+      { WEB_CONCURRENCY: '1', LIMIT: String(LIMIT), REDIS_URL: proxy.url(), ...ownKeys(t) },
+      FIXTURE,
+    );
     const { port } = await started.waitFor('listening', byMsg('listening'));
     const base = `http://127.0.0.1:${port}`;
 
@@ -116,7 +131,11 @@ it('Redis out of reach at boot: requests pass until it answers, then the limit c
   const proxy = await redisProxy(t);
   await proxy.listen();
   await proxy.cut();
-  const started = startDyno(t, { WEB_CONCURRENCY: '1', LIMIT: String(LIMIT), REDIS_URL: proxy.url() }, FIXTURE);
+  const started = startDyno(
+    t,
+    { WEB_CONCURRENCY: '1', LIMIT: String(LIMIT), REDIS_URL: proxy.url(), ...ownKeys(t) },
+    FIXTURE,
+  );
   const { port } = await started.waitFor('listening', byMsg('listening'));
   const base = `http://127.0.0.1:${port}`;
   const during = await oneByOne(`${base}/limited?key=${randomUUID()}`, LIMIT + 1);
