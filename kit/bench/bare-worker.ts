@@ -4,7 +4,6 @@
 import { createNodeRedisClient, Worker } from 'bullmq';
 import { createClient } from 'redis';
 import { QUEUE_NAME } from '../../src/runtime/jobs/queue.ts';
-import { DEFAULT_KEY_PREFIX as QUEUE_PREFIX } from '../../src/runtime/redis/settings.ts';
 
 // The demo's job, loaded by path: like the rest of the bench it needs the teaching surface, and
 // the kit's type check must pass once `npm run remove-demo` has deleted it.
@@ -13,7 +12,10 @@ const { sampleJob } = (await import(DEMO_JOBS)) as {
   sampleJob: { run(payload: unknown, job: Record<string, unknown>): Promise<unknown> };
 };
 
-const client = createClient({ url: process.env.REDIS_URL });
+// The run's own prefix, as the kit's runner gets it: the bench's queue, never a developer's.
+const { REDIS_URL, REDIS_KEY_PREFIX } = process.env;
+if (!REDIS_KEY_PREFIX) throw new Error('REDIS_KEY_PREFIX is unset: the bench names a prefix of its own');
+const client = createClient({ url: REDIS_URL });
 client.on('error', () => {});
 const identity = { instance: null, workerId: null, pid: process.pid };
 const worker = new Worker(
@@ -27,7 +29,7 @@ const worker = new Worker(
       resources: undefined,
       ctx: { identity } as never,
     }),
-  { connection: createNodeRedisClient(client), prefix: process.env.REDIS_KEY_PREFIX ?? QUEUE_PREFIX, concurrency: 1 },
+  { connection: createNodeRedisClient(client), prefix: REDIS_KEY_PREFIX, concurrency: 1 },
 );
 await worker.waitUntilReady();
 process.stdout.write(`${JSON.stringify({ msg: 'listening', proc: 'app', pid: process.pid, port: 0 })}\n`);

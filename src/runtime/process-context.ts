@@ -11,7 +11,7 @@ import { createJobs } from './jobs/queue.ts';
 import type { Logger } from './log/log.ts';
 import type { ProcessMetrics } from './metrics/metrics.ts';
 import { appRedis } from './redis/client.ts';
-import { DEFAULT_KEY_PREFIX, type RedisSettings } from './redis/settings.ts';
+import { keyPrefixOf, type RedisSettings } from './redis/settings.ts';
 import type { ResourceLifecycle } from './resources.ts';
 import { type Surfaces, surfacesOf } from './surfaces.ts';
 import type { ProcessContext } from './types.ts';
@@ -65,6 +65,6 @@ export function createProcessContext<V = Readonly<Record<string, unknown>>>(
     resources: parts.resources,
     cluster: parts.cluster,
     // Through the first Redis client the app registered in this process: no connection of its own.
-    jobs: createJobs(() => appRedis(parts.resources), parts.redis?.keyPrefix ?? DEFAULT_KEY_PREFIX),
+    jobs: createJobs(() => appRedis(parts.resources), keyPrefixOf(parts.redis)),
   };
 }

@@ -138,22 +138,18 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-/** What a process goes on doing without an optional resource, in its lines. */
-export interface Activity {
-  /** "serving without it". */
-  readonly doing: string;
-  /** "serves without it". */
-  readonly does: string;
-}
-
-export const SERVING: Activity = { doing: 'serving', does: 'serves' };
-export const RUNNING_JOBS: Activity = { doing: 'running jobs', does: 'runs jobs' };
+/** What a process of each type goes on doing without an optional resource, in its lines. */
+const WITHOUT = {
+  web: { doing: 'serving', does: 'serves' },
+  worker: { doing: 'running jobs', does: 'runs jobs' },
+} as const;
 
 export function createResources(
   log: Logger,
   timing: ResourceTiming = RESOURCE_TIMING,
-  { doing, does }: Activity = SERVING,
+  processType: 'web' | 'worker' = 'web',
 ): ResourceLifecycle {
+  const { doing, does } = WITHOUT[processType];
   const entries: Entry[] = [];
   let state: 'registering' | 'opening' | 'open' | 'closing' = 'registering';
   let opening: Promise<void> | undefined;

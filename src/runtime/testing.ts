@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './log/log.ts';
 import { createProcessMetrics } from './metrics/metrics.ts';
 import { optionFailure } from './option-error.ts';
 import { createProcessContext } from './process-context.ts';
-import { createResources, type ResourceTiming, RUNNING_JOBS, SERVING } from './resources.ts';
+import { createResources, type ResourceTiming } from './resources.ts';
 import { type Surfaces, surfacesOf } from './surfaces.ts';
 import type { AppFactory, ProcessContext } from './types.ts';
 import { parseVariables, type VariableSpecs, type VariableValues } from './variables.ts';
@@ -94,7 +94,7 @@ function testProcess<D extends VariableSpecs>(
   const health = { draining: false };
   // A runner's are never scraped (runner.ts): no default series.
   const metrics = createProcessMetrics(config.instance, type === 'web' ? undefined : { defaults: false });
-  const resources = createResources(log, timing, type === 'web' ? SERVING : RUNNING_JOBS);
+  const resources = createResources(log, timing, type);
   const plan = {
     count: 1,
     source: type === 'web' ? 'WEB_CONCURRENCY' : 'JOB_PROCESSES',

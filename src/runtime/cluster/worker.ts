@@ -14,7 +14,7 @@ import type { WorkerPlan } from '../platform/concurrency.ts';
 import { platformById } from '../platform/platforms.ts';
 import { configParts } from '../process-context.ts';
 import { appRedis } from '../redis/client.ts';
-import { DEFAULT_KEY_PREFIX } from '../redis/settings.ts';
+import { keyPrefixOf } from '../redis/settings.ts';
 import { createResources } from '../resources.ts';
 import { FORCEABLE, onSignals } from '../signals.ts';
 import type { AppFactory } from '../types.ts';
@@ -71,7 +71,7 @@ export async function runWorker(config: Config, options: WorkerOptions): Promise
   let reported: DynoReport | undefined;
   const report: ReportToFleet = (dyno, events, leaving) => {
     const sent = import('../fleet/report.ts').then((m) =>
-      m.reportThrough(appRedis(resources), config.redis?.keyPrefix ?? DEFAULT_KEY_PREFIX, dyno, events, leaving),
+      m.reportThrough(appRedis(resources), keyPrefixOf(config.redis), dyno, events, leaving),
     );
     reporting = sent;
     return sent;

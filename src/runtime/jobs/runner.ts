@@ -24,7 +24,7 @@ import { createProcessMetrics } from '../metrics/metrics.ts';
 import type { WorkerPlan } from '../platform/concurrency.ts';
 import { configParts, createProcessContext } from '../process-context.ts';
 import { NO_REDIS } from '../redis/settings.ts';
-import { createResources, RESOURCE_TIMING, RUNNING_JOBS } from '../resources.ts';
+import { createResources, RESOURCE_TIMING } from '../resources.ts';
 import { FORCEABLE, onSignals } from '../signals.ts';
 import type { ProcessContext } from '../types.ts';
 import type { AnyJob } from './define.ts';
@@ -72,7 +72,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   const health = { draining: false };
   // Nobody scrapes a runner: web's /metrics reads the queue from Redis (jobs/metrics.ts).
   const metrics = createProcessMetrics(identity.instance, { defaults: false });
-  const resources = createResources(log, RESOURCE_TIMING, RUNNING_JOBS);
+  const resources = createResources(log, RESOURCE_TIMING, 'worker');
   const plan = options.plan ?? { count: 1, source: 'JOB_PROCESSES', reason: 'single process', webMemoryMb: 512 };
   const primary = cluster.isWorker ? viewThroughPrimary(send, identity.instance) : undefined;
   const view = primary ?? singleProcessView(identity.instance, plan, metrics, health, plan.webMemoryMb * MB);

@@ -6,7 +6,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Logger as LimiterLogger } from 'express-rate-limit';
 import { optionFailure } from '../option-error.ts';
 import type { Redis } from '../redis/client.ts';
-import { DEFAULT_KEY_PREFIX } from '../redis/settings.ts';
+import { keyPrefixOf } from '../redis/settings.ts';
 import type { ResourceHandle } from '../resources.ts';
 import type { AppContext } from '../types.ts';
 
@@ -72,7 +72,7 @@ export function rateLimit(ctx: AppContext, options: RateLimitOptions): RequestHa
     ]);
     const store = failingOpen(
       redis
-        ? redisStore(redis, `${ctx.config.redis?.keyPrefix ?? DEFAULT_KEY_PREFIX}:rl:${name}:`, windowMs)
+        ? redisStore(redis, `${keyPrefixOf(ctx.config.redis)}:rl:${name}:`, windowMs)
         : dynoStore(ctx.cluster, name, windowMs),
       log,
       name,

@@ -45,6 +45,12 @@ function tlsFor(protocol: string, platform: PlatformId): Pick<RedisSettings, 'tl
   return { tls: { tls: true, rejectUnauthorized: true }, tlsReason: 'rediss:// URL: TLS, certificate verified' };
 }
 
+/**
+ * What the kit's keys begin with. Without Redis nothing is written: the default says where it
+ * would go (a Redis handle the app made itself, a report that never leaves the dyno).
+ */
+export const keyPrefixOf = (redis: RedisSettings | null): string => redis?.keyPrefix ?? DEFAULT_KEY_PREFIX;
+
 /** null without Redis: an unset or empty REDIS_URL. */
 export function redisSettings(env: Env, platform: PlatformId): RedisSettings | null {
   // Checked with Redis or without: a bad prefix is named before the day Redis is attached.
