@@ -191,7 +191,7 @@ export interface PrimaryUnderLoadResult {
 
 // V8's memory reducer shrinks an idle heap with a compacting GC: here it came 90 to 120 s after
 // a load ended, in Node's own cluster as in the kit's.
-const IDLE_LIMIT_S = 180;
+export const IDLE_LIMIT_S = 180;
 
 /**
  * A new connection per request: the primary accepts each one and hands it to a worker, the

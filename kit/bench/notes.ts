@@ -1,6 +1,7 @@
 // Sentences under the tables that keep a reader from misreading them: where the cores went,
 // and for each missed target the measured facts that point at its cause.
 import { CONTROL_NAME, WATCHED_NAME, YARDSTICK_US } from './cost.ts';
+import { IDLE_LIMIT_S } from './lifecycle.ts';
 import type { TargetResult, ThroughputPoint } from './results.ts';
 import { CPU_ROUTE, findPoint, kitCost, type Measured, primaryGrowthMb, TARGETS, warmBootPrivate } from './targets.ts';
 
@@ -187,7 +188,7 @@ function misses(m: Measured, targets: readonly TargetResult[]): string[] {
         `(${load.before.privateMb} -> ${load.after.privateMb} MB): node:cluster allocates for each hand-off, and V8 ` +
         'sizes the heap for that rate. ' +
         (load.idle.seconds === null
-          ? `It still held ${load.idle.memory.privateMb} MB after 180 s idle: V8 did not shrink the heap (see docs/benchmarks.md).`
+          ? `It still held ${load.idle.memory.privateMb} MB after ${IDLE_LIMIT_S} s idle: V8 did not shrink the heap (see docs/benchmarks.md).`
           : `Idle, V8 gave it back: ${load.idle.memory.privateMb} MB ${load.idle.seconds} s after the load ended` +
             `${growth !== null && missed('primary-growth') ? `, ${growth.toFixed(1)} MB above where it started` : ''}.`),
     );

@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CostResults } from './cost.ts';
+import { IDLE_LIMIT_S } from './lifecycle.ts';
 import type { MemoryMb } from './memory.ts';
 import { configLabel } from './plan.ts';
 import type { BenchResults } from './results.ts';
@@ -294,7 +295,7 @@ function lifecycle(r: BenchResults): string {
             `${mb(r.lifecycle.primaryUnderLoad.before.privateMb)} -> ${mb(r.lifecycle.primaryUnderLoad.after.privateMb)} MB ` +
               `(${int(r.lifecycle.primaryUnderLoad.requests)} connections handed over); idle, ` +
               (r.lifecycle.primaryUnderLoad.idle.seconds === null
-                ? `still ${mb(r.lifecycle.primaryUnderLoad.idle.memory.privateMb)} MB after 180 s`
+                ? `still ${mb(r.lifecycle.primaryUnderLoad.idle.memory.privateMb)} MB after ${IDLE_LIMIT_S} s`
                 : `${mb(r.lifecycle.primaryUnderLoad.idle.memory.privateMb)} MB ${r.lifecycle.primaryUnderLoad.idle.seconds} s later`),
           ],
         ]
