@@ -50,9 +50,12 @@ const TRACKED = new Set(['listening', 'worker ready', 'worker exited', 'cluster 
 // Servers are detached, so nothing would stop them outliving the bench: every exit path
 // (normal end, uncaught error, process.exit from a signal handler) kills what is left.
 const live = new Set<AppProcess>();
-process.on('exit', () => {
+
+/** Kills every server still running: at exit, and before a failed run deletes its keys, which they would write again. */
+export function killAll(): void {
   for (const app of live) app.kill();
-});
+}
+process.on('exit', killAll);
 
 export class AppProcess {
   readonly workers: number;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONNECTION_BUDGET, planPool } from '../../src/runtime/database/settings.ts';
-import { type AppProcess, launch } from './cluster-process.ts';
+import { type AppProcess, killAll, launch } from './cluster-process.ts';
 import {
   COST_ROUTE,
   COST_SERVERS,
@@ -59,6 +59,7 @@ let keysIn: string | null = null;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     process.stderr.write(`\nbench: ${signal}, stopping the servers\n`);
+    killAll();
     void (keysIn === null ? Promise.resolve() : deleteBenchKeys(keysIn)).finally(() => process.exit(130));
   });
 }
@@ -416,6 +417,7 @@ for (const [index, step] of steps.entries()) {
   } catch (err) {
     progress.end();
     process.stderr.write(`bench: "${step.label}" failed: ${err instanceof Error ? (err.stack ?? err.message) : err}\n`);
+    killAll();
     if (keysIn !== null) await deleteBenchKeys(keysIn);
     process.exit(1);
   }

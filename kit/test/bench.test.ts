@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { deleteKeys } from '../../src/runtime/redis/delete-keys.ts';
 import { signalGroup } from '../harness/process-group.ts';
 import { needsDemo } from './helpers/demo.ts';
 import { needsPostgres } from './helpers/postgres.ts';
@@ -67,7 +68,11 @@ test('bench --quick completes, prints its tables and writes its JSON', {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  t.after(() => reap(bench));
+  t.after(async () => {
+    reap(bench);
+    // A bench cut short here (its deadline) cannot delete its keys itself: they go with the test.
+    if (redis) await deleteKeys(REDIS_URL, `bench-${bench.pid}:*`);
+  });
   let stdout = '';
   let stderr = '';
   bench.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
