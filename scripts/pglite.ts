@@ -45,6 +45,8 @@ try {
 }
 const [{ PGlite }, { PGLiteSocketServer }] = modules;
 
+// The first start makes the database, which takes several seconds: say so before the wait.
+process.stdout.write(`start:pglite: opening PGlite in ${values.dir}/ (the first time, it is created: a few seconds)\n`);
 const db = await PGlite.create(path.resolve(ROOT, values.dir));
 // More than the app's budget: the pools, the migration and a psql of your own.
 const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 32 });
