@@ -8,7 +8,8 @@ import { errorHandler } from '../../../src/app/errors.ts';
 import { type AppFactory, defineJobFor, registerRedis } from '../../../src/runtime/contract.ts';
 import { silentLog, startApp } from '../helpers/app-server.ts';
 import { request } from '../helpers/http.ts';
-import { needsRedisServer, privateRedis } from '../helpers/redis.ts';
+import { capturedLog } from '../helpers/log-capture.ts';
+import { needsRedisServer, privateRedis, redisAdmin } from '../helpers/redis.ts';
 
 const ping = defineJobFor<unknown>()<{ n: number }>({ name: 'ping', run() {} });
 
@@ -67,3 +68,19 @@ it(
     }
   },
 );
+
+it("a queue that fails answers 503 in words of its own: the driver's stay in the log", needsRedisServer, async (t) => {
+  const url = await privateRedis(t, []);
+  // BullMQ counts job ids in <prefix>:jobs:id: a list there makes its INCR fail, as a Redis
+  // that refuses the command would.
+  await (await redisAdmin(t, url)).lPush('kit:jobs:id', 'not a counter');
+  const captured = capturedLog();
+  const { server } = await startApp(t, { app, log: captured.log, env: { REDIS_URL: url } });
+  const res = await request(`http://127.0.0.1:${server.port}/enqueue`, { method: 'POST' });
+  assert.deepEqual([res.status, res.json()], [
+    503,
+    { error: 'Service Unavailable', message: 'the job queue is unavailable: try again shortly' },
+  ]);
+  const [line] = captured.find('request failed', { status: 503 });
+  assert.match(String(line?.cause), /WRONGTYPE/, 'the cause is in the log');
+});

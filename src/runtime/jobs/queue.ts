@@ -76,7 +76,9 @@ export function createJobs(redis: () => ResourceHandle<Redis> | null, prefix: st
     try {
       return await act(q);
     } catch (err) {
-      throw new JobsUnavailable(`the job queue did not answer: ${(err as Error).message}`, { cause: err });
+      // The driver's words stay in the log (the error handler logs the cause): they may hold a
+      // host or a user.
+      throw new JobsUnavailable('the job queue is unavailable: try again shortly', { cause: err });
     }
   };
   return {
