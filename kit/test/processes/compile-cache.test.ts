@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { it, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
+import { testRedis, whenRedis } from '../../../src/runtime/redis/test-redis.ts';
 import { request } from '../helpers/http.ts';
 import { freePort, outputLines, ROOT, spawnGroup } from '../helpers/process.ts';
 
@@ -23,7 +24,7 @@ process.on('exit', () => process.stderr.write('probe ' + process.pid + ' ' +
 `;
 
 interface Boot {
-  /** Per process (primary and two workers): whether it loaded the stripper. */
+  /** Per process (primary and two workers or runners): whether it loaded the stripper. */
   readonly stripper: boolean[];
   /** Whether the primary loaded pino. */
   readonly primaryPino: boolean;
@@ -35,6 +36,7 @@ async function boot(
   app: string,
   probe: string,
   how: { command: string; args: string[]; env?: NodeJS.ProcessEnv; uid?: number },
+  kind: 'web' | 'worker' = 'web',
 ): Promise<Boot> {
   const port = await freePort();
   const { child, exited } = spawnGroup(t, how.command, how.args, {
@@ -53,7 +55,14 @@ async function boot(
   });
   const output = outputLines(child, exited);
   await output.waitForLine('cluster ready', (line) => line.includes('"msg":"cluster ready"'));
-  assert.equal((await request(`http://127.0.0.1:${port}/`)).status, 200);
+  if (kind === 'web') assert.equal((await request(`http://127.0.0.1:${port}/`)).status, 200);
+  else {
+    // Past "taking jobs", a runner has loaded what it runs jobs with.
+    for (const runner of ['runner 1', 'runner 2'])
+      await output.waitForLine(`${runner} taking jobs`, (line) =>
+        line.includes(`"proc":"${runner}"`) && line.includes('"msg":"taking jobs"'),
+      );
+  }
   process.kill(-(child.pid as number), 'SIGTERM');
   const { code } = await exited;
   const probes = output.lines.filter((line) => line.startsWith('probe ')).map((line) => line.split(' '));
@@ -82,7 +91,16 @@ it('npm run build warms the cache; moved and read-only, every process boots with
   });
   // As the buildpack does: install only the dependencies in one directory, then build there.
   const build = path.join(slug, 'build');
-  for (const entry of ['start.ts', 'package.json', 'package-lock.json', 'Procfile', 'railway.json', 'src', 'scripts']) {
+  for (const entry of [
+    'start.ts',
+    'worker.ts',
+    'package.json',
+    'package-lock.json',
+    'Procfile',
+    'railway.json',
+    'src',
+    'scripts',
+  ]) {
     await cp(path.join(ROOT, entry), path.join(build, entry), { recursive: true });
   }
   await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: build });
@@ -99,15 +117,27 @@ it('npm run build warms the cache; moved and read-only, every process boots with
   await writeFile(probe, PROBE);
   if (user !== undefined) await run('chown', ['-R', '0:0', app]);
   await run('chmod', ['-R', 'a-w,a+rX', slug]);
-  const procfile = (await readFile(path.join(app, 'Procfile'), 'utf8'))
-    .split('\n')
-    .find((line) => line.startsWith('web: '))
-    ?.replace(/^web: /, '') as string;
+  const procfileLines = (await readFile(path.join(app, 'Procfile'), 'utf8')).split('\n');
+  const command = (type: string) =>
+    procfileLines.find((line) => line.startsWith(`${type}: `))?.replace(`${type}: `, '') as string;
+  const procfile = command('web');
 
   const warm = await boot(t, app, probe, { command: 'bash', args: ['-c', procfile], uid: user });
   assert.equal(warm.exitCode, 0);
   assert.deepEqual(warm.stripper, [false, false, false], 'the primary and both workers ran from the cache');
   assert.equal(warm.primaryPino, false, 'the primary writes its few lines without pino');
+
+  await t.test("the Procfile's worker process type runs from the cache too", whenRedis, async (t) => {
+    const worker = await boot(
+      t,
+      app,
+      probe,
+      { command: 'bash', args: ['-c', command('worker')], uid: user, env: testRedis(t) },
+      'worker',
+    );
+    assert.equal(worker.exitCode, 0);
+    assert.deepEqual(worker.stripper, [false, false, false], 'the primary and both runners ran from the cache');
+  });
 
   // Railway's start command, in a shell as Railpack runs it: sh (dash, which does not exec a
   // last command by itself) must hand over to Node, and Node must find the same cache.
