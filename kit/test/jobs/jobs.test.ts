@@ -104,6 +104,14 @@ async function workerBehindProxy(t: TestContext, s: Awaited<ReturnType<typeof se
 it('jobs enqueued over HTTP each run once, spread over the runners', { skip }, async (t) => {
   const s = await setup(t);
   const worker = await s.worker();
+  const ready = await worker.waitFor('cluster ready', byMsg('cluster ready'));
+  for (const proc of ['runner 1', 'runner 2']) {
+    const taking = await worker.waitFor(`${proc} taking jobs`, (l) => l.msg === 'taking jobs' && l.proc === proc);
+    assert.ok(
+      Date.parse(String(taking.time)) <= Date.parse(String(ready.time)),
+      `the supervisor counts ${proc} up once it takes jobs, not before`,
+    );
+  }
   const ids = await s.enqueue({ n: 20, ms: 50 });
   assert.equal(new Set(ids).size, 20);
   const { value: rows } = await until('20 runs recorded', s.runs, (r) => r.length >= 20, 20_000);

@@ -18,8 +18,8 @@ export type Question =
 
 export type WorkerMessage =
   /**
-   * Sent once the worker's server listens (a job runner's, once it takes jobs: port 0): a worker
-   * counts as up from here, not from fork.
+   * Sent once the worker's server listens (a job runner's, port 0, once it takes jobs, or once it
+   * has waited for a queue that does not answer): a worker counts as up from here, not from fork.
    */
   | { readonly type: 'ready'; readonly port: number }
   /** Sent before a worker exits because it could not start, so a crash loop can name its cause. */

@@ -280,6 +280,14 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     if (final) log.error('job failed for good: kept in the failed list', fields);
     else log.warn('job failed: it will be retried', fields);
   });
+  // Ready, to the supervisor, once it takes jobs: a rolling reload stops an old runner only then.
+  let said = false;
+  const ready = () => {
+    if (said) return;
+    said = true;
+    send({ type: 'ready', port: 0 });
+    reportStats(() => done);
+  };
   // Redis may be away at boot (a failover, maintenance): BullMQ's Worker connects once it
   // answers and takes jobs then. The runner waits for it as long as for an optional resource
   // and is ready either way: waiting on, it would be killed as not ready, over and over, and the
@@ -302,13 +310,13 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     clearTimeout(waited);
   }
   if (out.stopping) return;
-  if (!answered)
+  if (!answered) {
     log.warn('the job queue does not answer yet: the runner takes jobs once it does', {
       host: redis.host,
       waitedMs: RESOURCE_TIMING.optionalOpenMs,
     });
-  send({ type: 'ready', port: 0 });
-  reportStats(() => done);
+    ready();
+  }
   try {
     await connected;
   } catch (err) {
@@ -327,8 +335,8 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     if (set.length > 0) log.info('schedules set', { jobs: set });
     if (removed.length > 0) log.info('schedules removed: their jobs have none now', { jobs: removed });
   } catch (err) {
-    // Redis gone since the runner said it was ready: an outage, which the runner outlasts. The
-    // schedules it did not check are checked by the next runner to boot.
+    // Redis gone since it answered: an outage, which the runner outlasts. The schedules it did
+    // not check are checked by the next runner to boot.
     if (lost || !client.isReady)
       log.warn('schedules not checked: the job queue does not answer', { cause: (err as Error).message });
     else {
@@ -341,4 +349,5 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   log.info('taking jobs', { jobs: [...jobs.keys()], concurrency: config.jobs.concurrency });
   // As BullMQ's autorun does it: what stops the loop is reported as the Worker's error.
   running.run().catch((err: Error) => running.emit('error', err));
+  ready();
 }
