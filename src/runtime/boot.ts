@@ -47,7 +47,7 @@ function bootLine(log: Logger, config: Config, plan: WorkerPlan, kind: Kind): vo
       ? `${plan.count} ${single ? 'worker: serving from this process' : 'workers'}`
       : `${plan.count} job ${single ? 'runner: running jobs from this process' : 'runners'}`;
   const off = surfacesOff(surfacesOf(config));
-  const database = config.database && { ...config.database, pool: planPool(config.database.budget, plan.count) };
+  const database = config.database && { ...config.database, pool: planPool(config.database.budget, plan.count, kind) };
   const platform = platformById(config.platform);
   log.info(kind === 'web' ? `starting ${what} on port ${config.port}` : `starting ${what}`, {
     platform: platform.name,

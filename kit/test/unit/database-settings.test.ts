@@ -142,4 +142,13 @@ describe("each worker's pool", () => {
       '16 workers need at least 16 connections, over the budget of 15: raise DATABASE_CONNECTION_BUDGET or lower WEB_CONCURRENCY',
     );
   });
+
+  it("a worker dyno's runners share the budget the same way, and JOB_PROCESSES sets how many", () => {
+    assert.equal(planPool(15, 2, 'worker').summary, '2 runners x 7 = 14 connections (budget 15)');
+    assert.equal(planPool(15, 1, 'worker').summary, '1 runner x 15 = 15 connections (budget 15)');
+    assert.equal(
+      planPool(15, 16, 'worker').overBudget,
+      '16 runners need at least 16 connections, over the budget of 15: raise DATABASE_CONNECTION_BUDGET or lower JOB_PROCESSES',
+    );
+  });
 });

@@ -116,23 +116,28 @@ export function databaseSettings(env: Env): DatabaseSettings | null {
 export interface PoolPlan {
   readonly perWorker: number;
   readonly total: number;
-  /** For the boot line: `4 workers x 3 = 12 connections (budget 15)`. */
+  /** For the boot line: `4 workers x 3 = 12 connections (budget 15)` (runners on a worker dyno). */
   readonly summary: string;
-  /** When the workers alone need more than the budget, what to change. */
+  /** When the processes alone need more than the budget, what to change. */
   readonly overBudget?: string;
 }
 
-/** Each worker's pool: an equal share of the dyno's budget, and at least one connection. */
-export function planPool(budget: number, workers: number): PoolPlan {
-  const perWorker = Math.max(1, Math.floor(budget / workers));
-  const total = perWorker * workers;
+/**
+ * Each process's pool: an equal share of the dyno's budget, and at least one connection. A
+ * worker dyno's runners share it as a web dyno's workers do, and JOB_PROCESSES sets how many.
+ */
+export function planPool(budget: number, processes: number, type: 'web' | 'worker' = 'web'): PoolPlan {
+  const perWorker = Math.max(1, Math.floor(budget / processes));
+  const total = perWorker * processes;
+  const [one, many, count] =
+    type === 'web' ? ['worker', 'workers', 'WEB_CONCURRENCY'] : ['runner', 'runners', 'JOB_PROCESSES'];
   return {
     perWorker,
     total,
-    summary: `${workers} worker${workers === 1 ? '' : 's'} x ${perWorker} = ${total} connection${total === 1 ? '' : 's'} (budget ${budget})`,
+    summary: `${processes} ${processes === 1 ? one : many} x ${perWorker} = ${total} connection${total === 1 ? '' : 's'} (budget ${budget})`,
     ...(total > budget
       ? {
-          overBudget: `${workers} workers need at least ${total} connections, over the budget of ${budget}: raise DATABASE_CONNECTION_BUDGET or lower WEB_CONCURRENCY`,
+          overBudget: `${processes} ${many} need at least ${total} connections, over the budget of ${budget}: raise DATABASE_CONNECTION_BUDGET or lower ${count}`,
         }
       : {}),
   };
