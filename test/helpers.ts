@@ -9,11 +9,9 @@ import type { TestContext } from 'node:test';
 import { createApp } from '../src/app/app.ts';
 import { registerResources } from '../src/app/resources.ts';
 import { variables } from '../src/app/variables.ts';
-import type { Env } from '../src/runtime/config.ts';
-import { startApp as start, startRunner as startJobs } from '../src/runtime/testing.ts';
+import { type Env, startApp as start, startRunner as startJobs } from '../src/runtime/testing.ts';
 
-export { testDatabase, whenPostgres } from '../src/runtime/database/test-database.ts';
-export { testRedis, whenRedis } from '../src/runtime/redis/test-redis.ts';
+export { testDatabase, testRedis, whenPostgres, whenRedis } from '../src/runtime/testing.ts';
 
 /**
  * Your app on a free port, with exactly the environment given (NODE_ENV=test unless set; your

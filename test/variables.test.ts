@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { variables } from '../src/app/variables.ts';
-import { APP_SECTION, renderAppVariablesEnv, renderAppVariablesTable } from '../src/runtime/docs.ts';
+import { APP_SECTION, renderAppVariablesEnv, renderAppVariablesTable } from '../src/runtime/testing.ts';
 
 const read = (file: string) => readFile(new URL(`../${file}`, import.meta.url), 'utf8');
 const section = ([start, end]: readonly [string, string], body: string) => `${start}\n${body}\n${end}`;

@@ -1,7 +1,8 @@
-// Helpers for your app's tests (test/helpers.ts wires your app into them): your app served
-// in this process on a free port, with the environment a test gives it, exactly as a serving
-// process builds it; your jobs' handlers run as a runner runs them, with the resources a
-// runner opens; and a PostgreSQL database of the test's own, migrated, dropped after.
+// Helpers for your app's tests, and the one module of the runtime they import (test/helpers.ts
+// wires your app into them): your app served in this process on a free port, with the
+// environment a test gives it, exactly as a serving process builds it; your jobs' handlers run
+// as a runner runs them, with the resources a runner opens; a database and Redis keys of the
+// test's own; and what `npm run docs` writes, for the test that keeps the docs in step.
 import type { TestContext } from 'node:test';
 import { createAppContext } from './app-context.ts';
 import { now } from './clock.ts';
@@ -19,6 +20,11 @@ import { type Surfaces, surfacesOf } from './surfaces.ts';
 import type { AppFactory, ProcessContext } from './types.ts';
 import { parseVariables, type VariableSpecs, type VariableValues } from './variables.ts';
 
+export type { Env } from './config.ts';
+export { testDatabase, whenPostgres } from './database/test-database.ts';
+export { APP_SECTION, renderAppVariablesEnv, renderAppVariablesTable } from './docs.ts';
+export { testRedis, whenRedis } from './redis/test-redis.ts';
+
 export interface StartOptions<D extends VariableSpecs> {
   /** The app's createApp. */
   readonly app: AppFactory<VariableValues<D>>;
@@ -30,7 +36,7 @@ export interface StartOptions<D extends VariableSpecs> {
    * boot; a bad value fails the test with the boot's one-line message.
    */
   readonly env?: Env;
-  /** Where the app's lines go; silent unless given (LOG_LEVEL in `env` sets the level). */
+  /** Where the app's lines go; silent unless given. */
   readonly log?: Logger;
   /** What is public, in place of what `env` says (the kit's own tests). */
   readonly surfaces?: Surfaces;

@@ -62,13 +62,15 @@ it('the primary loads no npm package: its memory stays near bare Node', async ()
   );
 });
 
-/** Every relative import of every module under src/ and the entries: file -> target. */
+/** Every relative import of every module under src/, the entries and your tests: file -> target. */
 async function importGraph(): Promise<Map<string, string[]>> {
   const { readdir } = await import('node:fs/promises');
   const files = [
     path.join(ROOT, 'start.ts'),
+    path.join(ROOT, 'worker.ts'),
     ...(await readdir(path.join(ROOT, 'scripts'))).map((f) => path.join(ROOT, 'scripts', f)),
     ...(await readdir(path.join(ROOT, 'src'), { recursive: true })).map((f) => path.join(ROOT, 'src', f)),
+    ...(await readdir(path.join(ROOT, 'test'), { recursive: true })).map((f) => path.join(ROOT, 'test', f)),
   ].filter((f) => /\.(ts|js)$/.test(f) && !f.includes(`${path.sep}public${path.sep}`));
   const graph = new Map<string, string[]>();
   for (const file of files) {
@@ -101,6 +103,16 @@ it('src/app/ and src/demo/ reach the runtime only through its contract, and the 
       targets
         .filter((to) => (under('runtime')(to) && to !== contract) || (under('demo')(from) && under('app')(to)))
         .map((to) => edge(from, to)),
+    );
+  assert.deepEqual(edges, []);
+});
+
+it("your tests reach the runtime only through its testing helpers (src/runtime/testing.ts) and its contract", async () => {
+  const allowed = new Set(['testing.ts', 'contract.ts'].map((f) => path.join(ROOT, 'src', 'runtime', f)));
+  const edges = [...(await importGraph())]
+    .filter(([from]) => from.startsWith(path.join(ROOT, 'test') + path.sep))
+    .flatMap(([from, targets]) =>
+      targets.filter((to) => under('runtime')(to) && !allowed.has(to)).map((to) => edge(from, to)),
     );
   assert.deepEqual(edges, []);
 });
