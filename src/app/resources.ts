@@ -5,7 +5,7 @@ import { type Database, type ProcessContext, type ResourceHandle, registerDataba
 import { type Cache, registerCache } from './cache.ts';
 
 export interface AppResources {
-  /** PostgreSQL when DATABASE_URL is set (required: the app cannot serve without it). */
+  /** PostgreSQL when DATABASE_URL is set (required: /readyz answers 503 while it does not answer). */
   readonly database: ResourceHandle<Database> | null;
   /** Redis when REDIS_URL is set (optional: it can). */
   readonly cache: ResourceHandle<Cache> | null;

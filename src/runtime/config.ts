@@ -42,7 +42,7 @@ export const VARIABLES = {
   DYNO: {
     default: 'set by Heroku and Dokku: web.1, web.2, …',
     description:
-      "The instance's name on Heroku and Dokku (each platform's own variable elsewhere, see docs/platforms.md): on every log line, in /api/info, /api/cluster and the metrics' instance label (letters, digits, '.', '_', '-', '@', ':').",
+      "The instance's name on Heroku and Dokku (each platform's own variable elsewhere, see docs/platforms.md): on every log line, in /api/info, /api/cluster and the metrics' instance_name label (letters, digits, '.', '_', '-', '@', ':').",
     deployButton: false,
   },
   PORT: {
@@ -64,7 +64,7 @@ export const VARIABLES = {
   DEMO_SURFACE: {
     default: 'off in production, else on',
     description:
-      'on or off: the sample and teaching surface, that is the live cluster view on /, /api/* (info, echo, cluster) and /demo/*. Off, / shows a page without the live view, and the others answer 404.',
+      'on or off: the sample and teaching surface, that is the live cluster view on /, /api/* (info, echo, cluster, visits, limited, jobs) and /demo/*. Off, / shows a page without the live view, and the others answer 404.',
     deployButton: true,
   },
   METRICS_TOKEN: {
@@ -96,7 +96,8 @@ export const VARIABLES = {
   },
   CLUSTER_WORKERS: {
     default: 'unset',
-    description: 'Older name for WEB_CONCURRENCY (1 to 128); WEB_CONCURRENCY wins when both are set.',
+    description:
+      'Older name for WEB_CONCURRENCY (1 to 128); a WEB_CONCURRENCY you set wins when both are, one a buildpack set does not.',
     deployButton: false,
   },
   WEB_MEMORY: {
