@@ -1,8 +1,9 @@
-// Runs before `npm ci`, `npm start` and `npm run dev`, on whatever Node the machine has: plain
-// JavaScript that any Node parses, so an old one says in one line what is needed, rather than
-// failing on the first `.ts` import with a stack about ERR_UNKNOWN_FILE_EXTENSION. npm 10.9 and
-// later stop sooner, on package.json's devEngines, before they fetch a single package; this is
-// for an older npm, which reads only engines and would otherwise run everything.
+// Runs before `npm ci`, `npm start`, `npm run dev` and `npm run worker`, on whatever Node the
+// machine has: plain JavaScript that any Node parses, so an old one says in one line what is
+// needed, rather than failing on the first `.ts` import with a stack about
+// ERR_UNKNOWN_FILE_EXTENSION. npm 10.9 and later stop sooner, on package.json's devEngines,
+// before they fetch a single package; this is for an older npm, which reads only engines and
+// would otherwise run everything.
 import { readFileSync } from 'node:fs';
 
 const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));

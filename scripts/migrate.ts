@@ -24,7 +24,6 @@ import { onSignals } from '../src/runtime/signals.ts';
 const ROOT = path.join(import.meta.dirname, '..');
 
 // As start.ts reads it: .env included, outside production.
-// The kit's variables only: the app's are its web and worker processes' to check.
 // The app's variables too: a bad value fails the release here, and the running release keeps
 // serving, instead of the new one's workers failing their boot after it has gone live.
 const read = loadEnvironment(process.env, path.join(ROOT, '.env'), variables);

@@ -1,6 +1,6 @@
 // The teaching surface: the live cluster view and its page at /, the /api samples, /api/cluster
-// and /demo. `npm run remove-demo` deletes this folder and the two lines of src/app/app.ts that
-// import and mount it.
+// and /demo. `npm run remove-demo` deletes this folder, the two lines of src/app/app.ts that
+// import and mount it, and the two of src/app/jobs/index.ts that import and list its jobs.
 import path from 'node:path';
 import express, { type Express } from 'express';
 import {

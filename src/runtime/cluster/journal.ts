@@ -1,6 +1,6 @@
 // The supervisor's recent lifecycle events, for the live page's timeline. A bounded ring: a
-// page left open for a day costs what one left open for a minute. Listeners are called only
-// while someone watches; with none, recording an event is an array write.
+// page left open for a day costs what one left open for a minute. Recording an event is an
+// array write and a call to each listener: the feed's passes it on only to pages that watch.
 import type { ClusterEvent, ClusterEventKind } from './events.ts';
 
 /** Events a fresh page is shown first: enough for a reload of a 32-worker dyno, and small. */

@@ -39,9 +39,9 @@ export type WorkerMessage =
   /** A page started (on: true) or stopped watching this worker's stream: the primary streams only to watchers. */
   | { readonly type: 'watch'; readonly on: boolean }
   | { readonly type: 'control'; readonly control: ControlAction }
-  /** For `topic`'s listeners in worker `to`, or in every worker; `note` goes on the timeline. */
   /** The fleet as the reporting worker read it back from Redis (or why it could not). */
   | { readonly type: 'fleet'; readonly fleet: FleetView }
+  /** For `topic`'s listeners in worker `to`, or in every worker; `note` goes on the timeline. */
   | {
       readonly type: 'tell';
       readonly topic: string;

@@ -96,7 +96,7 @@ export function registerDatabase(ctx: ProcessContext): ResourceHandle<Database> 
   const handle = ctx.resources.register<Database>({
     name: 'database',
     async open() {
-      // Loaded only with a database to talk to: a process without one stays as small as before.
+      // Loaded only with a database to talk to: a process without one never loads pg.
       const { default: pg } = await import('pg');
       const pool = new pg.Pool({
         connectionString: settings.url,

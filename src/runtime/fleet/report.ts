@@ -1,7 +1,8 @@
 // A dyno's report to the fleet, and the fleet read back, in two round trips to Redis: the
 // report (a key that expires) and its events (a capped stream) written, the dynos seen recently
-// listed, then their reports and the recent events read. Run by one worker per dyno, when its
-// primary asks, on the app's own Redis client: no connection of its own.
+// listed, then their reports and the recent events read. Run by one worker per dyno when its
+// primary asks (by the process itself when it serves alone), on the app's own Redis client: no
+// connection of its own.
 import type { ClusterEvent } from '../cluster/events.ts';
 import {
   type DynoReport,

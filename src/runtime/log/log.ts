@@ -158,7 +158,7 @@ const prettyValue = (value: unknown): string => {
 /**
  * A JSON line as a terminal line: `12:00:00.000 INFO  [worker 1 42] msg key=value`. Ours, not
  * pino-pretty: LOG_FORMAT=pretty is allowed in production, where dev tools are not installed,
- * and these few lines keep the look the kit has always had, with no dependency.
+ * and these few lines give the same look everywhere, with no dependency.
  */
 export function prettyLine(json: string): string {
   const { time, level, instance, proc, pid, msg, err, ...fields } = JSON.parse(json) as Record<string, unknown>;

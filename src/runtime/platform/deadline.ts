@@ -2,7 +2,7 @@
 // environment, so every platform's row can be fed through it in a unit test.
 import type { Platform } from './platforms.ts';
 
-/** Where the platform's grace is unknown (local, Koyeb): what the kit has always used. */
+/** Where the platform's grace is unknown (local, Koyeb): Heroku's deadline, the most common grace of 30 s less a sixth. */
 export const DEFAULT_DEADLINE_S = 25;
 
 export interface ShutdownDeadline {
@@ -17,8 +17,8 @@ export interface ShutdownDeadline {
 /**
  * What the deadline leaves unused of the platform's grace: a sixth, at least one second. After
  * the deadline the primary still kills what is left, logs it and exits, and the platform's
- * clock started when it sent the signal, not when we got it. A sixth keeps the 25 s under
- * Heroku's 30 that has always held there, and gives Fly's 5 s a 4 s drain.
+ * clock started when it sent the signal, not when we got it. A sixth leaves Heroku's 30 s a
+ * 25 s drain, and Fly's 5 s a 4 s one.
  */
 export function marginSeconds(graceSeconds: number): number {
   return Math.max(1, Math.ceil(graceSeconds / 6));

@@ -71,7 +71,7 @@ export function registerRedis(ctx: ProcessContext, options: RedisOptions = {}): 
     name,
     optional: options.optional ?? false,
     async open(signal) {
-      // Loaded only with a Redis to talk to: a process without one stays as small as before.
+      // Loaded only with a Redis to talk to: a process without one never loads the client.
       const { createClient } = await import('redis');
       let connected = false;
       let lost = false;
