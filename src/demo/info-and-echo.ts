@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import { describeProcess, type ProcessIdentity } from '../runtime/contract.ts';
 
 /** Express's own default, said out loud: a larger body is answered 413. */
-export const BODY_LIMIT = '100kb';
+const BODY_LIMIT = '100kb';
 
 export function apiRoutes(identity: ProcessIdentity): Router {
   const router = Router();

@@ -14,7 +14,7 @@ import {
 
 const COUNTER = 'visits';
 /** The demo's one key in the app's Redis. */
-export const REDIS_KEY = 'demo:visits';
+const REDIS_KEY = 'demo:visits';
 
 /** What the counter needs of the app's Redis client: two commands. */
 export interface Counter {
@@ -23,7 +23,7 @@ export interface Counter {
 }
 
 /** Said in place of a count when Redis is attached but not answering: the visit still counts elsewhere. */
-export const REDIS_UNAVAILABLE = 'Redis is not answering: this visit was not counted there';
+const REDIS_UNAVAILABLE = 'Redis is not answering: this visit was not counted there';
 
 /**
  * INCR: one atomic command, so visits from every worker of every dyno cannot lose one. Optional

@@ -12,16 +12,16 @@ import {
 } from './database/settings.ts';
 import { planDeadline, type ShutdownDeadline } from './platform/deadline.ts';
 import { instanceOf, PLATFORM_IDS, type PlatformId, platformById, recognise } from './platform/platforms.ts';
-import { type RedisSettings, redisSettings } from './redis/settings.ts';
+import { DEFAULT_KEY_PREFIX, type RedisSettings, redisSettings } from './redis/settings.ts';
 
 export { ConfigError, type Env } from './config-error.ts';
 
-export const NODE_ENVS = ['development', 'production', 'test'] as const;
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export const LOG_FORMATS = ['json', 'pretty'] as const;
-export const SWITCHES = ['on', 'off'] as const;
+const NODE_ENVS = ['development', 'production', 'test'] as const;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
+const SWITCHES = ['on', 'off'] as const;
 /** Long enough that guessing it over HTTP is hopeless; app.json's generated secret has 64. */
-export const MIN_TOKEN_LENGTH = 32;
+const MIN_TOKEN_LENGTH = 32;
 
 export interface VariableDoc {
   readonly default: string;
@@ -170,7 +170,7 @@ export const VARIABLES = {
     deployButton: false,
   },
   REDIS_KEY_PREFIX: {
-    default: 'kit',
+    default: DEFAULT_KEY_PREFIX,
     description:
       'What the kit\'s keys in Redis begin with, before a colon: the job queue, the fleet\'s reports, the rate limits\' counts (1 to 64 letters, digits, ".", "_" or "-"). Give each app that shares one Redis a prefix of its own (staging and production attached to one Key-Value Store, say): with the same one, each app\'s runners would take the other\'s jobs. The boot line shows it (redisKeys).',
     deployButton: false,

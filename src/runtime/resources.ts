@@ -59,7 +59,7 @@ export class ResourceOpenError extends Error {
 }
 
 /** A handle read while its resource is not open: the client should try again, not report a bug. */
-export class ResourceUnavailable extends Error {
+class ResourceUnavailable extends Error {
   readonly status = 503;
   readonly expose = true;
   readonly resource: string;

@@ -10,7 +10,7 @@ import { now } from './clock.ts';
  * milliseconds apart (https://github.com/npm/cli/issues/5021). A person's second press comes
  * later; Playwright's runner waits a second for the same reason (microsoft/playwright#7916).
  */
-export const SAME_CTRL_C_MS = 1000;
+const SAME_CTRL_C_MS = 1000;
 
 /** What an entry logs (at debug) when forceable() is called. */
 export const FORCEABLE = 'Ctrl+C again now stops at once';

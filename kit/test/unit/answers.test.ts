@@ -7,7 +7,7 @@ describe("the primary's answers to its workers", () => {
   it('status: the plan, the primary, and a row per worker by slot with what it last reported', async (t) => {
     const c = fakeCluster(t, { memoryBudgetBytes: 300 });
     await c.waitFor(byMsg('cluster ready'));
-    c.worker(2).post({ type: 'stats', rss: 123, heapUsed: 1, requests: 7, cpuPercent: 12 });
+    c.worker(2).post({ type: 'stats', rss: 123, requests: 7, cpuPercent: 12 });
     const { primary, workers, fleet, ...status } = (await c.worker(1).ask('status')) as Record<string, unknown> & {
       primary: { pid: number };
       workers: Record<string, unknown>[];
@@ -31,7 +31,7 @@ describe("the primary's answers to its workers", () => {
     );
     // Without Redis the fleet is this dyno, and the page says why.
     assert.equal(fleet.shared, false);
-    assert.match(fleet.note, /^this dyno only: .*REDIS_URL is unset \(heroku addons:create heroku-redis:mini/);
+    assert.match(fleet.note, /^this dyno only: .*REDIS_URL is unset\): heroku addons:create heroku-redis:mini/);
     assert.deepEqual(
       fleet.dynos.map((d) => d.instance),
       ['web.1'],

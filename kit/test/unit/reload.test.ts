@@ -81,7 +81,7 @@ describe('rolling reload', () => {
     const c = fakeCluster(t, { memoryBudgetBytes: 100 * MB });
     await c.waitFor(byMsg('cluster ready'));
     c.trace.length = 0;
-    const stats = { type: 'stats', heapUsed: 0, requests: 0, cpuPercent: 0 } as const;
+    const stats = { type: 'stats', requests: 0, cpuPercent: 0 } as const;
     c.worker(2).post({ ...stats, rss: 99 * MB });
     c.worker(1).post({ ...stats, rss: 150 * MB });
     c.worker(1).post({ ...stats, rss: 160 * MB });

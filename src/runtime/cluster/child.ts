@@ -27,7 +27,7 @@ const PRIMARY_MARGIN_MS = 250;
 export const drainDeadlineMs = (config: Pick<Config, 'shutdown'>): number =>
   cluster.isWorker ? Math.max(config.shutdown.ms - PRIMARY_MARGIN_MS, config.shutdown.ms * 0.9) : config.shutdown.ms;
 
-export const DEFAULT_STATS_INTERVAL_MS = 1_000;
+const DEFAULT_STATS_INTERVAL_MS = 1_000;
 
 type Handlers = { [K in PrimaryMessage['type']]: (message: Extract<PrimaryMessage, { type: K }>) => void };
 
@@ -66,14 +66,14 @@ export function reportStats(done: () => number, intervalMs = DEFAULT_STATS_INTER
   let lastCpu = process.cpuUsage();
   let lastAt = now();
   setInterval(() => {
-    const { rss, heapUsed } = process.memoryUsage();
+    const rss = process.memoryUsage.rss();
     const cpu = process.cpuUsage(lastCpu);
     const at = now();
     // CPU microseconds over wall milliseconds, as a percentage of one core.
     const cpuPercent = Math.round((cpu.user + cpu.system) / (at - lastAt) / 10);
     lastCpu = process.cpuUsage();
     lastAt = at;
-    sendToPrimary({ type: 'stats', rss, heapUsed, requests: done(), cpuPercent });
+    sendToPrimary({ type: 'stats', rss, requests: done(), cpuPercent });
   }, intervalMs).unref();
 }
 

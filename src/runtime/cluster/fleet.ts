@@ -3,6 +3,7 @@
 // The primary itself loads no npm package: it hands a worker the report and keeps what comes
 // back. Each dyno sends the same few commands per interval however busy it is, and a dyno that
 // stops reporting (SIGKILLed, its host gone) drops out of the view once its report expires.
+import { NO_REDIS } from '../redis/settings.ts';
 import type { ClusterEvent } from './events.ts';
 import type { Journal } from './journal.ts';
 import type { DynoReport, DynoStatus, FleetView } from './status.ts';
@@ -17,7 +18,7 @@ export const FLEET_STALE_MS = 3 * FLEET_INTERVAL_MS;
 /** A dyno's name in the fleet: the platform's, else this primary's pid (a machine without one). */
 const fleetName = (instance: string | null, pid: number) => instance ?? `pid ${pid}`;
 
-export function dynoReport(status: DynoStatus, platform: string, now = Date.now()): DynoReport {
+function dynoReport(status: DynoStatus, platform: string, now = Date.now()): DynoReport {
   const workers = status.workers;
   return {
     instance: fleetName(status.instance, status.primary?.pid ?? workers[0]?.pid ?? process.pid),
@@ -42,8 +43,7 @@ export const oneDyno = (self: DynoReport, note: string): FleetView => ({
 });
 
 /** Said on the page without Redis: why one dyno, and the one command that shows them all. */
-const FLEET_WITHOUT_REDIS =
-  'this dyno only: dynos see each other through Redis, and REDIS_URL is unset (heroku addons:create heroku-redis:mini attaches one)';
+const FLEET_WITHOUT_REDIS = `this dyno only: dynos see each other through Redis, and there is ${NO_REDIS}`;
 
 /** What the runtime tells the fleet about this dyno's Redis and platform. */
 export interface FleetSetup {

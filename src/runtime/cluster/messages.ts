@@ -30,7 +30,6 @@ export type WorkerMessage =
   | {
       readonly type: 'stats';
       readonly rss: number;
-      readonly heapUsed: number;
       readonly requests: number;
       readonly cpuPercent: number;
     }

@@ -12,7 +12,7 @@ import type { ProcessContext } from '../types.ts';
  * How long a query waits for a connection: a connect to a server that does not answer, or a
  * pool whose connections are all busy. Then 503, well before Heroku's router gives up at 30 s.
  */
-export const CONNECTION_TIMEOUT_MS = 5_000;
+const CONNECTION_TIMEOUT_MS = 5_000;
 /** An idle connection is given back to the server after this long. */
 const IDLE_TIMEOUT_MS = 30_000;
 

@@ -25,7 +25,7 @@ const keysOf = (prefix: string) => ({
 const EVENTS_KEPT = 200;
 const EVENTS_SHOWN = 50;
 
-export async function reportToFleet(
+async function reportToFleet(
   redis: Redis,
   prefix: string,
   self: DynoReport,

@@ -10,7 +10,7 @@ export interface Health {
 export type ReadinessCheck = (timeoutMs: number) => Promise<Readiness>;
 
 /** Longer than a healthy pool takes to answer, shorter than a platform's health-check timeout. */
-export const READY_CHECK_TIMEOUT_MS = 2_000;
+const READY_CHECK_TIMEOUT_MS = 2_000;
 
 export function healthRoutes(health: Health, readiness: ReadinessCheck): Router {
   const router = Router();

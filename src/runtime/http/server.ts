@@ -29,15 +29,15 @@ export interface RunningServer {
   destroy(): void;
 }
 
-export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 // Router 2.0 pools its connections to a dyno, ignores the Keep-Alive hint and closes one after
 // 90 s idle: a dyno that closes first races the router's next request on it (H13/H18). 95 s, as
 // Heroku's own sample apps. https://devcenter.heroku.com/articles/http-routing#keepalives and
 // https://help.heroku.com/Y6M4QI4V/how-do-i-fix-new-h18-or-h13-errors-that-have-started-since-switching-to-router-2-0
 // Whole seconds: Node advertises `Keep-Alive: timeout=` rounded down.
-export const KEEP_ALIVE_TIMEOUT_MS = 95_000;
-export const IDLE_GRACE_MS = 100;
+const KEEP_ALIVE_TIMEOUT_MS = 95_000;
+const IDLE_GRACE_MS = 100;
 
 const SERVER_OPTIONS: http.ServerOptions = {
   // Node checks header and request timeouts on this tick; its 30 s default would let a

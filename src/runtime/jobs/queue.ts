@@ -15,7 +15,7 @@ export type { EnqueueOptions, JobCounts, JobSummary, Jobs } from '../types.ts';
 /** BullMQ's keys for the app: <REDIS_KEY_PREFIX>:jobs:*. */
 export const QUEUE_NAME = 'jobs';
 /** Finished jobs kept for the page and /metrics; older ones are removed as new ones finish. */
-export const KEEP_FINISHED = 1_000;
+const KEEP_FINISHED = 1_000;
 
 /** No Redis, or none answering: the route that enqueues answers 503 with the reason. */
 export class JobsUnavailable extends Error {

@@ -160,7 +160,7 @@ const prettyValue = (value: unknown): string => {
  * pino-pretty: LOG_FORMAT=pretty is allowed in production, where dev tools are not installed,
  * and these few lines give the same look everywhere, with no dependency.
  */
-export function prettyLine(json: string): string {
+function prettyLine(json: string): string {
   const { time, level, instance, proc, pid, msg, err, ...fields } = JSON.parse(json) as Record<string, unknown>;
   const rest = Object.entries(fields).map(([key, value]) => `${key}=${prettyValue(value)}`);
   const stack = (err as { stack?: string } | undefined)?.stack;

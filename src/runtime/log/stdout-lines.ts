@@ -19,7 +19,7 @@ export const PIPE_BUF = 4096;
  * loaded worker ends about 20 requests a millisecond); a quiet process's line is out before anyone
  * could notice, and a process killed outright loses at most this much of its log.
  */
-export const FLUSH_AFTER_MS = 1;
+const FLUSH_AFTER_MS = 1;
 
 /** At most this many lines wait to be made: past it they are made at once, timer or not. */
 const MAX_WAITING = 64;

@@ -3,7 +3,7 @@
 import type { Platform } from './platforms.ts';
 
 /** Where the platform's grace is unknown (local, Koyeb): Heroku's deadline, the most common grace of 30 s less a sixth. */
-export const DEFAULT_DEADLINE_S = 25;
+const DEFAULT_DEADLINE_S = 25;
 
 export interface ShutdownDeadline {
   readonly ms: number;
