@@ -4,7 +4,6 @@
 // with the note it carries put on the timeline.
 import type { Logger } from '../log/log.ts';
 import type { ControlAction } from './events.ts';
-import type { Journal } from './journal.ts';
 import { about, ids, type Member, type Send } from './member.ts';
 import type { WorkerMessage } from './messages.ts';
 import type { Say } from './say.ts';
@@ -15,7 +14,6 @@ export interface ControlOptions {
   readonly send: Send;
   readonly say: Say;
   readonly log: Logger;
-  readonly journal: Journal;
   readonly reload: (reason: string) => void;
 }
 
@@ -55,7 +53,14 @@ export function createControls(options: ControlOptions): Controls {
     tell(message) {
       if (message.note) {
         const to = message.to === 'all' ? undefined : members.get(message.to);
-        options.journal.record('told', message.note, to ? about(to) : undefined);
+        options.say(
+          'info',
+          'message passed on, as asked from the page',
+          { topic: message.topic, to: message.to },
+          'told',
+          message.note,
+          to ? about(to) : undefined,
+        );
       }
       for (const m of members.values()) {
         if (message.to === 'all' || m.worker.id === message.to)

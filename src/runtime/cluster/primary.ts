@@ -135,7 +135,6 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
   const feed = createFeed({ ...base, journal, status: answers.status, intervalMs: options.statusIntervalMs ?? 1_000 });
   const controls = createControls({
     ...base,
-    journal,
     enabled: options.controls ?? false,
     reload: (why) => void reloads.reload(why),
   });
@@ -196,7 +195,16 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
     const worker = newWorker({ [WORKERS_ENV]: String(target) });
     const m = newMember(worker, slot, replacement);
     members.set(worker.id, m);
-    journal.record('forked', why, about(m));
+    // A reload's fork at info, beside its other lines; the boot's and a restart's at debug, as
+    // the lines before them already say why.
+    say(
+      replacement ? 'info' : 'debug',
+      replacement ? 'replacement started' : 'worker forked',
+      { ...ids(m), slot },
+      'forked',
+      why,
+      about(m),
+    );
     const readyTimer = setTimeout(() => {
       if (m.state !== 'starting') return;
       m.failure = `not ready within ${options.readyTimeoutMs} ms`;

@@ -41,7 +41,6 @@ export function createReloads(options: ReloadOptions): Reloads {
       old.slot,
       `slot ${old.slot}: takes worker ${old.worker.id}'s place (${why}); the old one serves until this one is ready`,
     );
-    options.log.info('replacement started', { old: old.worker.id, new: fresh.worker.id });
     if (!(await fresh.ready.promise)) {
       const cause = fresh.failure ?? 'exited';
       say(
