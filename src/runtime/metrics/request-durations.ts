@@ -22,7 +22,7 @@ export interface RequestDurations {
 
 const newMap = <K, V>() => new Map<K, V>();
 
-function within<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+function getOrMake<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   let value = map.get(key);
   if (value === undefined) {
     value = make();
@@ -60,8 +60,8 @@ export function requestDurations(registry: Registry, name: string, help: string)
 
   return {
     observe(method, route, status, seconds) {
-      const byStatus = within(
-        within(byRoute, route, newMap<string, Map<number, Series>>),
+      const byStatus = getOrMake(
+        getOrMake(byRoute, route, newMap<string, Map<number, Series>>),
         method,
         newMap<number, Series>,
       );
