@@ -240,10 +240,12 @@ function wholeNumber(env: Env, name: Variable, min: number, max: number): number
 function oneOf<T extends string>(env: Env, name: Variable, allowed: readonly T[], fallback: T): T {
   const raw = env[name];
   if (raw === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) {
+  // Trimmed, as the numbers are and the app's enums: a space pasted into a dashboard is no mistake.
+  const value = raw.trim();
+  if (!(allowed as readonly string[]).includes(value)) {
     throw new ConfigError(name, raw, `one of ${allowed.join(', ')}`);
   }
-  return raw as T;
+  return value as T;
 }
 
 function decimal(env: Env, name: Variable, max: number): number | undefined {

@@ -60,6 +60,14 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
   });
 
+  it("reads a value with spaces around it as the value, as it reads the numbers and the app's variables", () => {
+    const config = loadConfig({ NODE_ENV: ' production ', LOG_LEVEL: 'debug ', PLATFORM: ' render', PORT: ' 5006 ' });
+    assert.deepEqual(
+      [config.nodeEnv, config.logLevel, config.platform, config.port],
+      ['production', 'debug', 'render', 5006],
+    );
+  });
+
   it("trusts the platform's proxy hops, unless TRUST_PROXY says otherwise", () => {
     assert.deepEqual(
       [{ DYNO: 'web.1' }, { FLY_MACHINE_ID: 'm1' }, { RENDER: 'true' }, {}].map((env) => loadConfig(env).proxy.hops),
