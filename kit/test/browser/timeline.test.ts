@@ -107,17 +107,26 @@ it('each button makes the supervisor act, and the timeline shows it in order', {
   await page.getByRole('button', { name: 'Burn CPU on every worker' }).click();
   await shows(page, from, ['told']);
   // Each worker's highest reading so far: on a busy machine the workers' seconds of burning
-  // need not fall in the same update of the table.
-  await page.waitForFunction(() => {
-    const held = window as { cpuSeen?: number[] };
-    held.cpuSeen ??= [];
-    const seen = held.cpuSeen;
-    const cells = Array.from(document.querySelectorAll('#workers td.cpu'));
-    cells.forEach((cell, i) => {
-      seen[i] = Math.max(seen[i] ?? 0, Number.parseInt(cell.textContent ?? '', 10) || 0);
+  // need not fall in the same update of the table. 10%, against the 0 to 2% of an idle worker:
+  // the burn is 3 s of wall time, and on a machine running other tests beside it a burning
+  // worker gets only its share of the cores (24% seen on 2 cores in CI's concurrency).
+  await page
+    .waitForFunction(() => {
+      const held = window as { cpuSeen?: number[] };
+      held.cpuSeen ??= [];
+      const seen = held.cpuSeen;
+      const cells = Array.from(document.querySelectorAll('#workers td.cpu'));
+      cells.forEach((cell, i) => {
+        seen[i] = Math.max(seen[i] ?? 0, Number.parseInt(cell.textContent ?? '', 10) || 0);
+      });
+      return cells.length > 0 && cells.every((_, i) => (seen[i] ?? 0) >= 10);
+    })
+    .catch(async (err) => {
+      const seen = await page.evaluate(() => (window as { cpuSeen?: number[] }).cpuSeen);
+      throw new Error(`a worker's CPU column never rose to 10%: highest readings ${JSON.stringify(seen)}`, {
+        cause: err,
+      });
     });
-    return cells.length > 0 && cells.every((_, i) => (seen[i] ?? 0) >= 30);
-  });
 
   // A page opened now shows what happened before it.
   const before = await timeline(page);
