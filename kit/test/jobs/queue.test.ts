@@ -77,10 +77,10 @@ it("a queue that fails answers 503 in words of its own: the driver's stay in the
   const captured = capturedLog();
   const { server } = await startApp(t, { app, log: captured.log, env: { REDIS_URL: url } });
   const res = await request(`http://127.0.0.1:${server.port}/enqueue`, { method: 'POST' });
-  assert.deepEqual([res.status, res.json()], [
-    503,
-    { error: 'Service Unavailable', message: 'the job queue is unavailable: try again shortly' },
-  ]);
+  assert.deepEqual(
+    [res.status, res.json()],
+    [503, { error: 'Service Unavailable', message: 'the job queue is unavailable: try again shortly' }],
+  );
   const [line] = captured.find('request failed', { status: 503 });
   assert.match(String(line?.cause), /WRONGTYPE/, 'the cause is in the log');
 });

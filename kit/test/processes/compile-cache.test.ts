@@ -59,8 +59,9 @@ async function boot(
   else {
     // Past "taking jobs", a runner has loaded what it runs jobs with.
     for (const runner of ['runner 1', 'runner 2'])
-      await output.waitForLine(`${runner} taking jobs`, (line) =>
-        line.includes(`"proc":"${runner}"`) && line.includes('"msg":"taking jobs"'),
+      await output.waitForLine(
+        `${runner} taking jobs`,
+        (line) => line.includes(`"proc":"${runner}"`) && line.includes('"msg":"taking jobs"'),
       );
   }
   process.kill(-(child.pid as number), 'SIGTERM');

@@ -107,7 +107,7 @@ it('src/app/ and src/demo/ reach the runtime only through its contract, and the 
   assert.deepEqual(edges, []);
 });
 
-it("your tests reach the runtime only through its testing helpers (src/runtime/testing.ts) and its contract", async () => {
+it('your tests reach the runtime only through its testing helpers (src/runtime/testing.ts) and its contract', async () => {
   const allowed = new Set(['testing.ts', 'contract.ts'].map((f) => path.join(ROOT, 'src', 'runtime', f)));
   const edges = [...(await importGraph())]
     .filter(([from]) => from.startsWith(path.join(ROOT, 'test') + path.sep))
