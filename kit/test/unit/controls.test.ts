@@ -58,6 +58,14 @@ describe("the page's buttons, as the supervisor takes them", () => {
       .events()
       .find((e) => e.kind === 'reload-started');
     assert.match(started?.why ?? '', /^asked from the page: 2 workers are replaced one at a time/);
+    assert.deepEqual(
+      c.lines.filter(byMsg('replacement started')).map((l) => [l.level, l.slot]),
+      [
+        ['info', 1],
+        ['info', 2],
+      ],
+      'each replacement is in the log once, at info',
+    );
   });
 
   it("passes a worker's message on to one worker or to all, its note on the timeline", async (t) => {
@@ -72,6 +80,8 @@ describe("the page's buttons, as the supervisor takes them", () => {
       .events()
       .find((e) => e.kind === 'told');
     assert.deepEqual([told?.why, told?.worker, told?.slot], ['worker 2 leaks', 2, 2]);
+    const said = c.lines.find(byMsg('message passed on, as asked from the page'));
+    assert.deepEqual([said?.level, said?.topic, said?.to], ['info', 'leak', 2], 'the log says it too');
     c.worker(2).post({ type: 'tell', topic: 'burn', data: 3, to: 'all' });
     assert.deepEqual(await c.worker(1).next('told'), { type: 'told', topic: 'burn', data: 3 });
     assert.equal(c.worker(2).received.filter((m) => m.type === 'told').length, 2, 'all includes the sender');
