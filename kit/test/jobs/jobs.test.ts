@@ -249,6 +249,8 @@ it('a worker that boots while Redis is away stays up, and takes jobs once Redis 
   const s = await setup(t);
   const { proxy, worker } = await workerBehindProxy(t, s, { open: false });
   await worker.waitFor('the runner says what it waits for', byMsg(QUEUE_AWAY));
+  const ready = await worker.waitFor('the supervisor counts it up', byMsg('worker ready'));
+  assert.equal(ready.waiting, 'for the job queue', 'and says it does not take jobs yet');
   await s.enqueue({ n: 2, ms: 20 });
   await proxy.listen();
   await until('2 runs', s.runs, (r) => r.length >= 2, 20_000);

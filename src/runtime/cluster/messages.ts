@@ -19,9 +19,10 @@ export type Question =
 export type WorkerMessage =
   /**
    * Sent once the worker's server listens (a job runner's, port 0, once it takes jobs, or once it
-   * has waited for a queue that does not answer): a worker counts as up from here, not from fork.
+   * has waited for a queue that does not answer, with `waiting`): a worker counts as up from
+   * here, not from fork.
    */
-  | { readonly type: 'ready'; readonly port: number }
+  | { readonly type: 'ready'; readonly port: number; readonly waiting?: true }
   /** Sent before a worker exits because it could not start, so a crash loop can name its cause. */
   | { readonly type: 'failed'; readonly reason: string }
   /** Sent when a signal of its own (not the primary's drain) starts a worker's drain. */

@@ -151,11 +151,18 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
         'info',
         'worker ready',
         // A job runner listens on no port: it reports 0.
-        { ...ids(m), ...(message.port === 0 ? {} : { port: message.port }), ms },
+        {
+          ...ids(m),
+          ...(message.port === 0 ? {} : { port: message.port }),
+          ...(message.waiting && { waiting: 'for the job queue' }),
+          ms,
+        },
         'ready',
-        message.port === 0
-          ? `taking jobs ${ms} ms after its fork`
-          : `listening ${ms} ms after its fork: from now on it takes connections`,
+        message.port !== 0
+          ? `listening ${ms} ms after its fork: from now on it takes connections`
+          : message.waiting
+            ? `up ${ms} ms after its fork, though the job queue does not answer yet: it takes jobs once it does`
+            : `taking jobs ${ms} ms after its fork`,
         { ...about(m), details: { bootMs: ms } },
       );
       if (phase === 'booting' && serving().length === target) {

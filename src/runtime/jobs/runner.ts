@@ -282,10 +282,10 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   });
   // Ready, to the supervisor, once it takes jobs: a rolling reload stops an old runner only then.
   let said = false;
-  const ready = () => {
+  const ready = (waiting: boolean) => {
     if (said) return;
     said = true;
-    send({ type: 'ready', port: 0 });
+    send(waiting ? { type: 'ready', port: 0, waiting } : { type: 'ready', port: 0 });
     reportStats(() => done);
   };
   // Redis may be away at boot (a failover, maintenance): BullMQ's Worker connects once it
@@ -315,7 +315,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
       host: redis.host,
       waitedMs: RESOURCE_TIMING.optionalOpenMs,
     });
-    ready();
+    ready(true);
   }
   try {
     await connected;
@@ -349,5 +349,5 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   log.info('taking jobs', { jobs: [...jobs.keys()], concurrency: config.jobs.concurrency });
   // As BullMQ's autorun does it: what stops the loop is reported as the Worker's error.
   running.run().catch((err: Error) => running.emit('error', err));
-  ready();
+  ready(false);
 }
