@@ -153,11 +153,22 @@ describe('the sample app over HTTP', () => {
 
   it('sends security headers and hides the framework', async (t) => {
     const { url } = await startApp(t);
-    const res = await request(`${url}/`);
+    const res = await request(`${url}/`, { headers: { 'x-forwarded-proto': 'https' } });
     assert.equal(res.headers['x-powered-by'], undefined);
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.match(String(res.headers['content-security-policy']), /default-src 'self'/);
+    assert.match(String(res.headers['content-security-policy']), /upgrade-insecure-requests/);
     assert.match(String(res.headers['strict-transport-security']), /max-age=\d+/);
     assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
+  });
+
+  it('over plain HTTP, sends nothing that moves the page to https://, where nothing may listen', async (t) => {
+    const { url } = await startApp(t);
+    const res = await request(`${url}/`, { headers: { 'x-forwarded-proto': 'http' } });
+    const csp = String(res.headers['content-security-policy']);
+    assert.match(csp, /default-src 'self'/, 'the policy is there');
+    assert.doesNotMatch(csp, /upgrade-insecure-requests/);
+    assert.equal(res.headers['strict-transport-security'], undefined);
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
   });
 });

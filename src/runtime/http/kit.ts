@@ -32,7 +32,16 @@ export function kitHttp(deps: KitHttpDeps): KitHttp {
       // The platform's hops (Heroku's router is one; platforms.ts lists each): trust their
       // X-Forwarded-* and nothing a client put before them.
       app.set('trust proxy', deps.proxyHops);
-      app.use(helmet());
+      // Helmet's defaults over HTTPS, as the router tells it (X-Forwarded-Proto, trusted above).
+      // Over plain HTTP (a LAN address, a VM, a self-hosted dyno without TLS) two of them break
+      // the page: upgrade-insecure-requests sends its assets to https://, where nothing listens,
+      // and HSTS is ignored by the browser anyway (RFC 6797, section 8.1).
+      const overHttps = helmet();
+      const overHttp = helmet({
+        contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+        strictTransportSecurity: false,
+      });
+      app.use((req, res, next) => (req.secure ? overHttps : overHttp)(req, res, next));
       requestLog(app, deps.log, deps.metrics);
       const health = healthRoutes(deps.health, deps.readiness);
       // A surface that is off is not mounted at all: /metrics answers 404 like any unknown path.
