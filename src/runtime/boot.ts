@@ -93,9 +93,11 @@ export async function boot<D extends VariableSpecs>(entry: Entry<D>): Promise<vo
   // Too late for the entry and its imports (the Procfile's NODE_COMPILE_CACHE covers those),
   // in time for the workers and the app.
   useCompileCache(process.env);
-  // Before the config is parsed, so a bad value in .env stops the boot like any other; the
-  // workers inherit what it set through the environment.
-  const loaded = loadEnvironment(process.env, path.join(entry.root, '.env'), entry.variables);
+  // Before the config is parsed, so a bad value in .env stops the boot like any other. Read by
+  // the primary alone: its workers, a reload's and a restart's too, inherit the environment it
+  // checked, so an edit to .env since then waits for a restart instead of reaching some of them.
+  const dotenv = cluster.isWorker ? null : path.join(entry.root, '.env');
+  const loaded = loadEnvironment(process.env, dotenv, entry.variables);
   if (!loaded.ok) {
     // One line, no stack: the variable, the value and what is allowed say it all.
     process.stderr.write(`${loaded.message}\n`);

@@ -9,13 +9,16 @@ export type Loaded<D extends VariableSpecs> =
   | { readonly ok: true; readonly config: Config; readonly vars: VariableValues<D> }
   | { readonly ok: false; readonly message: string };
 
-/** Fills `env` from `dotenvFile` (when it exists and NODE_ENV is not production), then parses it. */
+/**
+ * Fills `env` from `dotenvFile` (when given, when it exists, and outside production and tests),
+ * then parses it.
+ */
 export function loadEnvironment<D extends VariableSpecs>(
   env: NodeJS.ProcessEnv,
-  dotenvFile: string,
+  dotenvFile: string | null,
   variables: D,
 ): Loaded<D> {
-  const fromDotenv = loadDotenv(env, dotenvFile);
+  const fromDotenv = dotenvFile === null ? [] : loadDotenv(env, dotenvFile);
   try {
     return { ok: true, config: loadConfig(env), vars: parseVariables(variables, env) };
   } catch (err) {
