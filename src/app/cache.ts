@@ -4,6 +4,8 @@
 // opening it in the background; if it goes away later, the client reconnects by itself.
 // Meanwhile commands fail at once, /readyz stays 200 and lists `cache` under `degraded`, and
 // `cacheStatus` says so. Make it required (drop `optional`) if the app cannot serve without it.
+// Name your keys with redisKey(ctx.config, 'notes:count'): under REDIS_KEY_PREFIX, apart from
+// the kit's and from another app's on the same Redis, and a test's own under testRedis(t).
 import { NO_REDIS, type ProcessContext, type Redis, type ResourceHandle, registerRedis } from '../runtime/contract.ts';
 
 export type Cache = Redis;

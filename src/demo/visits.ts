@@ -9,12 +9,11 @@ import {
   NO_DATABASE,
   NO_REDIS,
   type ResourceHandle,
+  redisKey,
   withDatabase,
 } from '../runtime/contract.ts';
 
 const COUNTER = 'visits';
-/** The demo's one key in the app's Redis. */
-const REDIS_KEY = 'demo:visits';
 
 /** What the counter needs of the app's Redis client: two commands. */
 export interface Counter {
@@ -29,10 +28,10 @@ const REDIS_UNAVAILABLE = 'Redis is not answering: this visit was not counted th
  * INCR: one atomic command, so visits from every worker of every dyno cannot lose one. Optional
  * like the app's cache: when it fails, the visit is counted everywhere else and the page says so.
  */
-async function inRedis(redis: ResourceHandle<Counter>, add: boolean): Promise<number | null> {
+async function inRedis(redis: ResourceHandle<Counter>, key: string, add: boolean): Promise<number | null> {
   if (!redis.available) return null;
   try {
-    return add ? await redis.value.incr(REDIS_KEY) : Number((await redis.value.get(REDIS_KEY)) ?? 0);
+    return add ? await redis.value.incr(key) : Number((await redis.value.get(key)) ?? 0);
   } catch {
     return null;
   }
@@ -72,11 +71,13 @@ export function visitRoutes(
   redis: ResourceHandle<Counter> | null,
 ): Router {
   const router = Router();
+  // The demo's one key in the app's Redis, beside the kit's under REDIS_KEY_PREFIX.
+  const key = redisKey(ctx.config, 'demo:visits');
   let inThisWorker = 0;
   const answer = async (add: boolean) => {
     // The database first: if it fails, the visit was not counted anywhere and the client is told.
     const everyDyno = database ? await inDatabase(database, add) : null;
-    const inRedisNow = redis ? await inRedis(redis, add) : null;
+    const inRedisNow = redis ? await inRedis(redis, key, add) : null;
     if (add) inThisWorker += 1;
     return {
       worker: { count: inThisWorker, pid: ctx.identity.pid, workerId: ctx.identity.workerId },

@@ -172,7 +172,7 @@ export const VARIABLES = {
   REDIS_KEY_PREFIX: {
     default: DEFAULT_KEY_PREFIX,
     description:
-      'What the kit\'s keys in Redis begin with, before a colon: the job queue, the fleet\'s reports, the rate limits\' counts (1 to 64 letters, digits, ".", "_" or "-"). Give each app that shares one Redis a prefix of its own (staging and production attached to one Key-Value Store, say): with the same one, each app\'s runners would take the other\'s jobs. The boot line shows it (redisKeys).',
+      'What the kit\'s keys in Redis begin with, before a colon: the job queue, the fleet\'s reports, the rate limits\' counts, and your app\'s own, named with redisKey() (1 to 64 letters, digits, ".", "_" or "-"). Give each app that shares one Redis a prefix of its own (staging and production attached to one Key-Value Store, say): with the same one, each app\'s runners would take the other\'s jobs. The boot line shows it (redisKeys).',
     deployButton: false,
   },
 } as const satisfies Record<string, VariableDoc>;

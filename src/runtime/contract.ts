@@ -22,7 +22,7 @@ export type { JobsEntry } from './jobs/runner.ts';
 export { type RateLimitOptions, rateLimit } from './limits/rate-limit.ts';
 export type { Logger } from './log/log.ts';
 export { COMMAND_TIMEOUT_MS, type Redis, type RedisOptions, registerRedis } from './redis/client.ts';
-export { NO_REDIS, rateLimitScope } from './redis/settings.ts';
+export { NO_REDIS, rateLimitScope, redisKey } from './redis/settings.ts';
 export type { Resource, ResourceHandle, Resources } from './resources.ts';
 export type { Surfaces } from './surfaces.ts';
 export type { AnyVariables, AppConfig, AppContext, AppFactory, KitHttp, ProcessContext } from './types.ts';

@@ -51,6 +51,14 @@ function tlsFor(protocol: string, platform: PlatformId): Pick<RedisSettings, 'tl
  */
 export const keyPrefixOf = (redis: RedisSettings | null): string => redis?.keyPrefix ?? DEFAULT_KEY_PREFIX;
 
+/**
+ * A key of the app's own (what a route caches, a counter), under REDIS_KEY_PREFIX and apart
+ * from the kit's: `redisKey(ctx.config, 'notes:count')` is `kit:app:notes:count`. So two apps
+ * sharing one Redis keep apart, and a test's `testRedis(t)` gives it a prefix of its own.
+ */
+export const redisKey = (config: { readonly redis: RedisSettings | null }, name: string): string =>
+  `${keyPrefixOf(config.redis)}:app:${name}`;
+
 /** null without Redis: an unset or empty REDIS_URL. */
 export function redisSettings(env: Env, platform: PlatformId): RedisSettings | null {
   // Checked with Redis or without: a bad prefix is named before the day Redis is attached.

@@ -28,8 +28,8 @@ export const whenRedis = await serviceGate(
 
 /**
  * REDIS_URL and REDIS_KEY_PREFIX for the test's app (`env: { ...testRedis(t) }`): what it
- * enqueues and counts, no other test sees, and none is left behind. The app's own keys (what a
- * route stores in the cache) are its own to name apart.
+ * enqueues and counts, and the keys it names with redisKey(), no other test sees, and none is
+ * left behind.
  */
 export function testRedis(t: TestContext): { REDIS_URL: string; REDIS_KEY_PREFIX: string } {
   const prefix = `test-${randomBytes(6).toString('hex')}`;
