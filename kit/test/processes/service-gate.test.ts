@@ -40,6 +40,7 @@ it('on a laptop, the gated tests are skipped with the reason, and the rest pass'
     out,
     /^ok \d+ - needs PostgreSQL # SKIP no PostgreSQL at postgres:\/\/app:\*\*\*@127\.0\.0\.1:\d+\/app/m,
   );
+  assert.match(out, /^ok \d+ - needs both # SKIP no Redis at/m, 'either gate skips it');
   assert.match(out, /^ok \d+ - needs neither$/m);
   assert.doesNotMatch(out, /hunter2/, 'no password in the output');
 });
@@ -54,6 +55,7 @@ it('under CI=true, the gated tests fail with the reason, and the rest still pass
     out,
     /CI=true and no PostgreSQL answers at postgres:\/\/app:\*\*\*@127\.0\.0\.1:\d+\/app: CI must start one/,
   );
+  assert.match(out, /^not ok \d+ - needs both$/m);
   assert.match(out, /^ok \d+ - needs neither$/m);
   assert.doesNotMatch(out, /hunter2/, 'no password in the output');
 });
