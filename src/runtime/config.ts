@@ -64,7 +64,7 @@ export const VARIABLES = {
   DEMO_SURFACE: {
     default: 'off in production, else on',
     description:
-      'on or off: the sample and teaching surface, that is the live cluster view on /, /api/* (info, echo, cluster, visits, limited, jobs) and /demo/*. Off, / shows a page without the live view, and the others answer 404.',
+      'on or off: the sample and teaching surface, that is the live cluster view on /, /api/* (info, echo, cluster, visits, limited, jobs) and /demo/*. Off, / shows a page without the live view, and the others answer 404. After npm run remove-demo it has nothing left to switch.',
     deployButton: true,
   },
   METRICS_TOKEN: {
