@@ -9,9 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { it, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
+import { testRedis } from '../../../src/runtime/testing.ts';
 import { needsDemo } from '../helpers/demo.ts';
 import { request } from '../helpers/http.ts';
 import { byMsg, ROOT, startDyno } from '../helpers/process.ts';
+import { needsRedis } from '../helpers/redis.ts';
 
 const run = promisify(execFile);
 const ENTRIES = [
@@ -112,6 +114,15 @@ it(
       assert.equal((await request(`${base}${route}`)).status, 404, route);
     dyno.signalGroup('SIGTERM');
     assert.equal((await dyno.exited).code, 0);
+
+    // The worker process type, with no job left to run, says so rather than idle in silence.
+    if (needsRedis.skip || needsRedis.signal) return;
+    const worker = startDyno(t, { JOB_PROCESSES: '1', ...testRedis(t) }, path.join(copy, 'worker.ts'));
+    await worker.waitFor('the runner takes jobs', byMsg('taking jobs'));
+    const runner = worker.logs.filter(byMsg('no job is defined: list yours in src/app/jobs/index.ts (docs/jobs.md)'));
+    assert.equal(runner.length, 1, 'the runner says it has no job');
+    worker.signalGroup('SIGTERM');
+    assert.equal((await worker.exited).code, 0);
   },
 );
 

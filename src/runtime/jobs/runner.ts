@@ -346,6 +346,9 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
     }
   }
   if (out.stopping) return;
+  // Once the teaching surface is removed, and until the app defines its first: a runner that
+  // holds its connections and says nothing would look like one that lost its jobs.
+  if (jobs.size === 0) log.warn('no job is defined: list yours in src/app/jobs/index.ts (docs/jobs.md)');
   log.info('taking jobs', { jobs: [...jobs.keys()], concurrency: config.jobs.concurrency });
   // As BullMQ's autorun does it: what stops the loop is reported as the Worker's error.
   running.run().catch((err: Error) => running.emit('error', err));
