@@ -22,7 +22,7 @@ export type WorkerMessage =
    * has waited for a queue that does not answer, with `waiting`): a worker counts as up from
    * here, not from fork.
    */
-  | { readonly type: 'ready'; readonly port: number; readonly waiting?: true }
+  | { readonly type: 'ready'; readonly port: number; readonly waiting?: boolean }
   /** Sent before a worker exits because it could not start, so a crash loop can name its cause. */
   | { readonly type: 'failed'; readonly reason: string }
   /** Sent when a signal of its own (not the primary's drain) starts a worker's drain. */

@@ -86,6 +86,14 @@ function whyExited(m: Member, how: string, expected: boolean, code: number | nul
   return `${how} before it was ready${m.failure ? ` (${m.failure})` : ''}`;
 }
 
+/** The timeline's sentence for a worker's ready: its server listens, or, a job runner, it takes jobs or waits to. */
+function whyReady(message: Extract<WorkerMessage, { type: 'ready' }>, ms: number): string {
+  if (message.port !== 0) return `listening ${ms} ms after its fork: from now on it takes connections`;
+  if (message.waiting)
+    return `up ${ms} ms after its fork, though the job queue does not answer yet: it takes jobs once it does`;
+  return `taking jobs ${ms} ms after its fork`;
+}
+
 export function startPrimary(options: PrimaryOptions): Supervisor {
   const { log, workers: target } = options;
   const journal = createJournal();
@@ -158,11 +166,7 @@ export function startPrimary(options: PrimaryOptions): Supervisor {
           ms,
         },
         'ready',
-        message.port !== 0
-          ? `listening ${ms} ms after its fork: from now on it takes connections`
-          : message.waiting
-            ? `up ${ms} ms after its fork, though the job queue does not answer yet: it takes jobs once it does`
-            : `taking jobs ${ms} ms after its fork`,
+        whyReady(message, ms),
         { ...about(m), details: { bootMs: ms } },
       );
       if (phase === 'booting' && serving().length === target) {

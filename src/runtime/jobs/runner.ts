@@ -285,7 +285,7 @@ export async function runRunner(config: Config, options: RunnerOptions): Promise
   const ready = (waiting: boolean) => {
     if (said) return;
     said = true;
-    send(waiting ? { type: 'ready', port: 0, waiting } : { type: 'ready', port: 0 });
+    send({ type: 'ready', port: 0, waiting });
     reportStats(() => done);
   };
   // Redis may be away at boot (a failover, maintenance): BullMQ's Worker connects once it
