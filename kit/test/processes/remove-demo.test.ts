@@ -115,14 +115,18 @@ it(
     dyno.signalGroup('SIGTERM');
     assert.equal((await dyno.exited).code, 0);
 
-    // The worker process type, with no job left to run, says so rather than idle in silence.
-    if (needsRedis.skip || needsRedis.signal) return;
-    const worker = startDyno(t, { JOB_PROCESSES: '1', ...testRedis(t) }, path.join(copy, 'worker.ts'));
-    await worker.waitFor('the runner takes jobs', byMsg('taking jobs'));
-    const runner = worker.logs.filter(byMsg('no job is defined: list yours in src/app/jobs/index.ts (docs/jobs.md)'));
-    assert.equal(runner.length, 1, 'the runner says it has no job');
-    worker.signalGroup('SIGTERM');
-    assert.equal((await worker.exited).code, 0);
+    await t.test(
+      'the worker process type, with no job left, says so rather than idle in silence',
+      needsRedis,
+      async (t) => {
+        const worker = startDyno(t, { JOB_PROCESSES: '1', ...testRedis(t) }, path.join(copy, 'worker.ts'));
+        await worker.waitFor('the runner takes jobs', byMsg('taking jobs'));
+        const said = worker.logs.filter(byMsg('no job is defined: list yours in src/app/jobs/index.ts (docs/jobs.md)'));
+        assert.equal(said.length, 1, 'the runner says it has no job');
+        worker.signalGroup('SIGTERM');
+        assert.equal((await worker.exited).code, 0);
+      },
+    );
   },
 );
 
