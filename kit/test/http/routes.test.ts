@@ -159,6 +159,7 @@ describe('the sample app over HTTP', () => {
     assert.match(String(res.headers['content-security-policy']), /default-src 'self'/);
     assert.match(String(res.headers['content-security-policy']), /upgrade-insecure-requests/);
     assert.match(String(res.headers['strict-transport-security']), /max-age=\d+/);
+    assert.equal(res.headers['cross-origin-opener-policy'], 'same-origin');
     assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
   });
 
@@ -169,6 +170,8 @@ describe('the sample app over HTTP', () => {
     assert.match(csp, /default-src 'self'/, 'the policy is there');
     assert.doesNotMatch(csp, /upgrade-insecure-requests/);
     assert.equal(res.headers['strict-transport-security'], undefined);
+    assert.equal(res.headers['cross-origin-opener-policy'], undefined, 'ignored there, with a console error');
+    assert.equal(res.headers['origin-agent-cluster'], undefined, 'ignored there, with a console warning');
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
   });
 });

@@ -33,13 +33,16 @@ export function kitHttp(deps: KitHttpDeps): KitHttp {
       // X-Forwarded-* and nothing a client put before them.
       app.set('trust proxy', deps.proxyHops);
       // Helmet's defaults over HTTPS, as the router tells it (X-Forwarded-Proto, trusted above).
-      // Over plain HTTP (a LAN address, a VM, a self-hosted dyno without TLS) two of them break
-      // the page: upgrade-insecure-requests sends its assets to https://, where nothing listens,
-      // and HSTS is ignored by the browser anyway (RFC 6797, section 8.1).
+      // Over plain HTTP (a LAN address, a VM, a self-hosted dyno without TLS) one of them breaks
+      // the page: upgrade-insecure-requests sends its assets to https://, where nothing listens.
+      // Three more a browser ignores there, each with a console message of its own: HSTS (RFC
+      // 6797, section 8.1), and COOP and Origin-Agent-Cluster, which need a secure context.
       const overHttps = helmet();
       const overHttp = helmet({
         contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
         strictTransportSecurity: false,
+        crossOriginOpenerPolicy: false,
+        originAgentCluster: false,
       });
       app.use((req, res, next) => (req.secure ? overHttps : overHttp)(req, res, next));
       requestLog(app, deps.log, deps.metrics);
