@@ -3,9 +3,9 @@ import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { it } from 'node:test';
-import { clusterAndPage, skipWithoutBrowser } from '../helpers/browser.ts';
+import { clusterAndPage, launch, problemsOf, skipWithoutBrowser } from '../helpers/browser.ts';
 import { request } from '../helpers/http.ts';
-import { byMsg, ROOT } from '../helpers/process.ts';
+import { byMsg, ROOT, startDyno } from '../helpers/process.ts';
 
 // The page-side callbacks below run in the browser; this is the little of the DOM they use.
 interface PageElement {
@@ -123,5 +123,29 @@ it('the page at / shows every worker live, updates after requests, and counts vi
     problems.filter((p) => p !== refused),
     [],
     'no script errors and no CSP violations',
+  );
+});
+
+it('over plain HTTP at a name that is not localhost (a LAN address, a VM), the page is styled, its button works, and its console is clean', {
+  skip,
+}, async (t) => {
+  const dyno = startDyno(t, { WEB_CONCURRENCY: '2' });
+  const { port } = await dyno.waitFor('cluster ready', byMsg('cluster ready'));
+  // Not a secure context, as http://192.168.1.20 is not: Chromium treats only localhost and the
+  // loopback addresses as one over plain HTTP.
+  const browser = await launch(t, ['--host-resolver-rules=MAP lan.test 127.0.0.1']);
+  const page = await browser.newPage();
+  const problems = problemsOf(page);
+  await page.goto(`http://lan.test:${port}/`);
+  assert.equal(await page.evaluate('isSecureContext'), false);
+  const font = await page.evaluate('getComputedStyle(document.body).fontFamily');
+  assert.match(String(font), /system-ui/, 'the stylesheet loaded over http://, not sent to https://');
+  await page.getByRole('button', { name: 'Fire 10 requests' }).click();
+  await page.waitForFunction(() => /refused/.test(document.getElementById('limit-result')?.textContent ?? ''));
+  const refused = 'Failed to load resource: the server responded with a status of 429 (Too Many Requests)';
+  assert.deepEqual(
+    problems.filter((p) => p !== refused),
+    [],
+    'no script error, and no header the browser had to ignore',
   );
 });

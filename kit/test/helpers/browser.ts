@@ -10,7 +10,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const skipWithoutBrowser =
   needsDemo.skip ?? (!existsSync(CHROMIUM) && !process.env.CI ? `no ${CHROMIUM}: apt-get install chromium` : false);
 
-export async function launch(t: TestContext): Promise<Browser> {
+/** Chromium, closed after the test; `args` are added to its command line. */
+export async function launch(t: TestContext, args: readonly string[] = []): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     // Offline machine: without these Chromium keeps trying to reach Google's services.
@@ -22,6 +23,7 @@ export async function launch(t: TestContext): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
   t.after(() => browser.close());

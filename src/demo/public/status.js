@@ -293,7 +293,9 @@ const fire = document.getElementById('fire-burst');
 const limitResult = document.getElementById('limit-result');
 
 async function fireBurst() {
-  const burst = crypto.randomUUID();
+  // getRandomValues, not randomUUID: randomUUID exists only in a secure context, and this page
+  // is also opened over plain HTTP at a LAN address.
+  const burst = Array.from(crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(36)).join('');
   const count = Number(fire.dataset.count);
   fire.disabled = true;
   limitResult.textContent = `Firing ${count} requests…`;
