@@ -1,5 +1,6 @@
 // Tests src/app/routes/home.ts: one file per source file, named after it.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { startApp, testDatabase, whenPostgres } from '../helpers.ts';
 
@@ -24,4 +25,16 @@ test('GET / says a database is attached, without saying where', whenPostgres, as
   const res = await fetch(`${app.url}/`, json);
   assert.equal(res.status, 200);
   assert.equal(((await res.json()) as { database: string }).database, 'attached');
+});
+
+test('GET / says the database is unavailable once its check fails, as /readyz does', async (t) => {
+  // A port where nothing listens: the database is down.
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  const app = await startApp(t, { env: { DATABASE_URL: `postgres://app@127.0.0.1:${port}/app` } });
+  assert.equal((await fetch(`${app.url}/readyz`)).status, 503);
+  const res = await fetch(`${app.url}/`, json);
+  assert.equal(((await res.json()) as { database: string }).database, 'unavailable');
 });
